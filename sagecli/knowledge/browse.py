@@ -1,0 +1,118 @@
+"""Core of `sagecli kb`: pure functions from the knowledge base to JSON-ready data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sagecli.errors import SageCliError
+from sagecli.knowledge.store import load_kb
+
+STAGES = [
+    ("studio", "Studio"),
+    ("data_preparation", "Data Preparation"),
+    ("training", "Training"),
+    ("model_registry", "Model Registry"),
+    ("deployment", "Deployment"),
+    ("monitoring", "Monitoring"),
+]
+
+KIND_ALIASES = {
+    "components": "component",
+    "instances": "instance_family",
+    "instance": "instance_family",
+    "instance_families": "instance_family",
+    "channels": "channel",
+    "input_modes": "input_mode",
+    "training_modes": "input_mode",
+    "data_sources": "data_source",
+    "contracts": "contract",
+    "inference": "inference_option",
+    "inference_options": "inference_option",
+    "deployment": "deployment_strategy",
+    "deployment_strategies": "deployment_strategy",
+    "strategies": "deployment_strategy",
+    "algorithms": "algorithm",
+    "exams": "exam",
+    "concepts": "concept",
+    "questions": "question",
+}
+
+
+def _kind(kind: str) -> str:
+    k = kind.strip().lower().replace("-", "_")
+    return KIND_ALIASES.get(k, k)
+
+
+def list_records(kind: str | None) -> dict[str, Any]:
+    """Counts per kind, or every record of one kind (records as stored)."""
+    kb = load_kb()
+    if kind is None:
+        counts = {k: len(kb.of_kind(k)) for k in kb.kinds()}
+        counts["question"] = len(kb.questions)
+        return {"kind": None, "kinds": counts}
+    k = _kind(kind)
+    if k == "question":
+        return {"kind": "question", "records": list(kb.questions.values())}
+    if k not in kb.kinds():
+        raise SageCliError(
+            f"unknown kind {kind!r}", hint=f"kinds: {', '.join(kb.kinds() + ['question'])}"
+        )
+    return {"kind": k, "records": kb.of_kind(k)}
+
+
+def show_record(record_id: str) -> dict[str, Any]:
+    """A record as stored; a full instance type returns its size with the family around it."""
+    kb = load_kb()
+    if record_id in kb.questions:
+        return kb.questions[record_id]
+    if record_id.count(".") == 2 and record_id.startswith("ml.") and record_id not in kb.records:
+        fam, size = kb.instance(record_id)
+        return {**size, "kind": "instance_type", "family": fam["id"], "category": fam["category"],
+                "processor": fam["processor"], "sources": fam["sources"]}
+    return kb.get(record_id)
+
+
+def search_records(text: str) -> list[dict[str, Any]]:
+    """Records that mention every word of text."""
+    if not text.strip():
+        raise SageCliError("search text is empty", hint="e.g. `sagecli kb search payload`")
+    return load_kb().search(text)
+
+
+def lifecycle() -> list[dict[str, Any]]:
+    """The seed's lifecycle: each stage with its components, children nested under their parent."""
+    comps = load_kb().of_kind("component")
+    by_parent: dict[str | None, list[dict[str, Any]]] = {}
+    for c in comps:
+        by_parent.setdefault(c.get("parent"), []).append(c)
+
+    def node(c: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": c["id"],
+            "name": c["name"],
+            "summary": c["summary"],
+            "availability": c["availability"]["status"],
+            "children": [node(ch) for ch in by_parent.get(c["id"], [])],
+        }
+
+    return [
+        {"stage": key, "name": label,
+         "components": [node(c) for c in by_parent.get(None, []) if c["stage"] == key]}
+        for key, label in STAGES
+    ]
+
+
+def validate(directory: Path | None) -> dict[str, Any]:
+    """Run every content check on a directory; return counts and problems as file:line strings."""
+    from sagecli.knowledge.loader import compile_content
+    from sagecli.paths import content_dir
+
+    root = directory or content_dir()
+    compiled = compile_content(root)
+    return {
+        "directory": str(root),
+        "records": len(compiled.records),
+        "questions": len(compiled.questions),
+        "problems": [str(p) for p in compiled.problems],
+    }

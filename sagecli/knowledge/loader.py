@@ -1,0 +1,120 @@
+"""Compile content/ into validated records; report every problem as `file.yaml:LINE: what`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sagecli.knowledge.question_schema import Question
+from sagecli.knowledge.schema import KINDS, dump
+from sagecli.knowledge.yamlpos import YamlProblem, line_for, load_with_lines
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, located by file and line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class Compiled:
+    """Validated content as JSON-ready dicts, keyed by id, with each record's kind and origin."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def content_files(root: Path) -> list[Path]:
+    """The YAML files that make up a content directory, in a stable order."""
+    files = sorted(root.glob("*.yaml")) + sorted((root / "questions").glob("*.yaml"))
+    return files
+
+
+def _where(root: Path, path: Path) -> str:
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        rel = Path(path.name)
+    return f"content/{rel.as_posix()}"
+
+
+def _fmt_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def compile_content(root: Path) -> Compiled:
+    """Read and validate every file under root; collect all problems instead of stopping at one."""
+    out = Compiled()
+    origins: dict[str, tuple[str, int]] = {}
+    refs: list[tuple[str, int, str, str]] = []  # (file, line, from_id, to_id)
+    if not root.is_dir():
+        out.problems.append(Problem(str(root), 1, "content directory not found"))
+        return out
+    for path in content_files(root):
+        where = _where(root, path)
+        is_question = path.parent.name == "questions"
+        stem = path.stem
+        if not is_question and stem not in KINDS:
+            out.problems.append(Problem(where, 1, f"unknown kind {stem!r}; expected one of {sorted(KINDS)}"))
+            continue
+        try:
+            data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+        except YamlProblem as exc:
+            out.problems.append(Problem(where, exc.line, exc.message))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            out.problems.append(Problem(where, 1, f"cannot read: {exc}"))
+            continue
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            out.problems.append(Problem(where, 1, "the file must be a YAML list of records"))
+            continue
+        kind, model = ("question", Question) if is_question else KINDS[stem]
+        for i, raw in enumerate(data):
+            line = line_for(lines, (i,))
+            if not isinstance(raw, dict):
+                out.problems.append(Problem(where, line, "a record must be a mapping"))
+                continue
+            try:
+                rec = model.model_validate(raw)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(err["loc"])
+                    # the model validators report at the record; name the field when pydantic gives one
+                    msg = err["msg"].removeprefix("Value error, ")
+                    label = f"{_fmt_loc(loc)}: " if loc else ""
+                    out.problems.append(Problem(where, line_for(lines, (i, *loc)), f"{label}{msg}"))
+                continue
+            data_out = dump(rec)
+            data_out["kind"] = kind
+            ids = [rec.id] + [p.id for p in getattr(rec, "parts", [])]
+            for rid in ids:
+                if rid in origins:
+                    f0, l0 = origins[rid]
+                    out.problems.append(Problem(where, line, f"duplicate id {rid!r} (first at {f0}:{l0})"))
+            if any(rid in origins for rid in ids):
+                continue
+            for rid in ids:
+                origins[rid] = (where, line)
+            (out.questions if is_question else out.records)[rec.id] = data_out
+            for key in ("related", "topics", "used_by"):
+                for j, target in enumerate(data_out.get(key) or []):
+                    refs.append((where, line_for(lines, (i, key, j)), rec.id, target))
+            parent = data_out.get("parent")
+            if parent:
+                refs.append((where, line_for(lines, (i, "parent")), rec.id, parent))
+    for where, line, src, target in refs:
+        if target not in out.records:
+            out.problems.append(Problem(where, line, f"{src}: refers to missing id {target!r}"))
+    return out

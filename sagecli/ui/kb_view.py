@@ -1,0 +1,199 @@
+"""Rich views of knowledge-base records: tables per kind, a panel per record, the lifecycle tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.tree import Tree
+
+from sagecli.ui.console import out
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, list):
+        return ", ".join(_fmt(x) for x in v) if v else "-"
+    return escape(str(v))
+
+
+def _limit(rec: dict[str, Any], name: str) -> str:
+    lim = rec.get("limits", {}).get(name)
+    if not lim:
+        return "-"
+    text = _fmt(lim["value"]) + (f" {lim['unit']}" if lim.get("unit") else "")
+    if lim.get("history"):
+        old = lim["history"][0]
+        text += f" (was {_fmt(old['value'])})"
+    return text
+
+
+def _generic_table(kind: str, records: list[dict[str, Any]]) -> Table:
+    t = Table(title=f"{kind} ({len(records)})", show_lines=False)
+    t.add_column("id", style="cyan", no_wrap=True)
+    t.add_column("name")
+    t.add_column("summary")
+    for r in records:
+        t.add_row(r["id"], escape(r["name"]), escape(r["summary"]))
+    return t
+
+
+def _instances_table(records: list[dict[str, Any]]) -> Table:
+    t = Table(title="SageMaker ML instance types (price: us-east-1 on-demand, component named)")
+    for col in ("type", "category", "vCPU", "memory GiB", "accelerator", "acc. memory GiB", "APIs", "USD/h"):
+        t.add_column(col, no_wrap=col in ("type", "USD/h"))
+    for fam in records:
+        for s in fam["sizes"]:
+            if s["gpus"]:
+                acc = f"{s['gpus']} x {s['gpu_model']}"
+                mem = s["gpu_memory_gib"]
+            elif s["accelerators"]:
+                acc = f"{s['accelerators']} x {s['accelerator_model']}"
+                mem = s["accelerator_memory_gib"]
+            else:
+                acc, mem = "-", None
+            price = s.get("price")
+            ptxt = f"{price['usd_per_hour']:.4g} ({price['component']}, {price['published']})" if price else "-"
+            t.add_row(s["type"], fam["category"], _fmt(s["vcpu"]), _fmt(s["memory_gib"]), escape(acc),
+                      _fmt(mem), _fmt(s["apis"]), ptxt)
+    return t
+
+
+def _inference_table(records: list[dict[str, Any]]) -> Table:
+    t = Table(title="Inference options side by side")
+    t.add_column("option", style="cyan")
+    for col in ("max payload", "max processing", "GPU", "scale to zero", "data capture", "cold starts", "billing"):
+        t.add_column(col)
+    for r in records:
+        t.add_row(r["id"], _limit(r, "max_payload_mb"), _limit(r, "max_processing_seconds"), _fmt(r["gpu"]),
+                  _fmt(r["scale_to_zero"]), _fmt(r["data_capture"]), escape(r["cold_starts"]),
+                  escape(r["billing"]))
+    return t
+
+
+def _columns_table(kind: str, records: list[dict[str, Any]], cols: list[str]) -> Table:
+    t = Table(title=f"{kind} ({len(records)})")
+    t.add_column("id", style="cyan", no_wrap=True)
+    for c in cols:
+        t.add_column(c.replace("_", " "))
+    for r in records:
+        t.add_row(r["id"], *(_fmt(r.get(c)) for c in cols))
+    return t
+
+
+KIND_COLUMNS = {
+    "component": ["stage", "summary"],
+    "channel": ["channel", "purpose", "used_by"],
+    "input_mode": ["api_value", "data_sources", "needs_vpc", "summary"],
+    "data_source": ["api_value", "needs_vpc", "input_modes", "summary"],
+    "deployment_strategy": ["api_value", "gradual", "needs_second_fleet", "endpoint_types"],
+    "algorithm": ["problem_types", "learning", "input_modes", "training_content_types"],
+    "exam": ["code", "status", "questions_total", "duration_minutes", "passing_score"],
+}
+
+
+def render_list(result: dict[str, Any]) -> None:
+    """A summary of kinds, or a table for one kind."""
+    con = out()
+    if result["kind"] is None:
+        t = Table(title="Knowledge base")
+        t.add_column("kind", style="cyan")
+        t.add_column("records", justify="right")
+        for k, n in result["kinds"].items():
+            t.add_row(k, str(n))
+        con.print(t)
+        con.print("Show one kind with `sagecli kb list KIND`, one record with `sagecli kb show ID`.")
+        return
+    kind, records = result["kind"], result["records"]
+    if kind == "instance_family":
+        con.print(_instances_table(records))
+    elif kind == "inference_option":
+        con.print(_inference_table(records))
+    elif kind == "question":
+        con.print(_columns_table("question", records, ["type", "domain", "task", "difficulty"]))
+    elif kind in KIND_COLUMNS:
+        con.print(_columns_table(kind, records, KIND_COLUMNS[kind]))
+    else:
+        con.print(_generic_table(kind, records))
+
+
+SKIP = {"id", "name", "summary", "sources", "related", "exam_tips", "limits", "kind", "tags"}
+
+
+def render_record(rec: dict[str, Any]) -> None:
+    """One record as a readable panel."""
+    con = out()
+    body = Table.grid(padding=(0, 2))
+    body.add_column(style="bold")
+    body.add_column()
+    if rec.get("summary"):
+        body.add_row("summary", escape(rec["summary"]))
+    for key, value in rec.items():
+        if key in SKIP or value in (None, [], {}):
+            continue
+        if key == "sizes":
+            body.add_row("sizes", ", ".join(s["type"] for s in value))
+        elif isinstance(value, dict):
+            body.add_row(key, "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            body.add_row(key, "\n".join("; ".join(f"{k}: {_fmt(v)}" for k, v in item.items()) for item in value))
+        elif isinstance(value, list):
+            body.add_row(key, "\n".join(f"- {_fmt(v)}" for v in value))
+        else:
+            body.add_row(key, _fmt(value))
+    for name, lim in (rec.get("limits") or {}).items():
+        text = _fmt(lim["value"]) + (f" {lim['unit']}" if lim.get("unit") else "")
+        if lim.get("note"):
+            text += f"  ({escape(lim['note'])})"
+        for old in lim.get("history", []):
+            text += f"\n  earlier: {_fmt(old['value'])} until {_fmt(old.get('until'))}"
+        body.add_row(f"limit {name}", text)
+    for tip in rec.get("exam_tips", []):
+        body.add_row("exam tip", escape(tip))
+    if rec.get("related"):
+        body.add_row("related", ", ".join(rec["related"]))
+    for src in rec.get("sources", []):
+        body.add_row("source", f"[link={src}]{escape(src)}[/link]")
+    title = f"{escape(rec.get('name', rec.get('type', rec.get('id', ''))))} [dim]({rec.get('kind')}: " \
+            f"{escape(rec.get('id', rec.get('type', '')))})[/dim]"
+    con.print(Panel(body, title=title, title_align="left"))
+
+
+def render_search(text: str, hits: list[dict[str, Any]]) -> None:
+    """Search hits as a table."""
+    con = out()
+    if not hits:
+        con.print(f"No records mention {escape(text)!r}.")
+        return
+    t = Table(title=f"{len(hits)} record(s) matching {escape(text)!r}")
+    t.add_column("id", style="cyan", no_wrap=True)
+    t.add_column("kind")
+    t.add_column("summary")
+    for r in hits:
+        t.add_row(r["id"], r["kind"], escape(r["summary"]))
+    con.print(t)
+
+
+def render_lifecycle(stages: list[dict[str, Any]]) -> None:
+    """The lifecycle as a tree: stages in order, components under them."""
+    tree = Tree("[bold]Amazon SageMaker AI lifecycle[/bold]")
+
+    def add(branch: Tree, comp: dict[str, Any]) -> None:
+        note = "" if comp["availability"] == "available" else f" [yellow]({comp['availability']})[/yellow]"
+        sub = branch.add(f"[cyan]{escape(comp['name'])}[/cyan]{note} [dim]{escape(comp['summary'])}[/dim]")
+        for ch in comp["children"]:
+            add(sub, ch)
+
+    for i, stage in enumerate(stages):
+        arrow = "" if i == len(stages) - 1 else "  ->"
+        branch = tree.add(f"[bold]{escape(stage['name'])}[/bold]{arrow}")
+        for comp in stage["components"]:
+            add(branch, comp)
+    out().print(tree)
