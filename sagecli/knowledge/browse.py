@@ -82,7 +82,11 @@ def search_records(text: str) -> list[dict[str, Any]]:
 
 def lifecycle() -> list[dict[str, Any]]:
     """The seed's lifecycle: each stage with its components, children nested under their parent."""
-    comps = load_kb().of_kind("component")
+    kb = load_kb()
+    # inference options are deployment-stage components too (real-time, serverless, ...)
+    comps = kb.of_kind("component") + [
+        {**o, "stage": "deployment", "parent": o.get("parent")} for o in kb.of_kind("inference_option")
+    ]
     by_parent: dict[str | None, list[dict[str, Any]]] = {}
     for c in comps:
         by_parent.setdefault(c.get("parent"), []).append(c)
@@ -92,7 +96,7 @@ def lifecycle() -> list[dict[str, Any]]:
             "id": c["id"],
             "name": c["name"],
             "summary": c["summary"],
-            "availability": c["availability"]["status"],
+            "availability": c.get("availability", {}).get("status", "available"),
             "children": [node(ch) for ch in by_parent.get(c["id"], [])],
         }
 

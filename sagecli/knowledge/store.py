@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -138,10 +139,8 @@ def _load(root_str: str, use_cache: bool) -> KnowledgeBase:
         for old in cache_file.parent.glob("kb-*.json"):
             if old != cache_file:
                 old.unlink(missing_ok=True)
-        try:
+        with contextlib.suppress(OSError):  # read-only home: work uncached
             atomic_write_text(cache_file, json.dumps({"records": records, "questions": questions}))
-        except OSError:
-            pass  # read-only home: work uncached
     return KnowledgeBase(records, questions, root)
 
 
