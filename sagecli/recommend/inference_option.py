@@ -55,7 +55,7 @@ def _payload_and_time(d: Decision, kb: Any, f: dict[str, Any]) -> None:
                                f"{fmt(old['value'])} MB", old.get("source"))
             d.fire("payload-history", f"real-time payload limit changed from {fmt(old['value'])} MB to "
                                       f"{fmt(rt_pay)} MB", old.get("source"))
-    if (payload > rt_pay or seconds > rt_sec) and d["async"].eligible:
+    if (payload > rt_pay or seconds > rt_sec) and d["async"].eligible and f["traffic"] != "offline":
         d["async"].adjust(2.5, "large payloads or long processing for individual requests: the documented use "
                                "of asynchronous inference", page(kb, "async-inference"))
         d.fire("large-request", f"payload {fmt(payload)} MB / {fmt(seconds)} s is beyond real-time limits "
@@ -146,7 +146,7 @@ def _models(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         if not f["gpu"]:
             d["inference_components"].adjust(-0.5, "per-model resource allocation adds nothing for one CPU model")
         return
-    d["realtime"].adjust(-0.5, f"{n} models would each need an endpoint")
+    d["realtime"].adjust(-1.0, f"{n} models would each need their own endpoint")
     d["serverless"].adjust(-0.5, f"{n} models would each need a serverless endpoint (no multi-model support)")
     max_containers, msrc = limit(kb, "multi-container-endpoints", "max_containers")
     if f["same_framework"]:
@@ -171,7 +171,7 @@ def _models(d: Decision, kb: Any, f: dict[str, Any]) -> None:
 def _pipeline_and_priority(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     low, src = limit(kb, "serial-inference-pipelines", "min_containers")
     if f["preprocessing"]:
-        d["serial_pipeline"].adjust(1.8, "pre- and post-processing containers run beside the model on the same "
+        d["serial_pipeline"].adjust(2.5, "pre- and post-processing containers run beside the model on the same "
                                          "instances, for real-time and batch", src)
         d["serverless"].adjust(-1.0, "serverless endpoints do not support inference pipelines",
                                page(kb, "serverless-inference"))
@@ -207,7 +207,7 @@ def decide_inference_option(f: dict[str, Any], kb: Any) -> Decision:
     for opt, rid in OPTIONS.items():
         d.add(opt, page(kb, rid), record=rid)
     for option in ("multi_model", "multi_container", "serial_pipeline", "inference_components"):
-        d[option].adjust(-0.5, "a specialised setup: worth it only when its use case applies")
+        d[option].adjust(-0.5, "specialised: worth it only when its use case applies")
     _payload_and_time(d, kb, f)
     _traffic(d, kb, f)
     _caller(d, kb, f)

@@ -79,7 +79,7 @@ def _algorithm_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     elif f.get("format") != "augmented-manifest":
         d["pipe"].adjust(0.2, f"{alg['name']} supports Pipe mode", src)
     if "FastFile" not in modes:
-        d["fastfile"].adjust(-0.5, f"{alg['name']} documents {', '.join(modes)} only; FastFile presents files like "
+        d["fastfile"].adjust(-1.0, f"{alg['name']} documents {', '.join(modes)} only; FastFile presents files like "
                                    "File mode, so test it first", src)
     for opt in FILE_SYSTEMS:
         if "File" not in modes:

@@ -18,6 +18,7 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    blockers: list[str] = field(default_factory=list)  # the constraints that ruled it out
 
     def _cite(self, source: str | None) -> None:
         if source and source not in self.sources:
@@ -26,7 +27,7 @@ class Candidate:
     def exclude(self, reason: str, source: str | None = None) -> None:
         """Rule the option out, saying which constraint did it."""
         self.eligible = False
-        self.reasons.append(reason)
+        self.blockers.append(reason)
         self._cite(source)
 
     def adjust(self, points: float, reason: str, source: str | None = None) -> None:
@@ -83,9 +84,11 @@ class Decision:
                 "option": c.option,
                 "eligible": c.eligible,
                 "score": score(c.raw + shift) if c.eligible else 0.0,
-                "reasons": list(c.reasons),
+                "reasons": [*c.blockers, *(r for r in c.reasons if r)],
                 "sources": list(c.sources),
             }
+            if c.blockers:
+                row["ruled_out_by"] = list(c.blockers)
             row.update(c.extra)
             rows.append(row)
         out: dict[str, Any] = {"decision": self.name, "choice": choice, "ranked": rows, "rules": list(self.rules)}

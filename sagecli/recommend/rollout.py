@@ -101,8 +101,9 @@ def _steps(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             if steps == canary_steps:
                 d["canary"].adjust(1.5, "two steps: a canary, then the rest", csrc)
             else:
-                d["canary"].adjust(-0.5, f"canary always shifts in {fmt(canary_steps)} steps")
+                d["canary"].adjust(-1.5, f"canary always shifts in {fmt(canary_steps)} steps")
                 d["linear"].adjust(1.5, f"{steps} equal steps of about {share:.0f} %", lsrc)
+                d["rolling"].adjust(0.5, f"{steps} batches of about {share:.0f} %", rsrc)
             if not lin_lo <= share <= lin_hi:
                 d["linear"].exclude(f"{steps} steps means {share:.1f} % per step; LinearStepSize must be "
                                     f"{fmt(lin_lo)}-{fmt(lin_hi)} %", lsrc)
@@ -171,4 +172,7 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
     _capacity_and_testing(d, kb, f)
     _steps(d, kb, f)
     _risk_and_alarms(d, kb, f)
+    eligible = [c for c in d.candidates.values() if c.eligible]
+    if len(eligible) == 1:
+        eligible[0].note(f"the only strategy available for this {f['endpoint'].replace('_', ' ')} endpoint")
     return d
