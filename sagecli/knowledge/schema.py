@@ -138,7 +138,7 @@ class InstanceSize(Strict):
     gpu_model: str | None = None
     gpu_memory_gib: float | None = Field(None, ge=0)
     gpu_memory_mib_ec2: int | None = Field(None, ge=0)
-    accelerators: int = Field(0, ge=0)
+    accelerators: int | None = Field(0, ge=0, description="Neuron chips; null when no source gives the count")
     accelerator_model: str | None = None
     accelerator_memory_gib: float | None = Field(None, ge=0)
     neuron_cores: int | None = None
@@ -146,6 +146,7 @@ class InstanceSize(Strict):
     apis: list[Api] = []
     price: Price | None = None
     price_history: list[Price] = []
+    note: str | None = None
 
 
 class InstanceFamily(Record):
