@@ -199,12 +199,14 @@ class DataSource(Record):
 
 
 class Contract(Record):
-    """A container contract: paths, environment variables, HTTP routes."""
+    """A container contract: paths, environment variables, HTTP routes and headers, file fields."""
 
     applies_to: Literal["training", "inference", "batch", "processing", "data_capture", "monitoring"]
     paths: dict[str, str] = {}
     env: dict[str, str] = {}
     routes: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    fields: dict[str, str] = {}
     rules: list[str] = []
 
 

@@ -166,7 +166,9 @@ def render_record(rec: dict[str, Any]) -> None:
         if key == "sizes":
             body.add_row("sizes", "\n".join(_size_line(s) for s in value))
         elif isinstance(value, dict):
-            body.add_row(key, "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})))
+            items = [f"{escape(k)}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})]
+            # long maps (contract paths, env, routes, fields) read better one entry per line
+            body.add_row(key, ("\n" if sum(map(len, items)) > 80 else "; ").join(items))
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             body.add_row(key, "\n".join("; ".join(f"{k}: {_fmt(v)}" for k, v in item.items()) for item in value))
         elif isinstance(value, list):

@@ -165,3 +165,67 @@ def test_cli_lists_sizes_with_unknown_specs():
     res = run_cli("kb", "show", "ml.trn2")
     assert res.returncode == 0, res.stderr
     assert "ml.trn2.3xlarge" in res.stdout
+
+
+BUILTIN_CHANNELS = {"train", "validation", "test", "model", "vocab", "train_lst", "validation_lst",
+                    "train_annotation", "validation_annotation", "label_map", "training", "auxiliary"}
+
+
+def test_named_channels_exist_once(kb):
+    names = [c["channel"] for c in kb.of_kind("channel")]
+    assert len(names) == len(set(names))
+    assert set(names) >= BUILTIN_CHANNELS
+
+
+def test_algorithm_channels_have_records_and_used_by_agrees(kb):
+    algorithms = kb.of_kind("algorithm")
+    if not algorithms:
+        pytest.skip("no algorithms on this branch yet")
+    by_name = {c["channel"]: c for c in kb.of_kind("channel")}
+    for algo in algorithms:
+        for name in algo["channels_required"] + algo.get("channels_optional", []):
+            assert name in by_name, f"{algo['id']} uses channel {name!r}, which has no record"
+            assert algo["id"] in by_name[name]["used_by"], f"{name}.used_by lacks {algo['id']}"
+    ids = {a["id"] for a in algorithms}
+    for chan in by_name.values():
+        for algo_id in chan["used_by"]:
+            algo = kb.get(algo_id)
+            assert algo_id in ids
+            assert chan["channel"] in algo["channels_required"] + algo.get("channels_optional", [])
+
+
+def test_contracts_name_the_exact_keys(kb):
+    train = kb.get("training-container-contract")
+    for path in ("/opt/ml/input/config/hyperparameters.json", "/opt/ml/input/config/inputdataconfig.json",
+                 "/opt/ml/input/config/resourceconfig.json", "/opt/ml/input/data/<channel>",
+                 "/opt/ml/input/data/<channel>_<epoch>", "/opt/ml/model", "/opt/ml/output/failure",
+                 "/opt/ml/checkpoints"):
+        assert path in train["paths"], path
+    for var in ("SM_MODEL_DIR", "SM_CHANNELS", "SM_CHANNEL_<NAME>", "SM_HPS", "SM_HP_<NAME>", "SM_NUM_GPUS",
+                "SM_NUM_CPUS", "SM_HOSTS", "SM_CURRENT_HOST", "SM_OUTPUT_DATA_DIR"):
+        assert var in train["env"], var
+    serve = kb.get("inference-container-contract")
+    assert {"GET /ping", "POST /invocations"} <= set(serve["routes"])
+    assert kb.limit("inference-container-contract", "port") == 8080
+    assert kb.limit("inference-container-contract", "invocation_timeout_seconds") == 60
+    assert kb.limit("inference-container-contract", "accept_connection_ms") == 250
+    assert kb.limit("inference-container-contract", "startup_health_minutes") == 8
+    assert all(h.startswith("X-Amzn-SageMaker-") for h in serve["headers"] if h not in ("Content-Type", "Accept"))
+    batch = kb.get("batch-transform-contract")
+    assert {"SAGEMAKER_BATCH", "SAGEMAKER_MAX_PAYLOAD_IN_MB", "SAGEMAKER_BATCH_STRATEGY",
+            "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS"} <= set(batch["env"])
+    assert "GET /execution-parameters" in batch["routes"]
+    assert kb.limit_record("batch-transform-contract", "max_payload_mb")["max"] == 100
+    capture = kb.get("data-capture-format")
+    for field in ("captureData.endpointInput.observedContentType", "captureData.endpointInput.mode",
+                  "captureData.endpointInput.data", "captureData.endpointInput.encoding",
+                  "captureData.endpointOutput.data", "eventMetadata.eventId", "eventMetadata.inferenceTime",
+                  "eventVersion"):
+        assert field in capture["fields"], field
+    assert any("/yyyy/mm/dd/hh/" in p for p in capture["paths"])
+    monitor = kb.get("model-monitor-outputs")
+    text = " ".join(monitor["rules"])
+    for check in ("data_type_check", "completeness_check", "baseline_drift_check", "missing_column_check",
+                  "extra_column_check", "categorical_values_check"):
+        assert check in text, check
+    assert kb.limit("model-monitor-outputs", "comparison_threshold") == 0.1
