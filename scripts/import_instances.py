@@ -49,6 +49,8 @@ PROCESSOR = {"intel": "Intel", "amd": "AMD", "aws": "AWS Graviton"}
 
 TIP_EC2_MEMORY = ("EC2 reports less usable GPU memory than the marketing figure (22,888 MiB per A10G or L4, "
                   "not 24 GB): check gpu_memory_mib_ec2 when sizing a model.")
+TIP_PRICE = ("Prices here are AWS's on-demand Studio-Notebook rates for us-east-1; training, hosting and "
+             "processing rates for the same type are priced separately and can differ.")
 TIP_NEURON = "Neuron instances need models compiled with the AWS Neuron SDK; CUDA code does not run on them."
 
 # family -> (category, EC2 page slug, summary, exam tips). Prose is ours; facts are from the reference
@@ -271,7 +273,7 @@ def convert_family(family: str, ref: dict[str, Any]) -> dict[str, Any]:
     if family == "t3":
         rec["burstable"] = True
     rec["sizes"] = sizes
-    rec["exam_tips"] = list(tips)
+    rec["exam_tips"] = list(tips) + ([TIP_PRICE] if PRICE_FILE_URL in sources else [])
     rec["tags"] = [category.replace("_", " ")] + ([accelerator.lower()] if accelerator else [])
     rec["sources"] = sources
     return {k: v for k, v in rec.items() if v is not None}
