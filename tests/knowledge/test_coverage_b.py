@@ -194,16 +194,19 @@ def test_algorithm_channels_have_records_and_used_by_agrees(kb):
             assert chan["channel"] in algo["channels_required"] + algo.get("channels_optional", [])
 
 
+def _missing(wanted: tuple[str, ...], have: Any) -> list[str]:
+    return [w for w in wanted if w not in have]
+
+
 def test_contracts_name_the_exact_keys(kb):
     train = kb.get("training-container-contract")
-    for path in ("/opt/ml/input/config/hyperparameters.json", "/opt/ml/input/config/inputdataconfig.json",
-                 "/opt/ml/input/config/resourceconfig.json", "/opt/ml/input/data/<channel>",
-                 "/opt/ml/input/data/<channel>_<epoch>", "/opt/ml/model", "/opt/ml/output/failure",
-                 "/opt/ml/checkpoints"):
-        assert path in train["paths"], path
-    for var in ("SM_MODEL_DIR", "SM_CHANNELS", "SM_CHANNEL_<NAME>", "SM_HPS", "SM_HP_<NAME>", "SM_NUM_GPUS",
-                "SM_NUM_CPUS", "SM_HOSTS", "SM_CURRENT_HOST", "SM_OUTPUT_DATA_DIR"):
-        assert var in train["env"], var
+    assert not _missing(("/opt/ml/input/config/hyperparameters.json", "/opt/ml/input/config/inputdataconfig.json",
+                         "/opt/ml/input/config/resourceconfig.json", "/opt/ml/input/data/<channel>",
+                         "/opt/ml/input/data/<channel>_<epoch>", "/opt/ml/model", "/opt/ml/output/failure",
+                         "/opt/ml/checkpoints"), train["paths"])
+    assert not _missing(("SM_MODEL_DIR", "SM_CHANNELS", "SM_CHANNEL_<NAME>", "SM_HPS", "SM_HP_<NAME>",
+                         "SM_NUM_GPUS", "SM_NUM_CPUS", "SM_HOSTS", "SM_CURRENT_HOST", "SM_OUTPUT_DATA_DIR"),
+                        train["env"])
     serve = kb.get("inference-container-contract")
     assert {"GET /ping", "POST /invocations"} <= set(serve["routes"])
     assert kb.limit("inference-container-contract", "port") == 8080
@@ -217,15 +220,12 @@ def test_contracts_name_the_exact_keys(kb):
     assert "GET /execution-parameters" in batch["routes"]
     assert kb.limit_record("batch-transform-contract", "max_payload_mb")["max"] == 100
     capture = kb.get("data-capture-format")
-    for field in ("captureData.endpointInput.observedContentType", "captureData.endpointInput.mode",
-                  "captureData.endpointInput.data", "captureData.endpointInput.encoding",
-                  "captureData.endpointOutput.data", "eventMetadata.eventId", "eventMetadata.inferenceTime",
-                  "eventVersion"):
-        assert field in capture["fields"], field
+    assert not _missing(("captureData.endpointInput.observedContentType", "captureData.endpointInput.mode",
+                         "captureData.endpointInput.data", "captureData.endpointInput.encoding",
+                         "captureData.endpointOutput.data", "eventMetadata.eventId", "eventMetadata.inferenceTime",
+                         "eventVersion"), capture["fields"])
     assert any("/yyyy/mm/dd/hh/" in p for p in capture["paths"])
     monitor = kb.get("model-monitor-outputs")
-    text = " ".join(monitor["rules"])
-    for check in ("data_type_check", "completeness_check", "baseline_drift_check", "missing_column_check",
-                  "extra_column_check", "categorical_values_check"):
-        assert check in text, check
+    assert not _missing(("data_type_check", "completeness_check", "baseline_drift_check", "missing_column_check",
+                         "extra_column_check", "categorical_values_check"), " ".join(monitor["rules"]))
     assert kb.limit("model-monitor-outputs", "comparison_threshold") == 0.1
