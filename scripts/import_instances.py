@@ -281,7 +281,11 @@ def convert_family(family: str, ref: dict[str, Any]) -> dict[str, Any]:
 
 def convert(reference: dict[str, Any]) -> list[dict[str, Any]]:
     """Every family of the reference table, in its order."""
-    return [convert_family(name, fam) for name, fam in reference["families"].items()]
+    records = [convert_family(name, fam) for name, fam in reference["families"].items()]
+    for rec in records:  # relate each family to the others of its category, in table order
+        rec["related"] = [o["id"] for o in records if o["category"] == rec["category"] and o is not rec]
+        rec["sources"] = rec.pop("sources")  # keep sources last, as in the hand-written files
+    return records
 
 
 HEADER = (
