@@ -54,21 +54,25 @@ def _accelerator(s: dict[str, Any]) -> tuple[str, Any]:
     return "-", None
 
 
-def _price_text(s: dict[str, Any]) -> str:
-    price = s.get("price")
-    return f"{price['usd_per_hour']:.4g} ({price['component']}, {price['published']})" if price else "-"
-
-
 API_SHORT = {"training": "train", "hosting": "host", "transform": "batch", "processing": "proc",
              "notebook": "nb", "studio": "studio", "hyperpod": "hpod"}
 API_LEGEND = ("APIs: train = training jobs, host = real-time/async endpoints, batch = batch transform, "
               "proc = processing, nb = notebook instances, studio = Studio apps, hpod = HyperPod")
 
 
-def _instances_table(records: list[dict[str, Any]]) -> Table:
+def _price_notes(records: list[dict[str, Any]]) -> list[str]:
+    """One line per (component, region, date) of the prices shown, so rows can show bare numbers."""
     published = sorted({(s["price"]["component"], s["price"]["region"], str(s["price"]["published"]))
                         for fam in records for s in fam["sizes"] if s.get("price")})
-    caption = "\n".join([API_LEGEND] + [f"USD/h = on-demand {c} price, {r}, published {d}" for c, r, d in published])
+    return [f"USD/h = on-demand {c} price, {r}, published {d}" for c, r, d in published]
+
+
+def _apis_short(s: dict[str, Any]) -> str:
+    return " ".join(API_SHORT.get(a, a) for a in s.get("apis", []))
+
+
+def _instances_table(records: list[dict[str, Any]]) -> Table:
+    caption = "\n".join([API_LEGEND, *_price_notes(records)])
     t = Table(title="SageMaker ML instance types", caption=caption)
     for col in ("type", "category", "vCPU", "memory GiB", "accelerator", "acc. memory GiB", "APIs", "USD/h"):
         t.add_column(col, no_wrap=col in ("type", "USD/h"))
@@ -77,7 +81,7 @@ def _instances_table(records: list[dict[str, Any]]) -> Table:
             acc, mem = _accelerator(s)
             price = f"{s['price']['usd_per_hour']:.4g}" if s.get("price") else "-"
             t.add_row(s["type"], fam["category"], _fmt(s.get("vcpu")), _fmt(s.get("memory_gib")), escape(acc),
-                      _fmt(mem), " ".join(API_SHORT.get(a, a) for a in s.get("apis", [])), price)
+                      _fmt(mem), _apis_short(s), price)
     return t
 
 
@@ -85,10 +89,13 @@ def _size_line(s: dict[str, Any]) -> str:
     """One instance size on one line, for a family's panel."""
     acc, mem = _accelerator(s)
     parts = [f"{_fmt(s.get('vcpu'))} vCPU", f"{_fmt(s.get('memory_gib'))} GiB"]
-    if acc != "-":
-        parts.append(f"{escape(acc)} ({_fmt(mem)} GiB)")
-    parts.append(f"USD/h {_price_text(s)}")
-    return f"{s['type']}: " + ", ".join(parts) + f" [dim]{_fmt(s.get('apis', []))}[/dim]"
+    if acc != "-":  # GPU memory is the marketed GB figure; Neuron device memory is GiB
+        parts.append(f"{escape(acc)} ({_fmt(mem)} {'GB' if s.get('gpus') else 'GiB'})")
+    if s.get("price"):
+        parts.append(f"USD/h {s['price']['usd_per_hour']:.4g}")
+    parts += [f"was {p['usd_per_hour']:.4g} on {p['published']}" for p in s.get("price_history", [])]
+    line = f"{s['type']}: " + ", ".join(parts) + f" [dim]({_apis_short(s)})[/dim]"
+    return line + (f"\n  [italic]{escape(s['note'])}[/italic]" if s.get("note") else "")
 
 
 def _inference_table(records: list[dict[str, Any]]) -> Table:
@@ -164,7 +171,8 @@ def render_record(rec: dict[str, Any]) -> None:
         if key in SKIP or value in (None, [], {}):
             continue
         if key == "sizes":
-            body.add_row("sizes", "\n".join(_size_line(s) for s in value))
+            notes = _price_notes([rec])
+            body.add_row("sizes", "\n".join([_size_line(s) for s in value] + [f"[dim]{n}[/dim]" for n in notes]))
         elif isinstance(value, dict):
             items = [f"{escape(k)}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})]
             # long maps (contract paths, env, routes, fields) read better one entry per line
