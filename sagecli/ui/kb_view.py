@@ -221,7 +221,8 @@ def render_lifecycle(stages: list[dict[str, Any]]) -> None:
     tree = Tree("[bold]Amazon SageMaker AI lifecycle[/bold]")
 
     def add(branch: Tree, comp: dict[str, Any]) -> None:
-        note = "" if comp["availability"] == "available" else f" [yellow]({comp['availability']})[/yellow]"
+        status = comp["availability"].replace("_", " ")
+        note = "" if status == "available" else f" [yellow]({status})[/yellow]"
         sub = branch.add(f"[cyan]{escape(comp['name'])}[/cyan]{note} [dim]{escape(comp['summary'])}[/dim]")
         for ch in comp["children"]:
             add(sub, ch)
