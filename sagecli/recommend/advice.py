@@ -68,7 +68,9 @@ def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advi
             gpu = "gpu" in tokens or True in kinds
             entries = types
         else:
-            cpu, gpu = True, True
+            # No inference list: the note may still say so ("Inference runs on CPU only").
+            sentences = [x for x in note.split(".") if "inference" in x]
+            cpu, gpu = True, not any("cpu only" in x for x in sentences)
     return Advice(
         name=rec["name"],
         builtin=True,

@@ -79,13 +79,17 @@ def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]
 def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any], f: dict[str, Any],
                 adv: Advice, want: bool | None) -> None:
     kind, workload = kind_of(size), f["workload"]
+    if adv.builtin and adv.gpu is False and kind != "cpu":
+        c.exclude(f"{adv.name} does not run on {kind.upper()} instances for {workload}", adv.source)
+    if adv.builtin and adv.cpu is False and kind == "cpu":
+        c.exclude(f"{adv.name} needs a GPU for {workload}", adv.source)
     if want is True and kind == "cpu":
         c.exclude("no accelerator; accelerators are required here")
     elif want is False and kind != "cpu":
         c.exclude(f"{kind.upper()} instance; CPU is required here")
     elif want is None and kind != "cpu":
         prefers_cpu = f.get("framework") in ("sklearn", "xgboost") or workload in ("processing", "notebook") \
-            or (adv.builtin and adv.cpu and not adv.recommends_gpu)
+            or (adv.builtin and adv.cpu and (adv.memory_bound or not adv.recommends_gpu))
         if prefers_cpu:
             c.adjust(-1.0, "CPU is enough here; accelerators add cost")
     if kind == "neuron":
@@ -175,15 +179,17 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
             else:
                 c.note(f"{need_gib:.1f} GiB fits in {have:.1f} GiB of {what}")
     data = f.get("dataset_gb")
-    if data is not None and kind == "cpu" and f["workload"] == "training" and f.get("_data_in_memory"):
-        mem = float(size.get("memory_gib") or 0)
+    if data is not None and f["workload"] == "training" and f.get("_data_in_memory"):
+        # Memory-bound trainers (XGBoost and friends) hold the data in host memory, or in GPU memory on GPUs.
+        mem = float(size.get("memory_gib") or 0) if kind == "cpu" else accel_gib(size)
+        what = "memory" if kind == "cpu" else "accelerator memory"
         if mem and data > mem * nodes:
             if multi_node:
                 nodes = max(nodes, math.ceil(data / mem))
-                c.note(f"{fmt(data)} GB of data in memory: {nodes} instances")
+                c.note(f"{fmt(data)} GB of data held in {what}: {nodes} instances")
             else:
-                c.exclude(f"{fmt(data)} GB of training data does not fit {fmt(mem)} GiB of memory (memory-bound "
-                          "algorithm on one instance)")
+                c.exclude(f"{fmt(data)} GB of training data does not fit {mem:.1f} GiB of {what} (memory-bound "
+                          "training on one instance)")
     return nodes
 
 
@@ -236,7 +242,7 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
     for fam, size in sizes:
-        c = d.add(size["type"], family=fam["id"])
+        c = d.add(size["type"], family=fam["id"], instance_count=1, specs=specs(size))
         if api not in size.get("apis", []):
             c.exclude(f"not accepted by the {api} API", API_PAGE[api])
             continue
@@ -248,7 +254,7 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         if nodes > 1:
             c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
                                               "training, so fewer, larger instances come first")
-        c.extra.update(instance_count=nodes, specs=specs(size))
+        c.extra["instance_count"] = nodes
         price = _price(kb, size, nodes)
         c.extra["cost"] = price
     d.fire("api", f"only types the {api} API accepts", API_PAGE[api])

@@ -1,4 +1,4 @@
-"""Knowledge bases for recommender tests: the real content, plus fixture instances/algorithms until they land."""
+"""Knowledge bases for recommender tests: a private copy of the real content (tests may edit their own copies)."""
 
 from __future__ import annotations
 
@@ -13,21 +13,17 @@ from sagecli.knowledge.store import KnowledgeBase, load_kb
 from sagecli.recommend import decide
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def build_content(dest: Path) -> Path:
-    """Copy content/ to dest, adding fixture instances/algorithms only where content lacks them."""
-    shutil.copytree(ROOT / "content", dest)
-    for name in ("instances.yaml", "algorithms.yaml"):
-        if not (dest / name).exists():
-            shutil.copy(FIXTURES / name, dest / name)
+    """Copy content/ to dest (records only; the question bank is not needed to decide)."""
+    shutil.copytree(ROOT / "content", dest, ignore=shutil.ignore_patterns("questions"))
     return dest
 
 
 @pytest.fixture(scope="session")
 def content_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A session-wide content directory (real content + fixtures where needed)."""
+    """A session-wide copy of the content directory."""
     return build_content(tmp_path_factory.mktemp("kb") / "content")
 
 
