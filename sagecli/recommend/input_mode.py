@@ -22,6 +22,7 @@ OPTIONS: dict[str, str] = {
 }
 S3_MODES = ("file", "fastfile", "pipe")
 FILE_SYSTEMS = {"fsx_lustre": "fsx", "efs": "efs"}
+MB_PER_GB = 2**10  # a unit, not a limit
 BEST = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html"
 
 
@@ -29,9 +30,9 @@ def derive_sizes(f: dict[str, Any]) -> dict[str, float]:
     """Fill dataset size or average file size from the other two facts, when possible."""
     out: dict[str, float] = {}
     if f.get("avg_file_mb") is None and f.get("dataset_gb") is not None and f.get("files"):
-        out["avg_file_mb"] = round(f["dataset_gb"] * 1024 / f["files"], 3)
+        out["avg_file_mb"] = round(f["dataset_gb"] * MB_PER_GB / f["files"], 3)
     if f.get("dataset_gb") is None and f.get("avg_file_mb") is not None and f.get("files"):
-        out["dataset_gb"] = round(f["avg_file_mb"] * f["files"] / 1024, 3)
+        out["dataset_gb"] = round(f["avg_file_mb"] * f["files"] / MB_PER_GB, 3)
     return out
 
 

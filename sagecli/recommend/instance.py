@@ -47,7 +47,7 @@ def accel_gib(size: dict[str, Any]) -> float:
     """Total accelerator memory of one instance in GiB (EC2-reported MiB preferred for GPUs)."""
     if size.get("gpus"):
         if size.get("gpu_memory_mib_ec2"):
-            return size["gpu_memory_mib_ec2"] / 1024
+            return size["gpu_memory_mib_ec2"] / 2**10  # MiB -> GiB
         return float(size.get("gpu_memory_gib") or 0)
     return float(size.get("accelerator_memory_gib") or 0)
 
@@ -67,10 +67,10 @@ def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]
         return True, f"{adv.name} runs on GPU only"
     if adv.gpu is False:
         return False, f"{adv.name} runs on CPU only"
-    if adv.builtin:
-        return None, f"{adv.name} runs on CPU or GPU"
     if f.get("params_b") is not None and f["workload"] in ("training", "inference", "transform"):
         return True, "a model sized in parameters runs on accelerators (pass --no-gpu to size for CPU)"
+    if adv.builtin:
+        return None, f"{adv.name} runs on CPU or GPU"
     if f.get("framework") in ("sklearn", "xgboost") or f["workload"] in ("processing", "notebook"):
         return None, "CPU is the usual choice here"
     return None, "either CPU or accelerators"
