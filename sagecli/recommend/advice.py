@@ -20,6 +20,7 @@ class Advice:
     multi_instance: bool = True
     recommended: tuple[str, ...] = ()
     recommends_gpu: bool = False
+    recommends_only_gpu: bool = False
     memory_bound: bool = False
     source: str | None = None
 
@@ -80,6 +81,7 @@ def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advi
         multi_instance=bool(inst.get("multi_instance", False)) and workload == "training",
         recommended=entries,
         recommends_gpu=any(_gpu_family(kb, e) for e in entries),
+        recommends_only_gpu=bool(entries) and all(_gpu_family(kb, e) for e in entries),
         memory_bound="memory" in note or "ml.m5" in entries and workload == "training" and not gpu,
         source=source,
     )

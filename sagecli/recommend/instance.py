@@ -92,6 +92,8 @@ def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any]
             or (adv.builtin and adv.cpu and (adv.memory_bound or not adv.recommends_gpu))
         if prefers_cpu:
             c.adjust(-1.0, "CPU is enough here; accelerators add cost")
+    elif want is None and kind == "cpu" and adv.recommends_only_gpu:
+        c.adjust(-1.5, f"{adv.name}'s documentation recommends GPU instances for {workload}", adv.source)
     if kind == "neuron":
         if adv.builtin:
             c.exclude("built-in algorithm containers run on CPU or GPU, not Neuron devices")

@@ -111,19 +111,22 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
                   + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["assumed"].items()))
 
 
-def _ask_questionary(fact: Fact) -> Any:
-    """Ask one fact with questionary; returns the answer, SKIP, or None when the user cancels."""
+def ask_questionary(fact: Fact, **io: Any) -> Any:
+    """Ask one fact with questionary; returns the answer, SKIP, or None when the user cancels.
+
+    `io` passes prompt_toolkit's input/output through (tests use a pipe input and DummyOutput).
+    """
     import questionary
 
     label = fact.help
     if fact.kind == "choice":
         default = fact.default if fact.default in fact.choices else SKIP
-        return questionary.select(label, choices=[*fact.choices, SKIP], default=default).ask()
+        return questionary.select(label, choices=[*fact.choices, SKIP], default=default, **io).ask()
     if fact.kind == "bool":
-        answer = questionary.select(label, choices=["yes", "no", SKIP], default=SKIP).ask()
+        answer = questionary.select(label, choices=["yes", "no", SKIP], default=SKIP, **io).ask()
         return answer if answer in (None, SKIP) else answer == "yes"
     hint = f" (Enter to skip{', default ' + str(fact.default) if fact.default is not None else ''})"
-    text = questionary.text(label + hint).ask()
+    text = questionary.text(label + hint, **io).ask()
     if text is None:
         return None
     return text.strip() or SKIP
@@ -134,7 +137,7 @@ def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | 
     from sagecli.errors import UsageError
     from sagecli.recommend.facts import check
 
-    ask = ask or _ask_questionary
+    ask = ask or ask_questionary
     answers: dict[str, Any] = {}
     out().print(f"[bold]{recommender}[/bold]: a few questions (choose skip or press Enter to use the default; "
                 "Ctrl-C stops asking)")
