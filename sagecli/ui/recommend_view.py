@@ -60,10 +60,19 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     rows = decision["ranked"]
     shown = rows
     if not show_all and len(rows) > TOP + 5:
-        eligible = [r for r in rows if r["eligible"]][:TOP]
-        shown = eligible + [r for r in rows if not r["eligible"]][:5]
-    for i, row in enumerate(shown, 1):
-        cells = [str(i), row["option"]]
+        eligible = [r for r in rows if r["eligible"]]
+        if is_instance:  # the best size of each family says more than five sizes of one family
+            seen: set[str] = set()
+            eligible = [r for r in eligible if not (r["family"] in seen or seen.add(r["family"]))]
+        # ruled-out rows: the interesting constraints (fit, advice) before "not accepted by the API"
+        kinds: set[str] = set()
+        ruled_out = [r for r in rows if not r["eligible"]
+                     and not (r["reasons"][0][:25] in kinds or kinds.add(r["reasons"][0][:25]))]
+        ruled_out.sort(key=lambda r: r["reasons"][0].startswith("not accepted"))
+        shown = eligible[:TOP] + ruled_out[:5]
+    rank = {id(r): i for i, r in enumerate(rows, 1)}
+    for row in shown:
+        cells = [str(rank[id(row)]) if row["eligible"] else "-", row["option"]]
         if is_instance:
             cost = row.get("cost")
             cells += [_specs(row), str(row.get("instance_count", 1)),
@@ -96,7 +105,7 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         table, hidden = _table(decision, show_all)
         con.print(table)
         if hidden:
-            con.print(f"  ... {hidden} more options (use --all)")
+            con.print(f"  ... {hidden} more options (use --all, or --json for every one)")
         con.print("  " + _cost_line(decision))
         if explain:
             con.print("  [bold]rules that fired:[/bold]")
