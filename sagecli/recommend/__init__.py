@@ -34,6 +34,7 @@ def _deployment(f: dict[str, Any], inputs: dict[str, Any], assumed: dict[str, An
     if "endpoint" not in inputs:
         f["endpoint"] = ENDPOINT_OF.get(first["choice"]) if first["choice"] else None
         assumed["endpoint"] = f["endpoint"]
+        f["inference_choice"] = first["choice"]  # the endpoint was derived from this choice
     second = decide_rollout(f, kb).to_dict()
     return [first, second]
 

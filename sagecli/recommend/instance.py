@@ -260,6 +260,8 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         price = _price(kb, size, nodes)
         c.extra["cost"] = price
     d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
+    if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):
+        d.fire("graviton", "--arm: the knowledge base lists no Graviton family, so nothing changes", GRAVITON)
     d.relative = True
     ranked = d.ranked()
     if ranked and ranked[0].eligible:

@@ -44,6 +44,8 @@ def _endpoint_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         high, _ = bound(kb, "rolling-deployment", "inference_component_batch_percent", "max")
         d["rolling"].adjust(1.0, f"inference components update with a rolling policy in batches of "
                                  f"{fmt(low)}-{fmt(high)} % of the copies", src)
+    if f.get("inference_choice") == "multi_container":
+        d["shadow"].exclude("shadow tests are not available for multi-container endpoints", page(kb, "shadow-testing"))
     fam = f.get("instance_family")
     fallback, fsrc = limit(kb, "blue-green-all-at-once", "fallback_instance_families")
     if fam and fam in [x.strip() for x in str(fallback).split(",")]:
