@@ -147,7 +147,12 @@ def _models(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             d["inference_components"].adjust(-0.5, "per-model resource allocation adds nothing for one CPU model")
         return
     d["realtime"].adjust(-1.0, f"{n} models would each need their own endpoint")
-    d["serverless"].adjust(-0.5, f"{n} models would each need a serverless endpoint (no multi-model support)")
+    quota, qsrc = limit(kb, "serverless-inference", "max_endpoints_per_region")
+    if n > quota:
+        d["serverless"].exclude(f"{n} models would need {n} serverless endpoints; the default quota is "
+                                f"{fmt(quota)} per Region", qsrc)
+    else:
+        d["serverless"].adjust(-1.0, f"{n} models would each need a serverless endpoint (no multi-model support)")
     max_containers, msrc = limit(kb, "multi-container-endpoints", "max_containers")
     if f["same_framework"]:
         d["multi_model"].adjust(2.0, f"{n} models on one framework can share one container",

@@ -85,3 +85,10 @@ def test_payload_between_old_and_new_limit_mentions_history(run):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/hosting-faqs.html (25 MB now; 6 MB in older pages)
     row = _row(run("deployment", traffic="steady", payload_mb=10), "realtime")
     assert any("6 MB" in r for r in row["reasons"])
+
+
+def test_serverless_endpoint_quota(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html (50 serverless endpoints per Region)
+    result = run("deployment", traffic="intermittent", models=60, same_framework=False)
+    row = _row(result, "serverless")
+    assert not row["eligible"] and "quota" in row["reasons"][0]
