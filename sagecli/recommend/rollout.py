@@ -165,10 +165,14 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
     for opt, rid in OPTIONS.items():
         d.add(opt, page(kb, rid), record=rid)
     if f["endpoint"] is None:
+        if f.get("inference_choice") == "batch_transform":
+            why, src = "batch transform has no endpoint to update; the next job uses the new model", \
+                page(kb, "batch-transform")
+        else:
+            why, src = "no inference option fits these facts, so there is no endpoint to update", None
         for c in d.candidates.values():
-            c.exclude("batch transform has no endpoint to update; the next job uses the new model",
-                      page(kb, "batch-transform") if "batch-transform" in kb.records else None)
-        d.fire("no-endpoint", "the inference decision has no endpoint")
+            c.exclude(why, src)
+        d.fire("no-endpoint", why, src)
         return d
     _endpoint_rules(d, kb, f)
     _capacity_and_testing(d, kb, f)
