@@ -125,6 +125,17 @@ def test_correct_answers_are_spread_over_positions() -> None:
     assert max(keys.values()) <= 0.4 * total, keys
 
 
+def test_ordering_and_matching_answers_are_not_alphabetical() -> None:
+    """An ordering answer of ABCDE or matching answers A, B, C, D in prompt order would be a giveaway."""
+    for _, q in ITEMS:
+        if q["type"] == "ordering":
+            keys = [i["key"] for i in q["items"]]
+            assert keys != sorted(keys), q["id"]
+        if q["type"] == "matching":
+            answers = [p["answer"] for p in q["prompts"]]
+            assert answers != sorted(answers), q["id"]
+
+
 def test_recommender_checks_are_few_and_well_formed() -> None:
     checks = [q["recommender_check"] for _, q in ITEMS if q.get("recommender_check")]
     assert 5 <= len(checks) <= 10
