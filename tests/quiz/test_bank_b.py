@@ -126,3 +126,16 @@ def test_no_item_rests_on_the_old_six_megabyte_realtime_limit() -> None:
             for o in item.get("options", []):
                 if o.get("correct"):
                     assert "6 MB" not in o["text"], item["id"]
+
+
+def test_keys_give_nothing_away() -> None:
+    """Correct orders are not alphabetical and no single letter holds most mc answers."""
+    letters: Counter[str] = Counter()
+    for _, q in QUESTIONS:
+        for item in _scorable(q):
+            keys = [i["key"] for i in item.get("items", [])]
+            if keys:
+                assert keys != sorted(keys), item["id"]
+            letters.update(o["key"] for o in item.get("options", []) if o.get("correct") and item["type"] == "mc")
+    total = sum(letters.values())
+    assert max(letters.values()) < total * 0.4, letters
