@@ -19,6 +19,8 @@ class Candidate:
     sources: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     blockers: list[str] = field(default_factory=list)  # the constraints that ruled it out
+    pros: list[str] = field(default_factory=list)
+    cons: list[str] = field(default_factory=list)
 
     def _cite(self, source: str | None) -> None:
         if source and source not in self.sources:
@@ -34,6 +36,8 @@ class Candidate:
         """Add (or subtract) points with the reason a reader sees."""
         self.raw += points
         self.reasons.append(reason)
+        if reason:
+            (self.pros if points > 0 else self.cons).append(reason)
         self._cite(source)
 
     def note(self, reason: str, source: str | None = None) -> None:
@@ -87,6 +91,7 @@ class Decision:
                 "reasons": [*c.blockers, *(r for r in c.reasons if r)],
                 "sources": list(c.sources),
             }
+            row["pros"], row["cons"] = list(c.pros), list(c.cons)
             if c.blockers:
                 row["ruled_out_by"] = list(c.blockers)
             row.update(c.extra)

@@ -142,7 +142,7 @@ def _risk_and_alarms(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         d["all_at_once"].adjust(1.0, "low risk: all at once takes the least time and cost", bg)
     elif risk == "medium":
         d["canary"].adjust(1.0, "medium risk: a canary balances risk against time and cost", bg)
-        d["linear"].adjust(0.3, "more steps than a medium-risk change needs")
+        d["linear"].adjust(0.3, "medium risk: linear also limits risk, at the cost of more steps and baking")
     else:
         d["linear"].adjust(1.2, "high risk: linear shifting has the least risk", bg)
         d["canary"].adjust(0.5, "limits the blast radius")
@@ -174,6 +174,8 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
             c.exclude(why, src)
         d.fire("no-endpoint", why, src)
         return d
+    d["all_at_once"].note("the default blue/green update: fastest and cheapest, but a bad version reaches all "
+                          "traffic at once", page(kb, "blue-green-all-at-once"))
     _endpoint_rules(d, kb, f)
     _capacity_and_testing(d, kb, f)
     _steps(d, kb, f)

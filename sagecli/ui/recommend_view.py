@@ -45,6 +45,16 @@ def _cost_line(decision: dict[str, Any]) -> str:
     return "Cost: the knowledge base has no prices for this decision; it depends on the instances you pick."
 
 
+def _reasons(row: dict[str, Any]) -> str:
+    """Ruled-out rows: the constraints. Others: + for what counts for it, - against, plain for notes."""
+    if row.get("ruled_out_by"):
+        return "; ".join(row["ruled_out_by"])
+    pros, cons = row.get("pros", []), row.get("cons", [])
+    notes = [r for r in row["reasons"] if r not in pros and r not in cons]
+    parts = [f"+ {r}" for r in pros] + [f"- {r}" for r in cons] + notes
+    return "\n".join(parts) or "-"
+
+
 def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     is_instance = decision["decision"] == "instance"
     table = Table(show_lines=False, header_style="bold")
@@ -77,7 +87,7 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
             cost = row.get("cost")
             cells += [_specs(row), str(row.get("instance_count", 1)),
                       f"{cost['usd_per_hour']:.4g}" if cost else "-"]
-        reasons = "; ".join(row.get("ruled_out_by") or row["reasons"]) or "-"
+        reasons = _reasons(row)
         cells += ["yes" if row["eligible"] else "[red]no[/red]", f"{row['score']:.2f}", reasons]
         table.add_row(*cells)
     return table, len(rows) - len(shown)
@@ -95,7 +105,7 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         else:
             best = rows[0]
             con.print(f"[bold]{title}: [green]{choice}[/green][/bold]")
-            why = [r for r in best["reasons"] if r][:4]
+            why = (best.get("pros") or [r for r in best["reasons"] if r])[:4]
             if why:
                 con.print("  why: " + "; ".join(why))
             if best["sources"]:
