@@ -158,9 +158,26 @@ def check(fact: Fact, value: Any) -> Any:
     return text
 
 
+# The off-side of a flag pair, spelled as its own flag name (e.g. args written from `--mixed-frameworks`).
+NEGATED = {"mixed_frameworks": "same_framework", "single": "distributed"}
+
+
+def _aliases(specs: dict[str, Fact], given: dict[str, Any]) -> dict[str, Any]:
+    """Accept `no_gpu: true`, `mixed_frameworks: true`, `single: true` for the paired flags."""
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        target = NEGATED.get(key) or (key[3:] if key.startswith("no_") and key not in specs else None)
+        if target and target in specs and specs[target].kind == "bool" and isinstance(value, bool):
+            out[target] = not value
+        else:
+            out[key.replace("-", "_")] = value
+    return out
+
+
 def normalize(recommender: str, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate the given facts; fill documented defaults. Returns (inputs, assumed)."""
     specs = {f.name: f for f in SPECS[recommender]}
+    given = _aliases(specs, given)
     unknown = sorted(set(given) - set(specs))
     if unknown:
         raise UsageError(f"unknown fact(s) for `recommend {recommender}`: {', '.join(unknown)}")

@@ -63,3 +63,13 @@ def test_questionary_widgets_with_pipe_input():
     assert answers["traffic"] == "intermittent"
     assert answers["payload_mb"] == 7.5
     assert answers["realtime"] is True
+
+
+def test_negated_flag_spellings_are_accepted():
+    from sagecli.recommend.facts import normalize
+
+    inputs, _ = normalize("deployment", {"no_gpu": True, "mixed_frameworks": True, "no_user_impact": True,
+                                         "no_cold_start_ok": True})
+    assert inputs["gpu"] is False and inputs["same_framework"] is False
+    assert inputs["no_user_impact"] is True and inputs["cold_start_ok"] is False
+    assert normalize("instance", {"single": True})[0]["distributed"] is False
