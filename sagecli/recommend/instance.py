@@ -71,6 +71,8 @@ def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]
         return True, "a model sized in parameters runs on accelerators (pass --no-gpu to size for CPU)"
     if adv.builtin:
         return None, f"{adv.name} runs on CPU or GPU"
+    if f.get("framework") in DL_FRAMEWORKS and f["workload"] == "training":
+        return True, "deep-learning training runs on accelerators (pass --no-gpu for CPU)"
     if f.get("framework") in ("sklearn", "xgboost") or f["workload"] in ("processing", "notebook"):
         return None, "CPU is the usual choice here"
     return None, "either CPU or accelerators"
@@ -92,6 +94,8 @@ def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any]
             or (adv.builtin and adv.cpu and (adv.memory_bound or not adv.recommends_gpu))
         if prefers_cpu:
             c.adjust(-1.0, "CPU is enough here; accelerators add cost")
+        elif f.get("framework") in DL_FRAMEWORKS and workload in ("inference", "transform"):
+            c.adjust(2.0, "deep-learning inference: accelerators serve far more requests per dollar than CPUs")
     elif want is None and kind == "cpu" and adv.recommends_only_gpu:
         c.adjust(-1.5, f"{adv.name}'s documentation recommends GPU instances for {workload}", adv.source)
     if kind == "neuron":
@@ -104,7 +108,7 @@ def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any]
         else:
             c.adjust(-0.5, "the model must be compiled for Neuron (Neuron SDK; Neo for Inf1)", INFERENTIA)
             if f.get("priority") in ("cost", "sustainability"):
-                c.adjust(1.2, "Inferentia/Trainium: lowest cost and energy per inference or training step",
+                c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
                          INFERENTIA)
     if fam.get("graviton"):
         if not f.get("arm"):

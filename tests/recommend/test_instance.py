@@ -192,3 +192,27 @@ def test_price_shown_with_its_component(kb):
         assert decision["cost"]["component"]
     else:
         assert "no published price" in decision["cost_note"]
+
+
+def test_deep_learning_training_uses_accelerators(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html (GPU training for deep learning)
+    _, size = _pick(kb, workload="training", framework="pytorch")
+    assert kind_of(size) != "cpu"
+
+
+def test_deep_learning_inference_at_lowest_cost_uses_inferentia(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html (Inferentia: lowest cost per inference)
+    decision, _ = _pick(kb, workload="inference", framework="pytorch", priority="cost")
+    assert decision["choice"].startswith("ml.inf")
+
+
+def test_sklearn_inference_on_cpu(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints.html (CPU instances for classic ML)
+    _, size = _pick(kb, workload="inference", framework="sklearn")
+    assert kind_of(size) == "cpu"
+
+
+def test_no_gpu_sizes_host_memory(kb):
+    # https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html (weights fit)
+    decision, size = _pick(kb, workload="inference", params_b=7, precision="fp16", gpu=False)
+    assert kind_of(size) == "cpu" and size["memory_gib"] >= decision["memory_need_gib"]
