@@ -196,6 +196,8 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
             else:
                 c.exclude(f"{fmt(data)} GB of training data does not fit {mem:.1f} GiB of {what} (memory-bound "
                           "training on one instance)")
+        elif mem:
+            c.note(f"{fmt(data)} GB of training data fits {mem * nodes:.0f} GiB of {what}")
     return nodes
 
 

@@ -105,9 +105,10 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         else:
             best = rows[0]
             con.print(f"[bold]{title}: [green]{choice}[/green][/bold]")
-            why = (best.get("pros") or [r for r in best["reasons"] if r])[:4]
+            cons = set(best.get("cons", []))
+            why = [r for r in best["reasons"] if r and r not in cons][:4]
             if why:
-                con.print("  why: " + "; ".join(why))
+                con.print("  why: " + "; ".join(why), soft_wrap=True)
             if best["sources"]:
                 con.print(f"  docs: {best['sources'][0]}", soft_wrap=True)
         if "memory_need_gib" in decision:
