@@ -94,6 +94,7 @@ def input_mode_cmd(
     shared: Annotated[bool, _opt("Many instances or jobs read the same data.")] = False,
     vpc: Annotated[bool | None, _opt("The job may run in a VPC (default yes).", "--vpc/--no-vpc")] = None,
     local_disk_gb: Annotated[float | None, _opt("Storage volume per instance in GB.")] = None,
+    instances: Annotated[int | None, _opt("Training instances reading the data (default 1).")] = None,
     posix: Annotated[bool, _opt("Needs full POSIX semantics such as file locking.")] = False,
     priority: Annotated[str | None, _opt(PriorityHelp + "cost|throughput|ops.")] = None,
     json_out: JsonOpt = False,
@@ -105,7 +106,8 @@ def input_mode_cmd(
     _run("input-mode", {
         "dataset_gb": dataset_gb, "files": files, "avg_file_mb": avg_file_mb, "access": access, "format": format,
         "algorithm": algorithm, "storage": storage, "fast_start": _flag(fast_start), "shared": _flag(shared),
-        "vpc": vpc, "local_disk_gb": local_disk_gb, "posix": _flag(posix), "priority": priority,
+        "vpc": vpc, "local_disk_gb": local_disk_gb, "instances": instances, "posix": _flag(posix),
+        "priority": priority,
     }, json_out, explain, no_input, show_all)
 
 

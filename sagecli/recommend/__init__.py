@@ -52,13 +52,16 @@ def decide(recommender: str, args: dict[str, Any], kb: Any) -> dict[str, Any]:
 
         decisions = [decide_instance(f, kb).to_dict()]
     elif recommender == "input-mode":
-        from sagecli.recommend.input_mode import decide_input_mode, derive_sizes
+        from sagecli.recommend.input_mode import decide_input_mode, derive_sizes, distribution
 
         derived = derive_sizes(f)
         f.update(derived)
         if derived:
             extra["derived"] = derived
         decisions = [decide_input_mode(f, kb).to_dict()]
+        spread = distribution(f, kb, decisions[0]["choice"])
+        if spread:
+            decisions[0]["s3_distribution"] = spread
     else:
         decisions = _deployment(f, inputs, assumed, kb)
     out = answer(recommender, inputs, assumed, decisions)

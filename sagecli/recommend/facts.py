@@ -65,6 +65,7 @@ INPUT_MODE: tuple[Fact, ...] = (
     Fact("shared", "bool", "Many instances or jobs read the same data.", False),
     Fact("vpc", "bool", "The job may run in a VPC.", True),
     Fact("local_disk_gb", "float", "Storage volume size per instance in GB.", None, minimum=0),
+    Fact("instances", "int", "Training instances reading the channel.", 1, minimum=1, inclusive=True),
     Fact("posix", "bool", "Needs full POSIX semantics such as file locking.", False),
     Fact("priority", "choice", "What matters most.", None, ("cost", "throughput", "ops")),
 )

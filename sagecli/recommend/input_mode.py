@@ -166,6 +166,21 @@ def _priority_rules(d: Decision, f: dict[str, Any]) -> None:
         d[opt].adjust(pts, f"priority {p}: {why}")
 
 
+def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, Any] | None:
+    """How S3 objects are spread over the training instances (S3DataDistributionType) for the choice."""
+    if choice not in S3_MODES:
+        return None
+    n, files = f.get("instances") or 1, f.get("files")
+    if n > 1 and (files is None or files >= n):
+        rid, why = "sharded-by-s3-key", f"{n} instances: each reads about 1/{n} of the objects"
+    elif n > 1:
+        rid, why = "fully-replicated", f"only {files} objects for {n} instances: sharding would leave some idle"
+    else:
+        rid, why = "fully-replicated", "one instance reads everything"
+    rec = kb.get(rid)
+    return {"type": rec["api_value"], "reason": why, "source": page(kb, rid)}
+
+
 def decide_input_mode(f: dict[str, Any], kb: Any) -> Decision:
     """Rank the training input options for the given facts (inputs merged with defaults)."""
     d = Decision("input_mode")

@@ -117,6 +117,9 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         con.print(table)
         if hidden:
             con.print(f"  ... {hidden} more options (use --all, or --json for every one)")
+        spread = decision.get("s3_distribution")
+        if spread:
+            con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)
         con.print("  " + _cost_line(decision))
         if explain:
             con.print("  [bold]rules that fired:[/bold]")

@@ -77,3 +77,15 @@ def test_small_files_suggest_serializing(run):
 def test_average_file_size_is_derived(run):
     result = run("input-mode", dataset_gb=100, files=1000)
     assert result["derived"]["avg_file_mb"] == pytest.approx(102.4)
+
+
+def test_distributed_training_shards_by_s3_key(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html (ShardedByS3Key: 1/n each)
+    spread = run("input-mode", dataset_gb=10, instances=4, files=400)["decisions"][0]["s3_distribution"]
+    assert spread["type"] == "ShardedByS3Key"
+
+
+def test_fewer_objects_than_instances_replicates(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html (instances <= objects)
+    spread = run("input-mode", dataset_gb=10, instances=8, files=2)["decisions"][0]["s3_distribution"]
+    assert spread["type"] == "FullyReplicated"
