@@ -132,3 +132,33 @@ def test_more_parameters_never_less_accelerator_memory(kb, data, small, factor, 
         assert b is None
     elif b is not None:
         assert b >= a - 1e-9
+
+
+OFF_FLAGS = {"same_framework": "--mixed-frameworks", "distributed": "--single", "no_user_impact": "--user-impact-ok"}
+
+
+def _argv(facts: dict) -> list[str]:
+    argv = []
+    for name, value in facts.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            argv.append(flag if value else OFF_FLAGS.get(name, "--no-" + flag[2:]))
+        else:
+            argv += [flag, str(value)]
+    return argv
+
+
+@SETTINGS
+@given(data=st.data(), recommender=st.sampled_from(["deployment", "input-mode", "instance"]))
+def test_cli_never_crashes(kb, data, recommender):
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+
+    facts = data.draw(facts_for(recommender, _algorithms(kb)))
+    result = CliRunner().invoke(app, ["recommend", recommender, *_argv(facts), "--json"])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        assert isinstance(result.exception, UsageError), repr(result.exception)
+    else:
+        assert result.exit_code == 0, result.output
+        check_shape(json.loads(result.stdout))
