@@ -78,9 +78,9 @@ def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]
     return None, "either CPU or accelerators"
 
 
-def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any], f: dict[str, Any],
-                adv: Advice, want: bool | None) -> None:
-    kind, workload = kind_of(size), f["workload"]
+def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: bool | None) -> None:
+    """CPU vs GPU vs Neuron: the algorithm's advice, the framework and the workload."""
+    workload = f["workload"]
     if adv.builtin and adv.gpu is False and kind != "cpu":
         c.exclude(f"{adv.name} does not run on {kind.upper()} instances for {workload}", adv.source)
     if adv.builtin and adv.cpu is False and kind == "cpu":
@@ -110,6 +110,11 @@ def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any]
             if f.get("priority") in ("cost", "sustainability"):
                 c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
                          INFERENTIA)
+
+
+def _family_rules(c: Candidate, fam: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
+    """Graviton, burstable, family category, GPU generation and sparse data."""
+    workload = f["workload"]
     if fam.get("graviton"):
         if not f.get("arm"):
             c.exclude("Graviton needs an ARM64 (or multi-architecture) image; pass --arm if you have one", GRAVITON)
@@ -136,8 +141,7 @@ def _base_rules(c: Candidate, kb: Any, fam: dict[str, Any], size: dict[str, Any]
     if f.get("sparse") and kind != "cpu":
         c.adjust(-1.0, "sparse data gains little from GPUs (Factorization Machines uses GPUs only for dense data)",
                  "https://docs.aws.amazon.com/sagemaker/latest/dg/fact-machines.html")
-    c.adjust(0.05 * (fam.get("generation") or 0), "")  # newer generations: better price-performance
-    c.reasons.pop()
+    c.raw += 0.05 * (fam.get("generation") or 0)  # newer generations: better price-performance (no reason shown)
 
 
 def _advice_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], adv: Advice) -> None:
@@ -254,7 +258,8 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         if api not in size.get("apis", []):
             c.exclude(f"not accepted by the {api} API", API_PAGE[api])
             continue
-        _base_rules(c, kb, fam, size, f, adv, want)
+        _kind_rules(c, kind_of(size), f, adv, want)
+        _family_rules(c, fam, kind_of(size), f)
         _advice_rules(c, fam, size, adv)
         _priority_rules(c, fam, size, f)
         nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
@@ -277,9 +282,4 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
     return d
 
 
-def family_of(type_name: str) -> str:
-    """ml.g5.2xlarge -> ml.g5."""
-    return ".".join(type_name.split(".")[:2])
-
-
-__all__ = ["decide_instance", "accel_gib", "kind_of", "family_of", "specs", "memory_need"]
+__all__ = ["decide_instance", "accel_gib", "kind_of", "specs", "memory_need"]
