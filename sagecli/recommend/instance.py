@@ -254,7 +254,8 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
     for fam, size in sizes:
-        c = d.add(size["type"], family=fam["id"], instance_count=1, specs=specs(size))
+        first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
+        c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
         if api not in size.get("apis", []):
             c.exclude(f"not accepted by the {api} API", API_PAGE[api])
             continue

@@ -120,7 +120,8 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         spread = decision.get("s3_distribution")
         if spread:
             con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)
-        con.print("  " + _cost_line(decision))
+        if decision["decision"] != "rollout":
+            con.print("  " + _cost_line(decision))
         if explain:
             con.print("  [bold]rules that fired:[/bold]")
             for rule in decision.get("rules", []):
