@@ -116,7 +116,9 @@ def _hardware(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     for opt, rid in OPTIONS.items():
         rec = kb.get(rid)
         if f["gpu"] and not rec["gpu"]:
-            d[opt].exclude(f"{rec['name']} has no GPU support", page(kb, rid))
+            dated = rec.get("limits", {}).get("gpu", {})
+            when = f" (as of {dated['as_of']})" if dated.get("as_of") else ""
+            d[opt].exclude(f"{rec['name']} has no GPU support{when}", dated.get("source") or page(kb, rid))
         if f["scale_to_zero"] and not rec["scale_to_zero"]:
             if "no-persistent-endpoint" in rec.get("tags", []):
                 d[opt].adjust(0.3, "no endpoint runs between jobs, so nothing is billed while idle")
