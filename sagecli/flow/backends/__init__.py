@@ -1,0 +1,26 @@
+"""Backends by name: a name -> "module:Class" table, imported only when chosen."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from sagecli.errors import UsageError
+
+if TYPE_CHECKING:
+    from sagecli.flow.backend import Backend, RunContext
+
+BACKENDS: dict[str, str] = {
+    "local": "sagecli.flow.backends.local:LocalBackend",
+    "sagemaker": "sagecli.flow.backends.sagemaker:SageMakerBackend",
+}
+
+
+def create_backend(name: str, ctx: RunContext) -> Backend:
+    """Import and construct the backend called `name` with the run context."""
+    target = BACKENDS.get(name)
+    if target is None:
+        raise UsageError(f"unknown backend {name!r}", hint="choose one of: " + ", ".join(sorted(BACKENDS)))
+    module_name, _, class_name = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(ctx)
