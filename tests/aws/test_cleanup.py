@@ -1,0 +1,67 @@
+"""`sagecli cleanup` finds a run's leftovers by tag and deletes them (the real command, in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+
+from sagecli.aws.api_calls import tag_list
+from tests.aws.conftest import ACCESS_KEY, ROLE_ARN, SECRET_KEY
+from tests.aws.helpers import leftovers
+from tests.aws.test_backend import RUN, _backend, _drive
+from tests.conftest import run_cli
+
+OTHER = "20251231-230000-0f0f0f"
+
+
+def _orphan(fake, run_id: str) -> None:
+    """Resources a crashed run left behind, with no ledger on this machine."""
+    sm = fake.client("sagemaker")
+    sm.create_model(ModelName=f"orphan-{run_id[-6:]}", ExecutionRoleArn=ROLE_ARN,
+                    PrimaryContainer={"Image": "x"}, Tags=tag_list(run_id))
+    sm.create_endpoint_config(EndpointConfigName=f"orphan-{run_id[-6:]}", Tags=tag_list(run_id),
+                              ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": f"orphan-{run_id[-6:]}",
+                                                   "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1}])
+
+
+def test_cleanup_by_run_id(fake, tmp_path):
+    backend, ctx = _backend(tmp_path)
+    _drive(backend, ctx, tmp_path, keep=True)  # endpoint, config, model and data are left on purpose
+    _orphan(fake, OTHER)
+    assert leftovers(fake, RUN)
+
+    dry = run_cli("cleanup", "--run-id", RUN, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    found = json.loads(dry.stdout)["found"]
+    assert {f["kind"] for f in found} >= {"Endpoint", "EndpointConfig", "Model", "S3Prefix"}
+    assert all(f["run_id"] == RUN for f in found)
+    assert leftovers(fake, RUN)  # a dry run deletes nothing
+
+    done = run_cli("cleanup", "--run-id", RUN, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "account 123456789012, region us-east-1" in done.stdout
+    assert leftovers(fake, RUN) == []
+    assert leftovers(fake, OTHER)  # another run's resources are untouched
+    for text in (dry.stdout, dry.stderr, done.stdout, done.stderr):
+        assert ACCESS_KEY not in text and SECRET_KEY not in text
+
+
+def test_cleanup_all_and_older_than(fake):
+    _orphan(fake, OTHER)
+    young = run_cli("cleanup", "--older-than", "2h", "--yes")
+    assert young.returncode == 0 and "Nothing tagged" in young.stdout
+    assert leftovers(fake, OTHER)
+    everything = run_cli("cleanup", "--yes")
+    assert everything.returncode == 0, everything.stderr
+    assert leftovers(fake, OTHER) == []
+
+
+def test_cleanup_needs_confirmation_without_a_terminal(fake):
+    _orphan(fake, OTHER)
+    res = run_cli("cleanup", input="")
+    assert res.returncode == 1 and "pass --yes" in res.stderr
+    assert leftovers(fake, OTHER)
+
+
+def test_cleanup_bad_duration_is_a_usage_error(fake):
+    res = run_cli("cleanup", "--older-than", "soon")
+    assert res.returncode == 2 and res.stderr.startswith("Error: --older-than 'soon' is not a duration")
