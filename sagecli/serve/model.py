@@ -47,7 +47,7 @@ def load_model_dir(model_dir: Path) -> XGBoostModel:
         raise SageCliError(f"no {MODEL_FILE} in the model artifact (found: {', '.join(found) or 'nothing'})")
     booster = xgb.Booster()
     try:
-        booster.load_model(str(path))
+        booster.load_model(bytearray(path.read_bytes()))  # raw buffer: no guessing from a file extension
     except xgb.core.XGBoostError as exc:
         raise SageCliError(f"{MODEL_FILE} is not in XGBoost's model format: {str(exc).splitlines()[0]}",
                            hint="pickled models are not loaded; save with Booster.save_model") from None
