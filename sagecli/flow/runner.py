@@ -16,7 +16,6 @@ from typing import Any
 
 from sagecli.errors import SageCliError
 from sagecli.flow.backend import (
-    COMPLETED,
     STEPS,
     Backend,
     Endpoint,

@@ -191,8 +191,9 @@ def transform(run: _Run, res: StepResult) -> None:
     """Batch transform of the test features: SplitType Line, MultiRecord, one <input>.out per input file."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
-    request = TransformRequest(job_name=f"sagecli-{run.ctx.run_id}-transform", model_artifact=run.training.model_artifact,
-                               input_uri=run.channels["transform"], max_payload_mb=opts.max_payload_mb,
+    request = TransformRequest(job_name=f"sagecli-{run.ctx.run_id}-transform",
+                               model_artifact=run.training.model_artifact, input_uri=run.channels["transform"],
+                               max_payload_mb=opts.max_payload_mb,
                                join_source=opts.join_source, instance_type=opts.instance_type, tags=run.ctx.tags)
     result = run.backend.batch_transform(request)
     if result.status != COMPLETED:
