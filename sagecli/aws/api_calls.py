@@ -72,7 +72,7 @@ def put_object(uri: str, run_id: str, local: str = "", content_type: str = "text
     """PutObject with the run's tags; the body is read from `local` when the call is made."""
     bucket, key = split_s3(uri)
     params = {"Bucket": bucket, "Key": key, "Tagging": s3_tagging(run_id), "ContentType": content_type}
-    return ApiCall("s3", "PutObject", params, "S3Object", uri, f"upload {local or 'data'} -> {uri}",
+    return ApiCall("s3", "PutObject", params, None, uri, f"upload {local or 'data'} -> {uri}",
                    extra={"local": local})
 
 

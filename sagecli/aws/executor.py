@@ -13,7 +13,7 @@ from typing import Any
 
 from sagecli.aws.api_calls import ApiCall, split_s3
 from sagecli.aws.ledger import Ledger
-from sagecli.aws.session import AwsContext, error_line
+from sagecli.aws.session import AwsContext, error_code, error_line
 from sagecli.aws.validate import check
 from sagecli.errors import SageCliError
 
@@ -56,29 +56,33 @@ class Executor:
         self.call(call, Body=data)
 
     def download(self, uri: str, dest: Path) -> list[Path]:
-        """Copy one object, or every object under a prefix, into dest keeping relative paths."""
+        """Copy one object, or every object under a prefix, into dest keeping relative paths.
+
+        Files already there with the same size are not fetched again (capture files are re-read
+        as traffic grows).
+        """
         s3 = self.aws.client("s3")
         bucket, key = split_s3(uri)
         dest.mkdir(parents=True, exist_ok=True)
-        out: list[Path] = []
         if key and not key.endswith("/"):
             try:
-                s3.head_object(Bucket=bucket, Key=key)
                 target = dest / key.rsplit("/", 1)[-1]
-                s3.download_file(bucket, key, str(target))
+                target.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
                 return [target]
             except Exception as exc:
-                if "404" not in error_line(exc) and "Not Found" not in error_line(exc):
+                if error_code(exc) not in ("NoSuchKey", "404"):
                     raise SageCliError(f"cannot read {uri}: {error_line(exc)}") from None
             key += "/"
+        out: list[Path] = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
             for obj in page.get("Contents", []):
                 rel = obj["Key"][len(key):]
                 if not rel or rel.endswith("/"):
                     continue
                 target = dest / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                s3.download_file(bucket, obj["Key"], str(target))
+                if not (target.is_file() and target.stat().st_size == obj["Size"]):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
                 out.append(target)
         if not out:
             raise SageCliError(f"nothing found at {uri}")

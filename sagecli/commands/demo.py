@@ -61,7 +61,7 @@ def run_demo(
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
         instance_count=instance_count,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
-                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes})
+                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)
 
 

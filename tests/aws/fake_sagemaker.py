@@ -151,7 +151,8 @@ def train_like_the_container(url: str, params: dict[str, Any]) -> None:
     dtrain = xgb.DMatrix(np.vstack(x), label=np.concatenate(y))
     hps = dict(params.get("HyperParameters", {}))
     rounds = int(hps.pop("num_round"))
-    booster = xgb.train({k: v for k, v in hps.items() if k != "verbosity"} | {"verbosity": 0}, dtrain, rounds)
+    params_ = {k: v for k, v in hps.items() if k != "verbosity"} | {"verbosity": 0, "nthread": 1}
+    booster = xgb.train(params_, dtrain, rounds)
     raw = booster.save_raw("ubj")
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
@@ -164,6 +165,8 @@ def train_like_the_container(url: str, params: dict[str, Any]) -> None:
 
 
 _MODELS: dict[str, Any] = {}
+_CAPTURE_FILES: dict[str, tuple[str, list[str]]] = {}  # endpoint -> (current capture file key, its records)
+CAPTURE_BATCH = 50
 
 
 def load_booster(url: str, model_data_url: str) -> Any:
@@ -177,15 +180,14 @@ def load_booster(url: str, model_data_url: str) -> Any:
             raw = tar.extractfile("xgboost-model").read()  # type: ignore[union-attr]
         booster = xgb.Booster()
         booster.load_model(bytearray(raw))
+        booster.set_param({"nthread": 1})  # one request at a time: a thread pool per call costs more than it saves
         _MODELS[model_data_url] = booster
     return _MODELS[model_data_url]
 
 
 def predict(booster: Any, x: Any) -> list[float]:
     """Scores for a feature matrix."""
-    import xgboost as xgb
-
-    return [float(v) for v in booster.predict(xgb.DMatrix(x))]
+    return [float(v) for v in booster.inplace_predict(x)]
 
 
 def transform_like_sagemaker(url: str, params: dict[str, Any]) -> None:
@@ -202,25 +204,39 @@ def transform_like_sagemaker(url: str, params: dict[str, Any]) -> None:
         s3.put_object(Bucket=out_bucket, Key=f"{out_prefix.rstrip('/')}/{name}", Body=scores.encode())
 
 
+def _backends() -> tuple[Any, Any]:
+    from moto.s3.models import s3_backends
+    from moto.sagemaker.models import sagemaker_backends
+
+    return sagemaker_backends[ACCOUNT][REGION], s3_backends[ACCOUNT]["aws"]
+
+
 def invoke_like_sagemaker(url: str, endpoint: str, body: bytes, content_type: str, accept: str,
                           inference_id: str | None) -> tuple[int, dict[str, str], bytes]:
-    """Score with the endpoint's model and write a capture record, as a real endpoint would."""
-    sm, s3 = client(url, "sagemaker"), client(url, "s3")
-    ep = sm.describe_endpoint(EndpointName=endpoint)
-    cfg = sm.describe_endpoint_config(EndpointConfigName=ep["EndpointConfigName"])
-    variant = cfg["ProductionVariants"][0]
-    model = sm.describe_model(ModelName=variant["ModelName"])["PrimaryContainer"]["ModelDataUrl"]
-    if not content_type.startswith("text/csv"):
-        msg = {"message": f"Received client error (415) from primary: unsupported content type {content_type}",
+    """Score with the endpoint's model and write a capture record, as a real endpoint would.
+
+    Reads moto's state in-process (the HTTP round trips would dominate the test's run time).
+    """
+    sm, s3 = _backends()
+    if endpoint not in sm.endpoints:
+        msg = {"__type": "ValidationError", "message": f"Endpoint {endpoint} of account {ACCOUNT} not found."}
+        return 400, {"status": "400", "x-amzn-ErrorType": "ValidationError"}, json.dumps(msg).encode()
+    cfg = sm.endpoint_configs[sm.endpoints[endpoint].endpoint_config_name]
+    variant = cfg.production_variants[0]
+    model = sm._models[variant["ModelName"]].primary_container["ModelDataUrl"]
+    if not content_type.startswith("text/csv"):  # the XGBoost container takes csv, libsvm, recordio only
+        msg = {"message": f"Received client error (415) from primary with message "
+                          f"\"Content type {content_type} is not supported by this framework.\"",
                "OriginalStatusCode": 415}
-        return 424, {"x-amzn-ErrorType": "ModelError", "Content-Type": "application/json"}, json.dumps(msg).encode()
+        headers = {"status": "424", "x-amzn-ErrorType": "ModelError", "Content-Type": "application/json"}
+        return 424, headers, json.dumps(msg).encode()
     x, _ = _matrix(body, False)
     scores = predict(load_booster(url, model), x)
     if accept.startswith("application/json"):
         out, out_type = json.dumps({"predictions": [{"score": s} for s in scores]}).encode(), "application/json"
     else:
         out, out_type = ("\n".join(f"{s:.7g}" for s in scores) + "\n").encode(), "text/csv; charset=utf-8"
-    cap = cfg.get("DataCaptureConfig") or {}
+    cap = cfg.data_capture_config or {}
     if cap.get("EnableCapture"):
         now = datetime.now(UTC)
         meta = {"eventId": str(uuid.uuid4()), "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
@@ -233,11 +249,14 @@ def invoke_like_sagemaker(url: str, endpoint: str, body: bytes, content_type: st
                                "encoding": "JSON" if out_type == "application/json" else "CSV"}},
             "eventMetadata": meta, "eventVersion": "0"}
         bucket, prefix = _split(cap["DestinationS3Uri"])
-        key = (f"{prefix.rstrip('/')}/{endpoint}/{variant['VariantName']}/{now:%Y/%m/%d/%H}/"
-               f"{now:%M-%S}-{now.microsecond // 1000:03d}-{uuid.uuid4()}.jsonl")
-        s3.put_object(Bucket=bucket, Key=key, Body=(json.dumps(record) + "\n").encode())
+        folder = f"{prefix.rstrip('/')}/{endpoint}/{variant['VariantName']}/{now:%Y/%m/%d/%H}/"
+        key, lines = _CAPTURE_FILES.get(endpoint, ("", []))
+        if not key.startswith(folder) or len(lines) >= CAPTURE_BATCH:  # SageMaker buffers records into files
+            key, lines = f"{folder}{now:%M-%S}-{now.microsecond // 1000:03d}-{uuid.uuid4()}.jsonl", []
+        lines.append(json.dumps(record))
+        _CAPTURE_FILES[endpoint] = (key, lines)
+        s3.put_object(bucket, key, ("\n".join(lines) + "\n").encode())
     return 200, {"Content-Type": out_type, "x-Amzn-Invoked-Production-Variant": variant["VariantName"]}, out
-
 
 def _patches(url_box: dict[str, str]) -> list[Any]:
     """mock.patch objects that add the behaviour above to moto's response classes."""
@@ -309,7 +328,10 @@ class FakeSageMaker:
         faults = self.faults
 
         class QuietHandler(MotoRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (werkzeug's name)
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                return
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
                 return
 
         class Server(ThreadedMotoServer):
@@ -337,6 +359,7 @@ class FakeSageMaker:
         urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST")).read()
         self.faults.reset()
         _MODELS.clear()
+        _CAPTURE_FILES.clear()
 
     def stop(self) -> None:
         """Stop the server and remove the patches."""

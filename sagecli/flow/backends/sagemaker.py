@@ -36,6 +36,21 @@ from sagecli.flow.backend import (
 )
 
 
+def json_instances_to_csv(body: bytes) -> bytes | None:
+    """{"instances": [[...], ...]} (or a bare list of rows) as headerless CSV; None if it is not that shape."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    rows = data.get("instances") if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not rows:
+        return None
+    rows = [r if isinstance(r, list) else [r] for r in rows]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for r in rows for v in r):
+        return None
+    return ("\n".join(",".join(repr(v) for v in r) for r in rows) + "\n").encode()
+
+
 class PlanShown(SystemExit):
     """--dry-run: the plan was printed and nothing was created (exit status 0)."""
 
@@ -60,6 +75,7 @@ class SageMakerBackend:
         self.poll_s = float(self.opts.get("poll_s", 15))
         self.max_runtime_s = int(self.opts.get("max_runtime_s", 3600))
         self.spec: Any = None
+        self._told_json = False
 
     # -- before anything exists -------------------------------------------------------------
     def prepare(self, ctx: RunContext) -> None:
@@ -273,6 +289,14 @@ class SageMakerBackend:
     def invoke(self, endpoint: Endpoint, body: bytes, content_type: str = "text/csv",
                accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
         """InvokeEndpoint through boto3's sagemaker-runtime client."""
+        if content_type.split(";")[0].strip() == "application/json":
+            csv = json_instances_to_csv(body)
+            if csv is not None:  # the built-in XGBoost container takes text/csv, libsvm or recordio-protobuf only
+                if not self._told_json:
+                    self._say("invoke", "the built-in XGBoost container does not accept application/json requests: "
+                                        "sending the JSON instances as text/csv (Accept unchanged)")
+                    self._told_json = True
+                body, content_type = csv, "text/csv"
         kwargs: dict[str, Any] = {"EndpointName": endpoint.name, "Body": body, "ContentType": content_type,
                                   "Accept": accept}
         if inference_id:
