@@ -4,7 +4,6 @@ Ctrl-C, and a failure at every create call (the same flow code, in-process, for 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import time
