@@ -28,7 +28,7 @@ def fake(fake_server: FakeSageMaker, monkeypatch: pytest.MonkeyPatch, tmp_path_f
     fake_server.reset()
     empty = tmp_path_factory.mktemp("aws-config") / "none"
     env = {"AWS_ENDPOINT_URL": fake_server.url, "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-           "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION, "AWS_MAX_ATTEMPTS": "2",
+           "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION, "AWS_MAX_ATTEMPTS": "1",
            "AWS_CONFIG_FILE": str(empty), "AWS_SHARED_CREDENTIALS_FILE": str(empty)}
     for key, value in env.items():
         monkeypatch.setenv(key, value)

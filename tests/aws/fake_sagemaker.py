@@ -9,7 +9,7 @@ string and nothing is captured. Here, in the test process that hosts the server:
 - InvokeEndpoint scores with the endpoint's model (text/csv in; text/csv or application/json out,
   415 for other request types, as the XGBoost container does) and writes a data-capture record to
   the endpoint's DestinationS3Uri in SageMaker's key layout;
-- DeleteModelPackage and DeleteModelPackageGroup exist (moto 5.2 lacks them).
+- DeleteModelPackage, DeleteModelPackageGroup and an empty ListMonitoringSchedules exist (moto 5.2 lacks them).
 A WSGI wrapper can fail any create call or send SIGINT to a client while it waits for a response.
 """
 
@@ -262,7 +262,7 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
     """mock.patch objects that add the behaviour above to moto's response classes."""
     from unittest import mock
 
-    from moto.core.responses import EmptyResult
+    from moto.core.responses import ActionResult, EmptyResult
     from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.responses import SageMakerResponse
     from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
@@ -294,6 +294,9 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
             raise ValidationError(message=f"Model package {name} does not exist.")
         return EmptyResult()
 
+    def list_monitoring_schedules(self: Any) -> Any:  # moto 5.2 has no monitoring-schedule APIs
+        return ActionResult({"MonitoringScheduleSummaries": []})
+
     def invoke_endpoint(self: Any) -> Any:
         endpoint = self.path.split("/")[2]  # /endpoints/<name>/invocations
         body = self.body if isinstance(self.body, bytes) else self.body.encode()
@@ -306,6 +309,7 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
         mock.patch.object(SageMakerResponse, "create_transform_job", create_transform_job),
         mock.patch.object(SageMakerResponse, "delete_model_package_group", delete_model_package_group, create=True),
         mock.patch.object(SageMakerResponse, "delete_model_package", delete_model_package, create=True),
+        mock.patch.object(SageMakerResponse, "list_monitoring_schedules", list_monitoring_schedules, create=True),
         mock.patch.object(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint),
     ]
 
