@@ -27,10 +27,18 @@ class CostLine:
     usd_per_hour: float | None
     bound: str
     note: str
+    max_hours: float | None = None  # a hard stop (MaxRuntime / MaxWait), when the API sets one
+
+    @property
+    def max_usd(self) -> float | None:
+        """The most this resource can cost, when both the price and a hard stop are known."""
+        if self.usd_per_hour is None or self.max_hours is None:
+            return None
+        return self.usd_per_hour * self.max_hours
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return self.__dict__.copy()
+        return {**self.__dict__, "max_usd": self.max_usd}
 
 
 def _billed(call: ApiCall) -> tuple[str, int, str] | None:
@@ -38,7 +46,7 @@ def _billed(call: ApiCall) -> tuple[str, int, str] | None:
     if call.operation == "CreateTrainingJob":
         rc, sc = p["ResourceConfig"], p["StoppingCondition"]
         hours = sc.get("MaxWaitTimeInSeconds", sc["MaxRuntimeInSeconds"]) / 3600
-        return rc["InstanceType"], rc["InstanceCount"], f"stops after {hours:g} h at most"
+        return rc["InstanceType"], rc["InstanceCount"], f"stopped by SageMaker after {hours:g} h at most"
     if call.operation == "CreateEndpointConfig":
         v = p["ProductionVariants"][0]
         return v["InstanceType"], v["InitialInstanceCount"], "bills every hour while InService, used or not"
@@ -82,5 +90,9 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
         itype, count, bound = billed
         resource = {"CreateEndpointConfig": "Endpoint"}.get(call.operation, call.operation.removeprefix("Create"))
         usd, note = price_for(kb, itype, region, COMPONENTS.get(resource, ""))
-        lines.append(CostLine(resource, itype, count, None if usd is None else usd * count, bound, note))
+        if call.params.get("EnableManagedSpotTraining"):
+            note += "; managed spot training bills less than on-demand (AWS: up to 90% less)"
+        hours = call.params["StoppingCondition"].get("MaxWaitTimeInSeconds", call.params["StoppingCondition"][
+            "MaxRuntimeInSeconds"]) / 3600 if call.operation == "CreateTrainingJob" else None
+        lines.append(CostLine(resource, itype, count, None if usd is None else usd * count, bound, note, hours))
     return lines

@@ -26,7 +26,8 @@ def cost_lines(costs: list[CostLine]) -> list[str]:
     out = []
     for c in costs:
         price = "price unknown" if c.usd_per_hour is None else f"~${c.usd_per_hour:.3f}/hour"
-        out.append(f"  {c.resource:<19} {c.instances} x {c.instance_type:<15} {price:<16} {c.bound}; {c.note}")
+        worst = f" (at most ~${c.max_usd:.2f})" if c.max_usd is not None else ""
+        out.append(f"  {c.resource:<19} {c.instances} x {c.instance_type:<15} {price:<16} {c.bound}{worst}; {c.note}")
     return out
 
 

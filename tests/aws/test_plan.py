@@ -85,3 +85,22 @@ def test_capture_registry_and_monitoring():
     assert "CreateMonitoringSchedule" not in ops
     mon = _ops(build_plan(_spec(monitoring_image=lookup("image-model-monitor-analyzer", "eu-west-1"))))
     assert "CreateMonitoringSchedule" in mon
+
+
+def test_cost_estimate_from_the_knowledge_base():
+    from sagecli.aws.cost import estimate
+    from sagecli.knowledge.store import load_kb
+
+    kb = load_kb()
+    price = kb.instance("ml.m5.xlarge")[1]["price"]
+    plan = build_plan(_spec(region="us-east-1", instance_count=2, spot=True, max_runtime_s=1800))
+    lines = {c.resource: c for c in estimate(plan, "us-east-1", kb)}
+    assert set(lines) == {"TrainingJob", "Endpoint", "TransformJob"}
+    train = lines["TrainingJob"]
+    assert train.usd_per_hour == pytest.approx(2 * price["usd_per_hour"])
+    assert train.max_hours == pytest.approx((1800 + 3600) / 3600)  # MaxWait bounds a spot job
+    assert price["component"] in train.note and "spot" in train.note
+    elsewhere = {c.resource: c for c in estimate(build_plan(_spec()), "eu-west-1", kb)}
+    assert elsewhere["Endpoint"].usd_per_hour is None and "only has the us-east-1 price" in elsewhere["Endpoint"].note
+    unknown = estimate(build_plan(_spec(instance_type="ml.c7i.large")), "us-east-1", kb)
+    assert all(c.usd_per_hour is None and c.note.startswith("unknown") for c in unknown)
