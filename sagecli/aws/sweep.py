@@ -75,7 +75,10 @@ def _pages(sm: Any, method: str, key: str) -> Iterator[dict[str, Any]]:
 
 
 def _run_tag(sm: Any, arn: str) -> str | None:
-    tags = sm.list_tags(ResourceArn=arn).get("Tags", [])
+    try:
+        tags = sm.list_tags(ResourceArn=arn).get("Tags", [])
+    except Exception:  # a resource we cannot read tags of is not one we can prove is ours: leave it
+        return None
     return next((t["Value"] for t in tags if t["Key"] == TAG_KEY), None)
 
 
@@ -102,18 +105,20 @@ def find_tagged(aws: AwsContext, run_id: str | None = None, older_than: timedelt
             if tag is None or (run_id and tag != run_id) or not keep(created):
                 continue
             found.append(Found(kind, item[name_key], item[arn_key], tag, created, item.get(status_key or "", "")))
-            if kind == "ModelPackageGroup":
-                found += _packages(sm, item[name_key], tag)
+        if kind == "ModelPackageGroup":  # versions are tagged even when their group is not (a shared group)
+            for item in items:
+                found += [f for f in _packages(sm, item[name_key], run_id) if keep(f.created)]
     found += _s3_prefixes(aws, run_id, keep, buckets, warn)
     order = {k: i for i, k in enumerate(KIND_ORDER)}
     return sorted(found, key=lambda f: (order.get(f.kind, 99), f.name))
 
 
-def _packages(sm: Any, group: str, run_id: str) -> list[Found]:
+def _packages(sm: Any, group: str, run_id: str | None) -> list[Found]:
     out = []
     for pkg in sm.list_model_packages(ModelPackageGroupName=group).get("ModelPackageSummaryList", []):
-        if _run_tag(sm, pkg["ModelPackageArn"]) == run_id:
-            out.append(Found("ModelPackage", pkg["ModelPackageArn"], pkg["ModelPackageArn"], run_id,
+        tag = _run_tag(sm, pkg["ModelPackageArn"])
+        if tag is not None and (run_id is None or tag == run_id):
+            out.append(Found("ModelPackage", pkg["ModelPackageArn"], pkg["ModelPackageArn"], tag,
                              pkg.get("CreationTime"), pkg.get("ModelApprovalStatus", "")))
     return out
 

@@ -9,7 +9,8 @@ string and nothing is captured. Here, in the test process that hosts the server:
 - InvokeEndpoint scores with the endpoint's model (text/csv in; text/csv or application/json out,
   415 for other request types, as the XGBoost container does) and writes a data-capture record to
   the endpoint's DestinationS3Uri in SageMaker's key layout;
-- DeleteModelPackage, DeleteModelPackageGroup and an empty ListMonitoringSchedules exist (moto 5.2 lacks them).
+- DeleteModelPackage, DeleteModelPackageGroup and an empty ListMonitoringSchedules exist (moto 5.2 lacks
+  them), and ListTags reads a model package's tags (moto 5.2 fails on its group/version ARN).
 A WSGI wrapper can fail any create call or send SIGINT to a client while it waits for a response.
 """
 
@@ -294,6 +295,17 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
             raise ValidationError(message=f"Model package {name} does not exist.")
         return EmptyResult()
 
+    orig_list_tags = SageMakerResponse.list_tags
+
+    def list_tags(self: Any) -> Any:  # moto 5.2 cannot parse a model package ARN (group/version)
+        arn = self._get_param("ResourceArn")
+        if ":model-package/" in arn:
+            package = self.sagemaker_backend.model_packages.get(arn)
+            if package is None:
+                raise ValidationError(message=f"Could not find model package {arn}")
+            return ActionResult({"Tags": package.tags or []})
+        return orig_list_tags(self)
+
     def list_monitoring_schedules(self: Any) -> Any:  # moto 5.2 has no monitoring-schedule APIs
         return ActionResult({"MonitoringScheduleSummaries": []})
 
@@ -309,6 +321,7 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
         mock.patch.object(SageMakerResponse, "create_transform_job", create_transform_job),
         mock.patch.object(SageMakerResponse, "delete_model_package_group", delete_model_package_group, create=True),
         mock.patch.object(SageMakerResponse, "delete_model_package", delete_model_package, create=True),
+        mock.patch.object(SageMakerResponse, "list_tags", list_tags),
         mock.patch.object(SageMakerResponse, "list_monitoring_schedules", list_monitoring_schedules, create=True),
         mock.patch.object(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint),
     ]

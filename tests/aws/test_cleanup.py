@@ -65,3 +65,18 @@ def test_cleanup_needs_confirmation_without_a_terminal(fake):
 def test_cleanup_bad_duration_is_a_usage_error(fake):
     res = run_cli("cleanup", "--older-than", "soon")
     assert res.returncode == 2 and res.stderr.startswith("Error: --older-than 'soon' is not a duration")
+
+
+def test_cleanup_finds_versions_in_a_shared_group(fake):
+    sm = fake.client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="team-models")  # not created by sagecli: no tag
+    arn = sm.create_model_package(
+        ModelPackageGroupName="team-models", ModelApprovalStatus="Approved", Tags=tag_list(OTHER),
+        InferenceSpecification={"Containers": [{"Image": "x"}], "SupportedContentTypes": ["text/csv"],
+                                "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+    res = run_cli("cleanup", "--run-id", OTHER, "--yes")
+    assert res.returncode == 0, res.stderr
+    assert "ModelPackage" in res.stdout
+    groups = [g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"]]
+    assert groups == ["team-models"]  # the group is someone else's and stays
+    assert arn not in str(sm.list_model_packages(ModelPackageGroupName="team-models"))
