@@ -141,7 +141,7 @@ def teardown(aws: AwsContext, ledger: Ledger, keep_endpoint: bool = False,
              say: Callable[[str], None] = lambda m: None) -> TeardownReport:
     """Delete the ledger's live resources in reverse creation order; never raise for one failure."""
     report = TeardownReport()
-    with finish_before_interrupt(say):
+    with finish_before_interrupt(print_err):  # stderr: the live view may be gone after the first Ctrl-C
         for entry in reversed(ledger.live()):
             if entry.state == "kept":
                 continue

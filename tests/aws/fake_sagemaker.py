@@ -41,14 +41,15 @@ class Faults:
 
     def __init__(self) -> None:
         self.fail: str | None = None  # respond with an error to this operation
-        self.interrupt: str | None = None  # after serving it, SIGINT this pid before answering
+        self.interrupt: list[str] = []  # after serving each (once), SIGINT this pid before answering
         self.pid: int | None = None
         self.seen: list[str] = []
         self.lock = threading.Lock()
 
     def reset(self) -> None:
         """Forget everything."""
-        self.fail = self.interrupt = self.pid = None
+        self.fail = self.pid = None
+        self.interrupt = []
         self.seen = []
 
 
@@ -91,7 +92,9 @@ class FaultyApp:
             if op:
                 self.faults.seen.append(op)
             fail = op and op == self.faults.fail
-            interrupt = op and op == self.faults.interrupt
+            interrupt = bool(op) and op in self.faults.interrupt
+            if interrupt:
+                self.faults.interrupt.remove(op)
         if fail:
             body = json.dumps({"__type": "ValidationException", "message": f"injected failure of {op}"}).encode()
             if environ.get("HTTP_X_AMZ_TARGET"):
@@ -108,7 +111,6 @@ class FaultyApp:
             return [xml]
         result = list(self.app(environ, start_response))  # the resource now exists
         if interrupt and self.faults.pid:
-            self.faults.interrupt = None
             os.kill(self.faults.pid, signal.SIGINT)
             time.sleep(1.0)  # the client is still waiting for this response when the signal lands
         return result

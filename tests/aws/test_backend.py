@@ -167,3 +167,29 @@ def test_teardown_failure_names_the_cleanup_command(fake, tmp_path):
     fake.faults.reset()
     states = {e.kind: e.state for e in Ledger.load(ledger_dir() / f"{RUN}.json").live()}
     assert states == {"S3Bucket": "kept", "S3Prefix": "delete_failed"}
+
+
+def test_json_instances_become_csv_the_container_accepts():
+    from sagecli.flow.backends.sagemaker import json_instances_to_csv
+
+    assert json_instances_to_csv(b'{"instances": [[1, 2.5, -3e-05], [0, 0.1, 7]]}') == b"1,2.5,-3e-05\n0,0.1,7\n"
+    assert json_instances_to_csv(b"[[1, 2]]") == b"1,2\n"
+    for body in (b"not json", b'{"instances": []}', b'{"instances": [["a"]]}', b'{"data": 1}', b"[[true]]"):
+        assert json_instances_to_csv(body) is None
+
+
+def test_json_request_through_the_backend(fake, tmp_path):
+    backend, ctx = _backend(tmp_path)
+    try:
+        backend.prepare(ctx)
+        uris = backend.upload_channels([ChannelData(n, d) for n, d in write_channels(tmp_path / "d").items()])
+        tr = backend.train(TrainingRequest(job_name=f"sagecli-{RUN}-train", channels={"train": uris["train"]},
+                                           hyperparameters=HPS))
+        ep = backend.deploy(EndpointRequest(endpoint_name=f"sagecli-demo-{RUN}", model_artifact=tr.model_artifact))
+        out = backend.invoke(ep, b'{"instances": [[0.1, 0.2, 0.3, 0.4]]}', "application/json", "application/json")
+        assert len(json.loads(out.body)["predictions"]) == 1
+        raw = backend.aws.client("sagemaker-runtime")
+        with pytest.raises(Exception, match="415"):  # what the real container says to application/json
+            raw.invoke_endpoint(EndpointName=ep.name, Body=b'{"instances": [[1]]}', ContentType="application/json")
+    finally:
+        backend.teardown()

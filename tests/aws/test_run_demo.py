@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -75,22 +74,35 @@ def test_bad_role_is_one_line_before_anything(fake):
     assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
 
 
-@pytest.mark.parametrize("operation", ["CreateTrainingJob", "CreateEndpoint"])
-def test_ctrl_c_mid_flow_leaves_nothing(fake, operation):
+def _interrupted_run(fake, *signals: str) -> tuple[int, str, str]:
     import os
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "sagecli", *AWS_ARGS, "--yes", "--json", "--rows", "400"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    fake.faults.pid, fake.faults.interrupt = proc.pid, operation
+    fake.faults.pid, fake.faults.interrupt = proc.pid, list(signals)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err[-2000:]
-    assert operation in fake.faults.seen and fake.faults.interrupt is None  # the signal was sent mid-call
+    assert fake.faults.interrupt == []  # every signal was sent, each in the middle of its call
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("operation", ["CreateTrainingJob", "CreateEndpoint"])
+def test_ctrl_c_mid_flow_leaves_nothing(fake, operation):
+    code, out, err = _interrupted_run(fake, operation)
+    assert code == 130, err[-2000:]
     run_id = next(p.stem for p in ledger_dir().glob("*.json"))
-    time.sleep(0.2)
     assert leftovers(fake, run_id) == []
     assert fake.client("s3").list_buckets()["Buckets"] == []
     _no_secrets(out, err)
+
+
+def test_second_ctrl_c_during_teardown_does_not_stop_it(fake):
+    code, out, err = _interrupted_run(fake, "CreateEndpoint", "DeleteEndpoint")
+    assert code == 130, err[-2000:]
+    assert "finishing teardown first" in err
+    run_id = next(p.stem for p in ledger_dir().glob("*.json"))
+    assert leftovers(fake, run_id) == []
+    assert fake.client("s3").list_buckets()["Buckets"] == []
 
 
 @pytest.mark.parametrize("operation", CREATE_CALLS)
