@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def ping(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0, attempts: int = 3) -> ServerHandle:
+def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0, attempts: int = 3,
+                 on_start: Callable[[subprocess.Popen], None] = lambda p: None) -> ServerHandle:
     """Start the server for `config` and wait for /ping; raise SageCliError with the log tail if it never answers."""
     state_dir.mkdir(parents=True, exist_ok=True)
     config_path = state_dir / "server-config.json"
@@ -71,6 +73,7 @@ def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0,
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                                     start_new_session=True)
+        on_start(proc)  # the caller tracks it at once, so Ctrl-C during startup still stops it
         url = f"http://{HOST}:{port}"
         deadline = time.monotonic() + startup_timeout_s
         while time.monotonic() < deadline:

@@ -174,10 +174,8 @@ class LocalBackend:
                               "capture_input": "Input" in cap.capture_modes,
                               "capture_output": "Output" in cap.capture_modes,
                               "csv_types": list(cap.csv_content_types), "json_types": list(cap.json_content_types)}}
-        handle = start_server(config, base)
+        handle = start_server(config, base, on_start=self._procs.append)
         self._servers[request.endpoint_name] = handle.pid
-        if handle.proc is not None:
-            self._procs.append(handle.proc)
         self._created.append(Resource("Endpoint", request.endpoint_name, detail=handle.url))
         save_endpoint({"name": request.endpoint_name, "url": handle.url, "port": handle.port, "pid": handle.pid,
                        "variant": request.variant_name, "capture_root": str(capture_root),
