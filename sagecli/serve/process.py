@@ -123,6 +123,14 @@ def stop_pid(pid: int, grace_s: float = 5.0) -> bool:
     with contextlib.suppress(ProcessLookupError):
         sender(target, signal.SIGKILL)
     _reap(pid)
+    if own:  # wait (briefly) until every member of the group is gone, workers included
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.01)
     return True
 
 

@@ -117,7 +117,7 @@ def test_ctrl_c_with_a_live_endpoint_stops_the_server(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
-    assert server_pids_for(run_dir) == []
+    _wait_for(lambda: server_pids_for(run_dir) == [], timeout=5)
     assert not list((home / "endpoints").glob("*.json"))
 
 
