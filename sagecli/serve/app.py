@@ -64,6 +64,8 @@ class EndpointApp:
         headers = scope.headers
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_payload_bytes:
+            async for _ in proto:  # drain (without keeping) so the client can read the 413 instead of a reset
+                pass
             self._error(proto, 413, f"payload of {length} bytes is over the {self.max_payload_bytes} byte limit",
                         runtime, "ValidationError")
             return
