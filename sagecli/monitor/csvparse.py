@@ -125,7 +125,7 @@ def _parse_chunk(buf: bytes) -> tuple[Any, Any, dict[int, str], Any]:
         if j == 0:
             other &= ~signed
         bad |= other
-    bad |= (ndig == 0) & (lengths > 0)
+    bad |= ((ndig == 0) & (lengths > 0)) | (ndig > 15)  # more than 15 digits: float() keeps it exact
     vals /= (10.0 ** np.arange(20))[np.minimum(frac, 19)]
     vals[first == 45] *= -1.0
     kinds = np.where(lengths == 0, MISSING, np.where(dot, FRACTIONAL, INTEGRAL)).astype(np.uint8)
