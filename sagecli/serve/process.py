@@ -137,3 +137,26 @@ def stop_pid(pid: int, grace_s: float = 5.0) -> bool:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def pids_started_for(run_dir: Path) -> list[int]:
+    """Live processes this run started (their environment names a path in run_dir); Linux /proc only.
+
+    A safety net for teardown: a child forked in the instant a Ctrl-C arrived is found here even though
+    the code that started it never got its Popen object back.
+    """
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():
+        return []
+    markers = [f"{key}={run_dir}".encode() for key in ("SAGEMAKER_BASE_DIR", "SAGECLI_SERVE_CONFIG")]
+    found = []
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if any(m in env for m in markers):
+            found.append(int(entry.name))
+    return found

@@ -101,21 +101,32 @@ SLOW_SCRIPT = "import time\nprint('training slowly', flush=True)\ntime.sleep(120
 def test_interrupt_during_training_kills_the_job(tmp_path: Path, sig: signal.Signals) -> None:
     script = tmp_path / "slow_train.py"
     script.write_text(SLOW_SCRIPT)
-    proc = _start_demo(tmp_path / "run", tmp_path / "home", "--entry-point", str(script), "--rows", "400")
-    _wait_for(lambda: pids_with("slow_train.py") != [proc.pid] and len(pids_with("slow_train.py")) > 1)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    run_dir = tmp_path / "run"
+    proc = _start_demo(run_dir, tmp_path / "home", "--entry-point", str(script), "--rows", "400")
+    job_marker = f"SAGEMAKER_BASE_DIR={run_dir}"  # only the training job's process has this
+    try:
+        _wait_for(lambda: bool(pids_with(job_marker)))
+        time.sleep(0.2)  # let it print, so the interrupt lands mid-job
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
     assert "Interrupted: run" in err
-    assert [p for p in pids_with("slow_train.py") if p != proc.pid] == []
+    _wait_for(lambda: pids_with(job_marker) == [], timeout=5)
 
 
 def test_ctrl_c_with_a_live_endpoint_stops_the_server(tmp_path: Path) -> None:
     run_dir, home = tmp_path / "run", tmp_path / "home"
     proc = _start_demo(run_dir, home)  # SIGINT lands while the server starts or serves
-    _wait_for(lambda: bool(server_pids_for(run_dir)))
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    try:
+        _wait_for(lambda: bool(server_pids_for(run_dir)))
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 130, err
     _wait_for(lambda: server_pids_for(run_dir) == [], timeout=5)
     assert not list((home / "endpoints").glob("*.json"))

@@ -236,7 +236,7 @@ class LocalBackend:
 
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
         """Stop child processes and endpoints (newest first); the endpoint survives with keep_endpoint."""
-        from sagecli.serve.process import stop_pid
+        from sagecli.serve.process import pids_started_for, stop_pid
         from sagecli.serve.state import forget_endpoint
 
         removed: list[Resource] = []
@@ -254,5 +254,8 @@ class LocalBackend:
                 stop_pid(proc.pid)
             proc.poll()
         self._procs = [p for p in self._procs if p.pid in keep_pids]
+        for pid in pids_started_for(self.ctx.run_dir.resolve()):  # anything a Ctrl-C orphaned mid-start
+            if pid not in keep_pids:
+                stop_pid(pid, grace_s=1.0)
         self._created = [r for r in self._created if r not in removed]
         return removed
