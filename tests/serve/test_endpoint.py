@@ -153,3 +153,15 @@ def test_sampling_percentage_zero_captures_nothing(trained, tmp_path: Path) -> N
     finally:
         stop_pid(handle.pid)
     assert read_capture(tmp_path / "capture") == []
+
+
+def test_sampling_percentage_fifty_captures_about_half(trained, tmp_path: Path) -> None:
+    handle = launch(trained[1], tmp_path, "ep-half", sampling=50)
+    try:
+        out = subprocess.run([sys.executable, "-m", "sagecli.serve.loadgen", "--port", str(handle.port),
+                              "--requests", "1000", "--clients", "4"], capture_output=True, text=True,
+                             env={"PYTHONPATH": str(ROOT)}, timeout=120)
+        assert json.loads(out.stdout)["ok"] == 1000
+    finally:
+        stop_pid(handle.pid)
+    assert 400 <= len(read_capture(tmp_path / "capture")) <= 600  # binomial(1000, 0.5): 10 sigma either side

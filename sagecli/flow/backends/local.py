@@ -6,6 +6,8 @@ are tracked, so teardown (also on failure and Ctrl-C) stops every one of them.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import time
@@ -255,7 +257,8 @@ class LocalBackend:
             proc.poll()
         self._procs = [p for p in self._procs if p.pid in keep_pids]
         for pid in pids_started_for(self.ctx.run_dir.resolve()):  # anything a Ctrl-C orphaned mid-start
-            if pid not in keep_pids:
-                stop_pid(pid, grace_s=1.0)
+            with contextlib.suppress(ProcessLookupError):
+                if os.getpgid(pid) not in keep_pids:  # a kept server's workers share its process group
+                    stop_pid(pid, grace_s=1.0)
         self._created = [r for r in self._created if r not in removed]
         return removed
