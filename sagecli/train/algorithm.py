@@ -106,7 +106,9 @@ def train(base: Path) -> int:
                         early_stopping_rounds=early, verbose_eval=False, callbacks=[_round_logger(xgb)])
     model_dir = base / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
-    booster.save_model(str(model_dir / "xgboost-model"))
+    # XGBoost's own binary JSON (UBJSON), the format Booster.load_model reads; the file keeps the
+    # built-in algorithm's name, which has no extension, so the format is chosen explicitly here.
+    (model_dir / "xgboost-model").write_bytes(bytes(booster.save_raw(raw_format="ubj")))
     return 0
 
 
