@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,12 @@ CACHE_FORMAT = 3
 
 def _fingerprint(root: Path) -> str:
     """A key over every content file's name, size and mtime (cheap: stat calls only)."""
-    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}:{root.resolve()}".encode())
+    # zlib rather than hashlib: a cache key needs no cryptography, and hashlib costs ~10 ms to import
+    parts = [f"{__version__}:{CACHE_FORMAT}:{root.resolve()}"]
     schema_dir = Path(__file__).parent
     for path in sorted(schema_dir.glob("*.py")):
         st = path.stat()
-        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
     for sub in (root, root / "questions"):
         try:
             entries = sorted(os.scandir(sub), key=lambda e: e.name)
@@ -34,17 +35,33 @@ def _fingerprint(root: Path) -> str:
         for entry in entries:
             if entry.name.endswith(".yaml"):
                 st = entry.stat()
-                h.update(f"{sub.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:24]
+                parts.append(f"{sub.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    blob = "\n".join(parts).encode()
+    return f"{zlib.crc32(blob):08x}{zlib.adler32(blob):08x}{len(parts):04x}"
 
 
-@dataclass
 class KnowledgeBase:
-    """Validated records (plain dicts, as stored) and quiz items, keyed by id."""
+    """Validated records (plain dicts, as stored) and quiz items, keyed by id.
 
-    records: dict[str, dict[str, Any]]
-    questions: dict[str, dict[str, Any]]
-    root: Path
+    Quiz items are read on first use only, so commands that never touch the bank stay fast.
+    """
+
+    def __init__(
+        self,
+        records: dict[str, dict[str, Any]],
+        questions: dict[str, dict[str, Any]] | Callable[[], dict[str, dict[str, Any]]],
+        root: Path,
+    ) -> None:
+        self.records = records
+        self._questions = questions
+        self.root = root
+
+    @property
+    def questions(self) -> dict[str, dict[str, Any]]:
+        """Quiz items by id (authored ones; generated items live in sagecli.quiz)."""
+        if callable(self._questions):
+            self._questions = self._questions()
+        return self._questions
 
     def get(self, record_id: str) -> dict[str, Any]:
         """A record by id, or a SageCliError that suggests close ids."""
@@ -127,20 +144,29 @@ def _load(root_str: str, use_cache: bool) -> KnowledgeBase:
     if not root.is_dir():
         raise SageCliError(f"content directory not found: {root}")
     key = _fingerprint(root)
-    cache_file = cache_dir() / f"kb-{key}.json" if use_cache else None
-    if cache_file is not None and cache_file.exists():
+    folder = cache_dir()
+    rec_file, q_file = folder / f"kb-{key}-records.json", folder / f"kb-{key}-questions.json"
+    if use_cache and rec_file.exists() and q_file.exists():
         try:
-            data = json.loads(cache_file.read_text(encoding="utf-8"))
-            return KnowledgeBase(data["records"], data["questions"], root)
-        except (OSError, ValueError, KeyError):
+            records = json.loads(rec_file.read_text(encoding="utf-8"))
+
+            def read_questions() -> dict[str, dict[str, Any]]:
+                try:
+                    return json.loads(q_file.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return compile_or_raise(root)[1]
+
+            return KnowledgeBase(records, read_questions, root)
+        except (OSError, ValueError):
             pass  # a broken cache is only a cache: rebuild it
     records, questions = compile_or_raise(root)
-    if cache_file is not None:
-        for old in cache_file.parent.glob("kb-*.json"):
-            if old != cache_file:
+    if use_cache:
+        for old in folder.glob("kb-*.json"):
+            if not old.name.startswith(f"kb-{key}-"):
                 old.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # read-only home: work uncached
-            atomic_write_text(cache_file, json.dumps({"records": records, "questions": questions}))
+            atomic_write_text(q_file, json.dumps(questions))
+            atomic_write_text(rec_file, json.dumps(records))
     return KnowledgeBase(records, questions, root)
 
 
