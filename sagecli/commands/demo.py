@@ -65,20 +65,24 @@ def run_demo(
     run_and_report(backend, opts, run_dir, json_out)
 
 
+def _show(data: object, json_out: bool, view: str) -> None:
+    """--json prints data; otherwise the named renderer in sagecli.ui.demo_view draws it."""
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(data)
+    else:
+        import importlib
+
+        getattr(importlib.import_module("sagecli.ui.demo_view"), view)(data)
+
+
 @registry_app.command("list")
 def registry_list(json_out: JsonOpt = False) -> None:
     """List model package groups with their version counts and latest approved version."""
     from sagecli.registry.store import list_groups
 
-    groups = list_groups()
-    if json_out:
-        from sagecli.output import emit_json
-
-        emit_json(groups)
-    else:
-        from sagecli.ui.demo_view import render_registry
-
-        render_registry(groups)
+    _show(list_groups(), json_out, "render_registry")
 
 
 @registry_app.command("show")
@@ -92,9 +96,7 @@ def registry_show(
 
     data = [get_version(group, version)] if version is not None else list_versions(group)
     if json_out:
-        from sagecli.output import emit_json
-
-        emit_json(data if version is None else data[0])
+        _show(data if version is None else data[0], True, "")
     else:
         from sagecli.ui.demo_view import render_versions
 
@@ -106,15 +108,7 @@ def endpoint_list(json_out: JsonOpt = False) -> None:
     """List local endpoints with their URL and whether they answer /ping."""
     from sagecli.serve.state import list_endpoints
 
-    eps = list_endpoints()
-    if json_out:
-        from sagecli.output import emit_json
-
-        emit_json(eps)
-    else:
-        from sagecli.ui.demo_view import render_endpoints
-
-        render_endpoints(eps)
+    _show(list_endpoints(), json_out, "render_endpoints")
 
 
 @endpoint_app.command("invoke")

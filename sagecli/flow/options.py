@@ -67,6 +67,11 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
             with DemoView(run_id, target, backend) as view:
                 result = run_flow(backend, options, target, run_id, observer=view.update, confirm=_confirm(options))
             view.summary(result)
+    except KeyboardInterrupt:
+        import sys
+
+        sys.stderr.write(f"Interrupted: run {run_id} was torn down (child processes stopped).\n")
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not result.ok:

@@ -100,7 +100,7 @@ def plan_steps(chosen: tuple[str, ...]) -> tuple[list[str], list[str]]:
     if want & {"deploy", "train", "transform"}:
         want.add("teardown")
     ordered = [s for s in STEPS if s in want]
-    return ordered, [s for s in ordered if s not in chosen]
+    return ordered, [s for s in ordered if s not in chosen and s != "teardown"]
 
 
 def new_run_id(clock: Callable[[], float] = time.time) -> str:

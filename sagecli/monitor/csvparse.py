@@ -7,6 +7,7 @@ Every field also gets a kind, so data-type checks can count Integral / Fractiona
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from sagecli.flow.deps import require
 MISSING, INTEGRAL, FRACTIONAL, STRING = 0, 1, 2, 3
 CHUNK = 1 << 23  # bytes per vectorised block (about 8 MB keeps the temporaries small)
 MAX_WIDTH = 24  # longer fields take the float() path
+THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass
@@ -56,14 +58,21 @@ def parse_table(data: bytes | str) -> Table:
     if not data:
         return Table(np.zeros((0, 0)), np.zeros((0, 0), np.uint8), {}, np.zeros(0, np.int64))
     data += b"\n"
-    parts = []
+    bounds = []
     start = 0
     while start < len(data):
         end = data.rfind(b"\n", start, start + CHUNK) + 1 if start + CHUNK < len(data) else len(data)
         if end <= start:
             end = data.index(b"\n", start) + 1
-        parts.append(_parse_chunk(data[start:end]))
+        bounds.append((start, end))
         start = end
+    if len(bounds) == 1:
+        parts = [_parse_chunk(data)]
+    else:  # numpy releases the GIL inside its loops, so blocks decode in parallel
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            parts = list(pool.map(lambda b: _parse_chunk(data[b[0]:b[1]]), bounds))
     widths = np.concatenate([p[3] for p in parts])
     ncols = int(widths.max())
     if np.all(widths == ncols) and not any(p[2] for p in parts):  # the common case: a rectangle of numbers
@@ -125,7 +134,7 @@ def _parse_chunk(buf: bytes) -> tuple[Any, Any, dict[int, str], Any]:
         if j == 0:
             other &= ~signed
         bad |= other
-    bad |= (ndig == 0) & (lengths > 0)
+    bad |= ((ndig == 0) & (lengths > 0)) | (ndig > 15)  # more than 15 digits: float() keeps it exact
     vals /= (10.0 ** np.arange(20))[np.minimum(frac, 19)]
     vals[first == 45] *= -1.0
     kinds = np.where(lengths == 0, MISSING, np.where(dot, FRACTIONAL, INTEGRAL)).astype(np.uint8)

@@ -10,15 +10,54 @@ is wrapped the way InvokeEndpoint reports container errors (424 ModelError, Orig
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+from sagecli.flow.deps import require
 from sagecli.serve.capture import CaptureConfig, CaptureWriter
 from sagecli.serve.handler import InferenceHandler, RequestError
 
 RUNTIME_PREFIX = "/endpoints/"
 RUNTIME_SUFFIX = "/invocations"
+
+
+class MicroBatcher:
+    """Requests that arrive in the same event-loop turn share one predict call.
+
+    Per-call overhead dominates a small model's prediction time, so under concurrency one call for
+    16 rows costs about what one row does; a lone request is predicted at once (no waiting).
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.pending: list[tuple[Any, asyncio.Future]] = []
+
+    async def predict(self, x: Any) -> Any:
+        """Scores for x, predicted together with whatever else is waiting."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self.pending.append((x, fut))
+        if len(self.pending) == 1:
+            loop.call_soon(self._flush)
+        return await fut
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        np = require("numpy")
+        try:
+            scores = self.model.predict(batch[0][0] if len(batch) == 1 else np.vstack([x for x, _ in batch]))
+        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(RequestError(500, f"prediction failed: {exc}"))
+            return
+        start = 0
+        for x, fut in batch:
+            if not fut.done():
+                fut.set_result(scores[start:start + len(x)])
+            start += len(x)
 
 
 class EndpointApp:
@@ -32,6 +71,7 @@ class EndpointApp:
         self.max_payload_bytes = max_payload_bytes
         self.capture = capture
         self._ok_headers = [("x-amzn-invoked-production-variant", variant)]
+        self.batcher = MicroBatcher(handler.model)
 
     def _error(self, proto: Any, status: int, message: str, runtime: bool, error_type: str | None = None) -> None:
         if not runtime:
@@ -64,6 +104,8 @@ class EndpointApp:
         headers = scope.headers
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_payload_bytes:
+            async for _ in proto:  # drain (without keeping) so the client can read the 413 instead of a reset
+                pass
             self._error(proto, 413, f"payload of {length} bytes is over the {self.max_payload_bytes} byte limit",
                         runtime, "ValidationError")
             return
@@ -74,7 +116,9 @@ class EndpointApp:
             return
         in_type = headers.get("content-type") or "text/csv"
         try:
-            out_type, out = self.handler.invoke(body, in_type, headers.get("accept") or "")
+            x = self.handler.prepare(body, in_type)
+            scores = await self.batcher.predict(x)
+            out_type, out = self.handler.encode(scores, headers.get("accept") or "")
         except RequestError as err:
             self._error(proto, err.status, err.message, runtime)
             return

@@ -84,13 +84,16 @@ class InferenceHandler:
             return JSON, json.dumps({"predictions": [{"score": float(s)} for s in scores]}).encode()
         raise RequestError(406, f"unsupported Accept {accept!r}: use text/csv or application/json")
 
-    def invoke(self, body: bytes, content_type: str, accept: str) -> tuple[str, bytes]:
-        """One invocation; RequestError for anything the client must fix."""
+    def prepare(self, body: bytes, content_type: str) -> Any:
+        """Decode and check a request: the rows to predict; RequestError for anything the client must fix."""
         if not body.strip():
             raise RequestError(400, "empty request body")
         x = self.decode(body, content_type)
-        try:
-            scores = self.model.predict(x)
-        except ValueError as exc:
-            raise RequestError(400, str(exc)) from None
-        return self.encode(scores, accept)
+        expected = getattr(self.model, "num_features", x.shape[1])
+        if x.shape[1] != expected:
+            raise RequestError(400, f"expected {expected} features per row (no label column), got {x.shape[1]}")
+        return x
+
+    def invoke(self, body: bytes, content_type: str, accept: str) -> tuple[str, bytes]:
+        """One invocation, start to end; RequestError for anything the client must fix."""
+        return self.encode(self.model.predict(self.prepare(body, content_type)), accept)

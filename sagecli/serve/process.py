@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def ping(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0, attempts: int = 3) -> ServerHandle:
+def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0, attempts: int = 3,
+                 on_start: Callable[[subprocess.Popen], None] = lambda p: None) -> ServerHandle:
     """Start the server for `config` and wait for /ping; raise SageCliError with the log tail if it never answers."""
     state_dir.mkdir(parents=True, exist_ok=True)
     config_path = state_dir / "server-config.json"
@@ -71,6 +73,7 @@ def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0,
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                                     start_new_session=True)
+        on_start(proc)  # the caller tracks it at once, so Ctrl-C during startup still stops it
         url = f"http://{HOST}:{port}"
         deadline = time.monotonic() + startup_timeout_s
         while time.monotonic() < deadline:
@@ -120,9 +123,40 @@ def stop_pid(pid: int, grace_s: float = 5.0) -> bool:
     with contextlib.suppress(ProcessLookupError):
         sender(target, signal.SIGKILL)
     _reap(pid)
+    if own:  # wait (briefly) until every member of the group is gone, workers included
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.01)
     return True
 
 
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def pids_started_for(run_dir: Path) -> list[int]:
+    """Live processes this run started (their environment names a path in run_dir); Linux /proc only.
+
+    A safety net for teardown: a child forked in the instant a Ctrl-C arrived is found here even though
+    the code that started it never got its Popen object back.
+    """
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():
+        return []
+    markers = [f"{key}={run_dir}".encode() for key in ("SAGEMAKER_BASE_DIR", "SAGECLI_SERVE_CONFIG")]
+    found = []
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if any(m in env for m in markers):
+            found.append(int(entry.name))
+    return found

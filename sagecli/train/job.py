@@ -87,19 +87,20 @@ def run_training_job(job_dir: Path, job_name: str, channels: Mapping[str, Path],
     log_path = job_dir / "output" / "training.log"
     metrics: list[MetricPoint] = []
     tail: list[str] = []
+    code = -1
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(argv, cwd=paths["code"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, bufsize=1, start_new_session=True)
-        on_start(proc)
         timer = threading.Timer(max_runtime_s, proc.kill)
-        timer.start()
+        timer.daemon = True  # never keeps the CLI alive, whatever happens below
         try:
+            on_start(proc)
+            timer.start()
             assert proc.stdout is not None
             for line in proc.stdout:
                 log.write(line)
                 tail = (tail + [line.rstrip()])[-20:]
-                points = parse_metric_line(line)
-                metrics += points
+                metrics += parse_metric_line(line)
                 on_line(line.rstrip())
             code = proc.wait()
         finally:

@@ -6,6 +6,8 @@ are tracked, so teardown (also on failure and Ctrl-C) stops every one of them.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import time
@@ -174,10 +176,8 @@ class LocalBackend:
                               "capture_input": "Input" in cap.capture_modes,
                               "capture_output": "Output" in cap.capture_modes,
                               "csv_types": list(cap.csv_content_types), "json_types": list(cap.json_content_types)}}
-        handle = start_server(config, base)
+        handle = start_server(config, base, on_start=self._procs.append)
         self._servers[request.endpoint_name] = handle.pid
-        if handle.proc is not None:
-            self._procs.append(handle.proc)
         self._created.append(Resource("Endpoint", request.endpoint_name, detail=handle.url))
         save_endpoint({"name": request.endpoint_name, "url": handle.url, "port": handle.port, "pid": handle.pid,
                        "variant": request.variant_name, "capture_root": str(capture_root),
@@ -238,7 +238,7 @@ class LocalBackend:
 
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
         """Stop child processes and endpoints (newest first); the endpoint survives with keep_endpoint."""
-        from sagecli.serve.process import stop_pid
+        from sagecli.serve.process import pids_started_for, stop_pid
         from sagecli.serve.state import forget_endpoint
 
         removed: list[Resource] = []
@@ -256,5 +256,9 @@ class LocalBackend:
                 stop_pid(proc.pid)
             proc.poll()
         self._procs = [p for p in self._procs if p.pid in keep_pids]
+        for pid in pids_started_for(self.ctx.run_dir.resolve()):  # anything a Ctrl-C orphaned mid-start
+            with contextlib.suppress(ProcessLookupError):
+                if os.getpgid(pid) not in keep_pids:  # a kept server's workers share its process group
+                    stop_pid(pid, grace_s=1.0)
         self._created = [r for r in self._created if r not in removed]
         return removed

@@ -1,0 +1,64 @@
+"""--keep-endpoint leaves a working endpoint; `sagecli endpoint list|invoke|stop` manage it. Input modes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.flow.procs import server_pids_for
+
+
+def test_keep_endpoint_then_list_invoke_stop(tmp_path: Path) -> None:
+    home = {"SAGECLI_HOME": str(tmp_path / "home")}
+    run_dir = tmp_path / "run"
+    res = run_cli("run-demo", "--json", "--keep-endpoint", "--steps", "deploy", "--rows", "800",
+                  "--run-dir", str(run_dir), env=home)
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    teardown = next(s for s in summary["steps"] if s["name"] == "teardown")
+    assert teardown["data"]["kept_endpoint"] is True
+    try:
+        listing = json.loads(run_cli("endpoint", "list", "--json", env=home).stdout)
+        assert len(listing) == 1 and listing[0]["status"] == "InService"
+        name = listing[0]["name"]
+        assert listing[0]["url"].startswith("http://127.0.0.1:")
+        inv = run_cli("endpoint", "invoke", name, "--body", "45,12,60.5,7.2,1,0,2,1", env=home)
+        assert inv.returncode == 0, inv.stderr
+        assert 0.0 <= float(inv.stdout.strip()) <= 1.0
+        bad = run_cli("endpoint", "invoke", name, "--body", "not,numbers", env=home)
+        assert bad.returncode == 1 and "ModelError" in bad.stderr and "Traceback" not in bad.stderr
+    finally:
+        stop = run_cli("endpoint", "stop", listing[0]["name"] if listing else "x", env=home)
+    assert stop.returncode == 0 and "Stopped" in stop.stdout
+    assert server_pids_for(run_dir) == []
+    assert json.loads(run_cli("endpoint", "list", "--json", env=home).stdout) == []
+
+
+def test_unknown_endpoint_is_one_line_error(tmp_path: Path) -> None:
+    res = run_cli("endpoint", "stop", "nope")
+    assert res.returncode == 1 and res.stderr.startswith("Error: no local endpoint named 'nope'")
+
+
+@pytest.mark.parametrize("mode", ["fastfile", "pipe"])
+def test_input_modes_train_the_same_model(tmp_path: Path, mode: str) -> None:
+    res = run_cli("run-demo", "--json", "--steps", "train", "--input-mode", mode, "--rows", "600",
+                  "--run-dir", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    train = next(s for s in json.loads(res.stdout)["steps"] if s["name"] == "train")
+    job = Path(train["artifacts"]["job_dir"])
+    cfg = json.loads((job / "input/config/inputdataconfig.json").read_text())
+    if mode == "pipe":
+        assert cfg["train"]["TrainingInputMode"] == "Pipe"
+        assert (job / "input/data/train_0").is_fifo()
+    else:
+        assert cfg["train"]["TrainingInputMode"] == "FastFile"
+        assert (job / "input/data/train").is_symlink()  # read in place, not copied
+    assert train["data"]["status"] == "Completed"
+
+
+def test_bad_input_mode_is_usage_error(tmp_path: Path) -> None:
+    res = run_cli("run-demo", "--input-mode", "stream", "--run-dir", str(tmp_path))
+    assert res.returncode == 2 and "unknown input mode 'stream'" in res.stderr
