@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from sagecli.aws.session import AwsContext, error_code, error_line
 # Deleting one of these stops a charge or frees a name; the rest are records.
 KEEP_WITH_ENDPOINT = {"Endpoint", "EndpointConfig", "Model", "MonitoringSchedule", "S3Prefix", "S3Bucket"}
 GONE_CODES = {"ResourceNotFound", "NoSuchBucket", "NoSuchKey", "404", "NotFound"}
+STOP_WAIT_S = 600.0  # a stopped job may still upload its model or outputs; wait for that before emptying S3
+STOP_POLL_S = 5.0
 # Delete order when there is no ledger order to reverse (cleanup by tag).
 KIND_ORDER = ["MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
               "ModelPackageGroup", "TrainingJob", "S3Prefix", "S3Bucket"]
@@ -46,17 +49,23 @@ class TeardownReport:
 
 
 def _stop_job(sm: Any, kind: str, name: str) -> str:
+    """Stop a running job and wait until it has stopped, so its last outputs land before the prefix goes."""
     if kind == "TrainingJob":
-        status = sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
-        if status == "InProgress":
-            sm.stop_training_job(TrainingJobName=name)
-            return "stopped"
+        status_of = lambda: sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]  # noqa: E731
+        stop = lambda: sm.stop_training_job(TrainingJobName=name)  # noqa: E731
     else:
-        status = sm.describe_transform_job(TransformJobName=name)["TransformJobStatus"]
-        if status == "InProgress":
-            sm.stop_transform_job(TransformJobName=name)
-            return "stopped"
-    return f"{status} (jobs are records, not deleted)"
+        status_of = lambda: sm.describe_transform_job(TransformJobName=name)["TransformJobStatus"]  # noqa: E731
+        stop = lambda: sm.stop_transform_job(TransformJobName=name)  # noqa: E731
+    status = status_of()
+    if status not in ("InProgress", "Stopping"):
+        return f"{status} (jobs are records, not deleted)"
+    if status == "InProgress":
+        stop()
+    deadline = time.monotonic() + STOP_WAIT_S
+    while status in ("InProgress", "Stopping") and time.monotonic() < deadline:
+        time.sleep(STOP_POLL_S)
+        status = status_of()
+    return f"stopped ({status})"
 
 
 def _empty_prefix(s3: Any, uri: str) -> str:
