@@ -193,3 +193,21 @@ def test_json_request_through_the_backend(fake, tmp_path):
             raw.invoke_endpoint(EndpointName=ep.name, Body=b'{"instances": [[1]]}', ContentType="application/json")
     finally:
         backend.teardown()
+
+
+def test_monitoring_schedule_refused_is_a_warning(fake, tmp_path):
+    backend, ctx = _backend(tmp_path, monitoring_schedule=True)
+    said: list[str] = []
+    ctx.emit = lambda step, message: said.append(message)
+    fake.faults.fail = "CreateMonitoringSchedule"  # as for an account Model Monitor no longer accepts
+    try:
+        backend.prepare(ctx)
+        uris = backend.upload_channels([ChannelData(n, d) for n, d in write_channels(tmp_path / "d").items()])
+        tr = backend.train(TrainingRequest(job_name=f"sagecli-{RUN}-train", channels={"train": uris["train"]},
+                                           hyperparameters=HPS))
+        ep = backend.deploy(EndpointRequest(endpoint_name=f"sagecli-demo-{RUN}", model_artifact=tr.model_artifact))
+        assert ep.status == "InService"
+        assert any("monitoring schedule not created" in m for m in said)
+    finally:
+        backend.teardown()
+    assert leftovers(fake, RUN) == []

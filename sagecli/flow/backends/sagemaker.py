@@ -277,14 +277,24 @@ class SageMakerBackend:
             raise SageCliError(f"endpoint {request.endpoint_name} is {desc['EndpointStatus']}: "
                                f"{desc.get('FailureReason', 'no reason given')}")
         if self.opts.get("monitoring_schedule"):
-            from sagecli.aws import images
-
-            self.exe.call(calls.create_monitoring_schedule(
-                name=lay.name("monitor"), endpoint_name=request.endpoint_name,
-                image=images.lookup(images.MODEL_MONITOR_IMAGE, self.aws.region), role_arn=self.spec.role_arn,
-                output_uri=lay.uri("monitoring") + "/", instance_type=request.instance_type, run_id=run_id))
+            self._monitoring_schedule(request)
         return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
                         region=self.aws.region, capture_uri=capture_uri, arn=desc.get("EndpointArn"))
+
+    def _monitoring_schedule(self, request: EndpointRequest) -> None:
+        """The optional Model Monitor schedule; an account without Model Monitor gets a warning, not a failure."""
+        from sagecli.aws import images
+
+        assert self.layout is not None
+        try:
+            self.exe.call(calls.create_monitoring_schedule(
+                name=self.layout.name("monitor"), endpoint_name=request.endpoint_name,
+                image=images.lookup(images.MODEL_MONITOR_IMAGE, self.aws.region), role_arn=self.spec.role_arn,
+                output_uri=self.layout.uri("monitoring") + "/", instance_type=request.instance_type,
+                run_id=self.ctx.run_id))
+        except SageCliError as err:
+            self._say("deploy", f"monitoring schedule not created ({err.message}); Model Monitor is closed to new "
+                                "customers. The monitor step still analyses the captured data itself.")
 
     def invoke(self, endpoint: Endpoint, body: bytes, content_type: str = "text/csv",
                accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
