@@ -99,6 +99,8 @@ def find_tagged(aws: AwsContext, run_id: str | None = None, older_than: timedelt
         except Exception as exc:  # e.g. an API the account or the endpoint does not offer
             warn(f"cannot list {kind}: {error_line(exc)}")
             continue
+        if kind in ("TrainingJob", "TransformJob"):  # finished jobs are records that bill nothing: only stop runners
+            items = [i for i in items if i.get(status_key or "") in ("InProgress", "Stopping")]
         for item in items:
             tag = _run_tag(sm, item[arn_key])
             created = item.get("CreationTime")

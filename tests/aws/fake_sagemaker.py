@@ -9,8 +9,8 @@ string and nothing is captured. Here, in the test process that hosts the server:
 - InvokeEndpoint scores with the endpoint's model (text/csv in; text/csv or application/json out,
   415 for other request types, as the XGBoost container does) and writes a data-capture record to
   the endpoint's DestinationS3Uri in SageMaker's key layout;
-- DeleteModelPackage, DeleteModelPackageGroup and an empty ListMonitoringSchedules exist (moto 5.2 lacks
-  them), and ListTags reads a model package's tags (moto 5.2 fails on its group/version ARN).
+- DeleteModelPackage, DeleteModelPackageGroup, StopTrainingJob and an empty ListMonitoringSchedules exist
+  (moto 5.2 lacks them), and ListTags reads a model package's tags (moto 5.2 fails on its group/version ARN).
 A WSGI wrapper can fail any create call or send SIGINT to a client while it waits for a response.
 """
 
@@ -308,6 +308,11 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
             return ActionResult({"Tags": package.tags or []})
         return orig_list_tags(self)
 
+    def stop_training_job(self: Any) -> Any:  # moto 5.2 lacks it (its jobs never run)
+        job = self.sagemaker_backend.training_jobs[self._get_param("TrainingJobName")]
+        job.training_job_status = job.secondary_status = "Stopped"
+        return EmptyResult()
+
     def list_monitoring_schedules(self: Any) -> Any:  # moto 5.2 has no monitoring-schedule APIs
         return ActionResult({"MonitoringScheduleSummaries": []})
 
@@ -324,6 +329,7 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
         mock.patch.object(SageMakerResponse, "delete_model_package_group", delete_model_package_group, create=True),
         mock.patch.object(SageMakerResponse, "delete_model_package", delete_model_package, create=True),
         mock.patch.object(SageMakerResponse, "list_tags", list_tags),
+        mock.patch.object(SageMakerResponse, "stop_training_job", stop_training_job, create=True),
         mock.patch.object(SageMakerResponse, "list_monitoring_schedules", list_monitoring_schedules, create=True),
         mock.patch.object(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint),
     ]

@@ -80,3 +80,25 @@ def test_cleanup_finds_versions_in_a_shared_group(fake):
     groups = [g["ModelPackageGroupName"] for g in sm.list_model_package_groups()["ModelPackageGroupSummaryList"]]
     assert groups == ["team-models"]  # the group is someone else's and stays
     assert arn not in str(sm.list_model_packages(ModelPackageGroupName="team-models"))
+
+
+def test_cleanup_stops_a_running_training_job_and_skips_finished_ones(fake):
+    from moto.sagemaker.models import sagemaker_backends
+
+    sm, s3 = fake.client("sagemaker"), fake.client("s3")
+    s3.create_bucket(Bucket="other-data")
+    s3.put_object(Bucket="other-data", Key="train/t.csv", Body=b"1,0.5\n0,0.1\n1,0.9\n0,0.2\n")
+    channel = [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": "s3://other-data/train/"}}}]
+    for name in ("running-job", "done-job"):
+        sm.create_training_job(
+            TrainingJobName=name, RoleArn=ROLE_ARN, Tags=tag_list(OTHER), HyperParameters={"num_round": "2"},
+            AlgorithmSpecification={"TrainingImage": "x", "TrainingInputMode": "File"},
+            InputDataConfig=channel, OutputDataConfig={"S3OutputPath": "s3://other-data/out/"},
+            ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 1},
+            StoppingCondition={"MaxRuntimeInSeconds": 60})
+    sagemaker_backends["123456789012"]["us-east-1"].training_jobs["running-job"].training_job_status = "InProgress"
+    res = run_cli("cleanup", "--run-id", OTHER, "--yes")
+    assert res.returncode == 0, res.stderr
+    assert "running-job: stopped (Stopped)" in res.stdout and "done-job" not in res.stdout
+    assert sm.describe_training_job(TrainingJobName="running-job")["TrainingJobStatus"] == "Stopped"
