@@ -74,6 +74,7 @@ class PlanSpec:
     min_auc: float = 0.75
     monitoring_image: str | None = None  # set with --monitoring-schedule
     group_exists: bool = False
+    steps: tuple[str, ...] = ("process", "train", "evaluate", "register", "deploy", "transform")
 
 
 def shard_names(file_name: str, count: int) -> list[str]:
@@ -95,16 +96,44 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
         channel_uris[channel] = lay.uri("input", channel) + "/"
         names = shard_names(files[0], spec.instance_count) if channel == "train" and files else files
         out += [calls.put_object(lay.uri("input", channel, f), spec.run_id, f"{channel}/{f}") for f in names]
+    steps = set(spec.steps)
     job = lay.name("train")
-    out.append(calls.create_training_job(
-        name=job, image=spec.image, role_arn=spec.role_arn,
-        channels={k: channel_uris[k] for k in ("train", "validation") if k in channel_uris},
-        hyperparameters=spec.hyperparameters, input_mode=spec.input_mode, instance_type=spec.instance_type,
-        instance_count=spec.instance_count, output_path=lay.uri("output") + "/", max_runtime_s=spec.max_runtime_s,
-        run_id=spec.run_id, spot=spec.spot, checkpoint_uri=lay.uri("checkpoints") + "/"))
+    if "train" in steps:
+        out.append(calls.create_training_job(
+            name=job, image=spec.image, role_arn=spec.role_arn,
+            channels={k: channel_uris[k] for k in ("train", "validation") if k in channel_uris},
+            hyperparameters=spec.hyperparameters, input_mode=spec.input_mode, instance_type=spec.instance_type,
+            instance_count=spec.instance_count, output_path=lay.uri("output") + "/",
+            max_runtime_s=spec.max_runtime_s, run_id=spec.run_id, spot=spec.spot,
+            checkpoint_uri=lay.uri("checkpoints") + "/"))
     artifact = lay.uri("output", job, "output", "model.tar.gz")
+    if "register" in steps:
+        out += _register_calls(spec, artifact, lay)
+    model = lay.name("model")
+    if steps & {"deploy", "transform"}:
+        out.append(calls.create_model(model, spec.image, artifact, spec.role_arn, spec.run_id))
+    if "deploy" in steps:
+        out.append(calls.create_endpoint_config(
+            name=lay.name("config"), model_name=model, variant=VARIANT, instance_type=spec.instance_type,
+            instance_count=1, run_id=spec.run_id, capture_uri=lay.uri("datacapture"),
+            sampling_percentage=spec.sampling_percentage))
+        out.append(calls.create_endpoint(lay.endpoint, lay.name("config"), spec.run_id))
+        if spec.monitoring_image:
+            out.append(calls.create_monitoring_schedule(
+                name=lay.name("monitor"), endpoint_name=lay.endpoint, image=spec.monitoring_image,
+                role_arn=spec.role_arn, output_uri=lay.uri("monitoring") + "/", instance_type=spec.instance_type,
+                run_id=spec.run_id))
+    if "transform" in steps:
+        out.append(calls.create_transform_job(
+            name=lay.name("transform"), model_name=model, input_uri=channel_uris.get("transform", lay.uri("input")),
+            output_uri=lay.uri("transform-output") + "/", instance_type=spec.instance_type, instance_count=1,
+            run_id=spec.run_id, max_payload_mb=spec.max_payload_mb, join_source=spec.join_source))
+    return out
+
+
+def _register_calls(spec: PlanSpec, artifact: str, lay: Layout) -> list[ApiCall]:
     metrics_uri = lay.uri("evaluation", "evaluation.json")
-    out.append(calls.put_object(metrics_uri, spec.run_id, "evaluation.json", "application/json"))
+    out = [calls.put_object(metrics_uri, spec.run_id, "evaluation.json", "application/json")]
     if not spec.group_exists:
         out.append(calls.create_model_package_group(MODEL_PACKAGE_GROUP, spec.run_id))
     package = calls.create_model_package(
@@ -112,22 +141,6 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
         metrics={"auc": 0.0}, approval_status="Approved", run_id=spec.run_id, instance_type=spec.instance_type)
     out.append(_with_summary(package, f"register a version in {MODEL_PACKAGE_GROUP}: Approved if test AUC >= "
                                       f"{spec.min_auc}, else Rejected (and nothing is deployed)"))
-    model = lay.name("model")
-    out.append(calls.create_model(model, spec.image, artifact, spec.role_arn, spec.run_id))
-    out.append(calls.create_endpoint_config(
-        name=lay.name("config"), model_name=model, variant=VARIANT, instance_type=spec.instance_type,
-        instance_count=1, run_id=spec.run_id, capture_uri=lay.uri("datacapture"),
-        sampling_percentage=spec.sampling_percentage))
-    out.append(calls.create_endpoint(lay.endpoint, lay.name("config"), spec.run_id))
-    if spec.monitoring_image:
-        out.append(calls.create_monitoring_schedule(
-            name=lay.name("monitor"), endpoint_name=lay.endpoint, image=spec.monitoring_image,
-            role_arn=spec.role_arn, output_uri=lay.uri("monitoring") + "/", instance_type=spec.instance_type,
-            run_id=spec.run_id))
-    out.append(calls.create_transform_job(
-        name=lay.name("transform"), model_name=model, input_uri=channel_uris.get("transform", lay.uri("input")),
-        output_uri=lay.uri("transform-output") + "/", instance_type=spec.instance_type, instance_count=1,
-        run_id=spec.run_id, max_payload_mb=spec.max_payload_mb, join_source=spec.join_source))
     return out
 
 

@@ -104,3 +104,15 @@ def test_cost_estimate_from_the_knowledge_base():
     assert elsewhere["Endpoint"].usd_per_hour is None and "only has the us-east-1 price" in elsewhere["Endpoint"].note
     unknown = estimate(build_plan(_spec(instance_type="ml.c7i.large")), "us-east-1", kb)
     assert all(c.usd_per_hour is None and c.note.startswith("unknown") for c in unknown)
+
+
+def test_plan_follows_the_chosen_steps():
+    from sagecli.flow.runner import plan_steps
+
+    ops = lambda steps: [c.operation for c in build_plan(_spec(steps=tuple(plan_steps(steps)[0])))]  # noqa: E731
+    assert "CreateEndpoint" not in ops(("evaluate",)) and "CreateTrainingJob" in ops(("evaluate",))
+    transform_only = ops(("transform",))
+    assert "CreateModel" in transform_only and "CreateEndpointConfig" not in transform_only
+    assert "CreateModelPackage" not in transform_only
+    assert ops(("process",)) == ["CreateBucket", "PutBucketTagging", "PutObject", "PutObject", "PutObject"]
+    assert "CreateEndpoint" in ops(("monitor",))

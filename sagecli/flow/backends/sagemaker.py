@@ -83,6 +83,7 @@ class SageMakerBackend:
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
         from sagecli.aws.render import render_plan
+        from sagecli.flow.runner import plan_steps
 
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
@@ -107,7 +108,8 @@ class SageMakerBackend:
             channel_files={"train": ["train.csv"], "validation": ["validation.csv"], "test": ["test.csv"],
                            "transform": ["test.csv"], "baseline": ["train-features.csv"]},
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
-            min_auc=o.min_auc, monitoring_image=monitor_image, group_exists=self._group_exists())
+            min_auc=o.min_auc, monitoring_image=monitor_image, group_exists=self._group_exists(),
+            steps=tuple(plan_steps(o.steps)[0]))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
