@@ -47,7 +47,10 @@ def render_plan(plan: list[ApiCall], costs: list[CostLine], aws: Any, as_json: b
     lines.append(f"All {len(plan)} requests validate against {doc['validated_against']}.")
     lines.append("Cost estimate per resource-hour (from the knowledge base):")
     lines += cost_lines(costs)
-    lines.append(f"Every resource is tagged sagecli:run-id={run_id}; teardown deletes them in reverse order "
-                 "at the end, on any failure and on Ctrl-C.")
+    from sagecli.aws.ledger import ledger_dir
+
+    ledger = ledger_dir() / f"{run_id}.json"
+    lines.append(f"Every resource is tagged sagecli:run-id={run_id} and recorded in {ledger}; teardown deletes "
+                 "them in reverse order at the end, on any failure and on Ctrl-C.")
     out.write("\n".join(lines) + "\n")
     out.flush()
