@@ -31,10 +31,12 @@ def cost_lines(costs: list[CostLine]) -> list[str]:
     return out
 
 
-def render_plan(plan: list[ApiCall], costs: list[CostLine], aws: Any, as_json: bool, out: TextIO) -> None:
-    """Write the plan (text, or JSON with as_json) to `out`."""
+def render_plan(plan: list[ApiCall], costs: list[CostLine], aws: Any, as_json: bool, out: TextIO,
+                notes: list[str] | None = None) -> None:
+    """Write the plan (text, or JSON with as_json) to `out`; notes are caveats worth reading first."""
     run_id = next((t["Value"] for c in plan for t in c.params.get("Tags", []) if t["Key"] == "sagecli:run-id"), "")
     doc = plan_document(plan, costs, aws.account, aws.region, run_id)
+    doc["notes"] = list(notes or [])
     if as_json:
         out.write(json.dumps(doc, indent=2, default=str) + "\n")
         out.flush()
@@ -49,6 +51,7 @@ def render_plan(plan: list[ApiCall], costs: list[CostLine], aws: Any, as_json: b
     lines += cost_lines(costs)
     from sagecli.aws.ledger import ledger_dir
 
+    lines += [f"Note: {n}" for n in doc["notes"]]
     ledger = ledger_dir() / f"{run_id}.json"
     lines.append(f"Every resource is tagged sagecli:run-id={run_id} and recorded in {ledger}; teardown deletes "
                  "them in reverse order at the end, on any failure and on Ctrl-C.")

@@ -117,3 +117,11 @@ def test_failure_at_each_create_call_tears_down_the_rest(fake, tmp_path: Path, o
     assert fake.client("s3").list_buckets()["Buckets"] == []
     assert Ledger.load(ledger_dir() / "20260101-000000-f0f0f0.json").live() == []
     assert result.step("teardown").status == "ok"
+
+
+def test_input_mode_outside_the_algorithms_list_is_flagged(fake):
+    res = run_cli(*AWS_ARGS, "--dry-run", "--json", "--input-mode", "fastfile")
+    assert res.returncode == 0, res.stderr
+    notes = json.loads(res.stdout)["notes"]
+    assert len(notes) == 1 and "FastFile is not among them" in notes[0]
+    assert json.loads(run_cli(*AWS_ARGS, "--dry-run", "--json", "--input-mode", "pipe").stdout)["notes"] == []

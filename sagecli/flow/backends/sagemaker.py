@@ -119,7 +119,8 @@ class SageMakerBackend:
                                hint="nothing was created")
         costs = estimate(plan, region)
         out = sys.stderr if self.opts.get("json") and not self.opts.get("dry_run") else sys.stdout
-        render_plan(plan, costs, self.aws, as_json=bool(self.opts.get("json")), out=out)
+        render_plan(plan, costs, self.aws, as_json=bool(self.opts.get("json")), out=out,
+                    notes=self._algorithm_notes(o.input_mode))
         if self.opts.get("dry_run"):
             raise PlanShown()
         question = f"Create these resources in AWS account {self.aws.account}, region {region}?"
@@ -131,6 +132,21 @@ class SageMakerBackend:
         self.ledger = Ledger.create(ctx.run_id, self.aws.account, region)
         self.exe = Executor(self.aws, self.ledger)
         ctx.emit("process", f"ledger {self.ledger.path}")
+
+    @staticmethod
+    def _algorithm_notes(input_mode: str) -> list[str]:
+        """What the knowledge base says about the built-in XGBoost algorithm that this run goes against."""
+        from sagecli.knowledge.store import load_kb
+
+        kb = load_kb()
+        if "xgboost" not in kb.records:
+            return []
+        rec = kb.get("xgboost")
+        modes = rec.get("input_modes", [])
+        if modes and input_mode not in modes:
+            return [f"the knowledge base lists {' and '.join(modes)} input modes for the built-in XGBoost algorithm "
+                    f"({rec['sources'][0]}); {input_mode} is not among them, so the job may be refused"]
+        return []
 
     def _hyperparameters(self) -> dict[str, str]:
         from sagecli.flow.steps import DEFAULT_HYPERPARAMETERS
