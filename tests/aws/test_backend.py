@@ -170,7 +170,7 @@ def test_teardown_failure_names_the_cleanup_command(fake, tmp_path):
 
 
 def test_json_instances_become_csv_the_container_accepts():
-    from sagecli.flow.backends.sagemaker import json_instances_to_csv
+    from sagecli.aws.preflight import json_instances_to_csv
 
     assert json_instances_to_csv(b'{"instances": [[1, 2.5, -3e-05], [0, 0.1, 7]]}') == b"1,2.5,-3e-05\n0,0.1,7\n"
     assert json_instances_to_csv(b"[[1, 2]]") == b"1,2\n"

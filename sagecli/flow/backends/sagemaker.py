@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sagecli.aws import api_calls as calls
-from sagecli.aws.plan import Layout, PlanSpec, build_plan, shard_names, validate_plan
+from sagecli.aws import preflight
+from sagecli.aws.plan import MODEL_PACKAGE_GROUP, Layout, PlanSpec, build_plan, shard_names, validate_plan
 from sagecli.errors import SageCliError
 from sagecli.flow.backend import (
     ChannelData,
@@ -34,21 +35,6 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
-
-
-def json_instances_to_csv(body: bytes) -> bytes | None:
-    """{"instances": [[...], ...]} (or a bare list of rows) as headerless CSV; None if it is not that shape."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    rows = data.get("instances") if isinstance(data, dict) else data
-    if not isinstance(rows, list) or not rows:
-        return None
-    rows = [r if isinstance(r, list) else [r] for r in rows]
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for r in rows for v in r):
-        return None
-    return ("\n".join(",".join(repr(v) for v in r) for r in rows) + "\n").encode()
 
 
 class PlanShown(SystemExit):
@@ -102,14 +88,14 @@ class SageMakerBackend:
         self.layout = Layout(ctx.run_id, bucket)
         spec = PlanSpec(
             run_id=ctx.run_id, region=region, account=self.aws.account, role_arn=role, bucket=bucket,
-            bucket_exists=self._bucket_exists(bucket), image=self.image, instance_type=o.instance_type,
+            bucket_exists=preflight.bucket_exists(self.aws, bucket), image=self.image, instance_type=o.instance_type,
             instance_count=o.instance_count, input_mode=o.input_mode, spot=bool(self.opts.get("spot")),
             hyperparameters=self._hyperparameters(), max_runtime_s=self.max_runtime_s,
             channel_files={"train": ["train.csv"], "validation": ["validation.csv"], "test": ["test.csv"],
                            "transform": ["test.csv"], "baseline": ["train-features.csv"]},
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
-            min_auc=o.min_auc, monitoring_image=monitor_image, group_exists=self._group_exists(),
-            steps=tuple(plan_steps(o.steps)[0]))
+            min_auc=o.min_auc, monitoring_image=monitor_image,
+            group_exists=preflight.group_exists(self.aws, MODEL_PACKAGE_GROUP), steps=tuple(plan_steps(o.steps)[0]))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -120,7 +106,7 @@ class SageMakerBackend:
         costs = estimate(plan, region)
         out = sys.stderr if self.opts.get("json") and not self.opts.get("dry_run") else sys.stdout
         render_plan(plan, costs, self.aws, as_json=bool(self.opts.get("json")), out=out,
-                    notes=self._algorithm_notes(o.input_mode))
+                    notes=preflight.algorithm_notes(o.input_mode))
         if self.opts.get("dry_run"):
             raise PlanShown()
         question = f"Create these resources in AWS account {self.aws.account}, region {region}?"
@@ -133,49 +119,11 @@ class SageMakerBackend:
         self.exe = Executor(self.aws, self.ledger)
         ctx.emit("process", f"ledger {self.ledger.path}")
 
-    @staticmethod
-    def _algorithm_notes(input_mode: str) -> list[str]:
-        """What the knowledge base says about the built-in XGBoost algorithm that this run goes against."""
-        from sagecli.knowledge.store import load_kb
-
-        kb = load_kb()
-        if "xgboost" not in kb.records:
-            return []
-        rec = kb.get("xgboost")
-        modes = rec.get("input_modes", [])
-        if modes and input_mode not in modes:
-            return [f"the knowledge base lists {' and '.join(modes)} input modes for the built-in XGBoost algorithm "
-                    f"({rec['sources'][0]}); {input_mode} is not among them, so the job may be refused"]
-        return []
-
     def _hyperparameters(self) -> dict[str, str]:
         from sagecli.flow.steps import DEFAULT_HYPERPARAMETERS
 
         o = self.ctx.options
         return {**DEFAULT_HYPERPARAMETERS, "seed": str(o.seed), **dict(o.hyperparameters)}
-
-    def _bucket_exists(self, bucket: str) -> bool:
-        from sagecli.aws.session import error_code, error_line
-
-        try:
-            self.aws.client("s3").head_bucket(Bucket=bucket)
-            return True
-        except Exception as exc:
-            if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
-                return False
-            if error_code(exc) in ("403", "AccessDenied", "Forbidden"):
-                raise SageCliError(f"bucket {bucket} exists but this account cannot use it",
-                                   hint="pass --bucket with a bucket you own") from None
-            raise SageCliError(f"cannot check bucket {bucket}: {error_line(exc)}") from None
-
-    def _group_exists(self) -> bool:
-        from sagecli.aws.plan import MODEL_PACKAGE_GROUP
-
-        try:
-            self.aws.client("sagemaker").describe_model_package_group(ModelPackageGroupName=MODEL_PACKAGE_GROUP)
-            return True
-        except Exception:
-            return False
 
     # -- the flow's steps ---------------------------------------------------------------------
     def _say(self, step: str, message: str) -> None:
@@ -249,7 +197,7 @@ class SageMakerBackend:
                                                     for k, v in request.metrics.items()}}
         self.exe.put_bytes(calls.put_object(metrics_uri, run_id, "evaluation.json", "application/json"),
                            json.dumps(report, indent=2).encode())
-        if not self._group_exists():
+        if not preflight.group_exists(self.aws, request.group_name):
             self.exe.call(calls.create_model_package_group(request.group_name, run_id, request.description))
         resp = self.exe.call(calls.create_model_package(
             group=request.group_name, image=self.image, model_data_url=request.model_artifact,
@@ -318,7 +266,7 @@ class SageMakerBackend:
                accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
         """InvokeEndpoint through boto3's sagemaker-runtime client."""
         if content_type.split(";")[0].strip() == "application/json":
-            csv = json_instances_to_csv(body)
+            csv = preflight.json_instances_to_csv(body)
             if csv is not None:  # the built-in XGBoost container takes text/csv, libsvm or recordio-protobuf only
                 if not self._told_json:
                     self._say("invoke", "the built-in XGBoost container does not accept application/json requests: "
