@@ -116,3 +116,10 @@ def test_plan_follows_the_chosen_steps():
     assert "CreateModelPackage" not in transform_only
     assert ops(("process",)) == ["CreateBucket", "PutBucketTagging", "PutObject", "PutObject", "PutObject"]
     assert "CreateEndpoint" in ops(("monitor",))
+
+
+def test_algorithm_notes_from_the_knowledge_base():
+    from sagecli.aws.preflight import algorithm_notes
+
+    assert algorithm_notes("File") == [] and algorithm_notes("Pipe") == []
+    assert "FastFile is not among them" in algorithm_notes("FastFile")[0]

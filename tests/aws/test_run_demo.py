@@ -50,7 +50,8 @@ def test_whole_demo_on_the_fake(fake, sagecli_home):
 
 
 def test_dry_run_plan_validates_and_creates_nothing(fake):
-    res = run_cli(*AWS_ARGS, "--dry-run", "--json", "--instance-count", "2", "--spot", "--monitoring-schedule")
+    res = run_cli(*AWS_ARGS, "--dry-run", "--json", "--instance-count", "2", "--spot", "--monitoring-schedule",
+                  "--input-mode", "fastfile")
     assert res.returncode == 0, res.stderr
     plan = json.loads(res.stdout)
     assert plan["account"] == "123456789012" and plan["region"] == "us-east-1"
@@ -60,8 +61,10 @@ def test_dry_run_plan_validates_and_creates_nothing(fake):
         assert problems_for(req["service"], req["operation"], req["request"]) == [], req["operation"]
     assert {c["resource"] for c in plan["cost"]} == {"TrainingJob", "Endpoint", "TransformJob", "MonitoringSchedule"}
     assert all(c["usd_per_hour"] is None or c["usd_per_hour"] > 0 for c in plan["cost"])
+    assert len(plan["notes"]) == 1 and "FastFile is not among them" in plan["notes"][0]
     assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
     text = run_cli(*AWS_ARGS, "--dry-run")
+    assert "Note:" not in text.stdout  # File mode is in the algorithm's list
     assert text.returncode == 0 and "Plan for run" in text.stdout and "Cost estimate per resource-hour" in text.stdout
     _no_secrets(res.stdout, res.stderr, text.stdout, text.stderr)
 
@@ -118,10 +121,3 @@ def test_failure_at_each_create_call_tears_down_the_rest(fake, tmp_path: Path, o
     assert Ledger.load(ledger_dir() / "20260101-000000-f0f0f0.json").live() == []
     assert result.step("teardown").status == "ok"
 
-
-def test_input_mode_outside_the_algorithms_list_is_flagged(fake):
-    res = run_cli(*AWS_ARGS, "--dry-run", "--json", "--input-mode", "fastfile")
-    assert res.returncode == 0, res.stderr
-    notes = json.loads(res.stdout)["notes"]
-    assert len(notes) == 1 and "FastFile is not among them" in notes[0]
-    assert json.loads(run_cli(*AWS_ARGS, "--dry-run", "--json", "--input-mode", "pipe").stdout)["notes"] == []
