@@ -25,6 +25,8 @@ KEEP_WITH_ENDPOINT = {"Endpoint", "EndpointConfig", "Model", "MonitoringSchedule
 GONE_CODES = {"ResourceNotFound", "NoSuchBucket", "NoSuchKey", "404", "NotFound"}
 STOP_WAIT_S = 600.0  # a stopped job may still upload its model or outputs; wait for that before emptying S3
 STOP_POLL_S = 5.0
+ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until it is InService or Failed
+BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
 KIND_ORDER = ["MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
               "ModelPackageGroup", "TrainingJob", "S3Prefix", "S3Bucket"]
@@ -68,6 +70,29 @@ def _stop_job(sm: Any, kind: str, name: str) -> str:
     return f"stopped ({status})"
 
 
+def _delete_endpoint(sm: Any, name: str) -> str:
+    """DeleteEndpoint; an endpoint still Creating or Updating is refused, so wait for it to settle and retry."""
+    try:
+        sm.delete_endpoint(EndpointName=name)
+        return "deleted"
+    except Exception as exc:
+        if is_gone(exc) or error_code(exc) != "ValidationException":
+            raise
+        first = exc
+    deadline = time.monotonic() + ENDPOINT_SETTLE_S
+    status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
+    if status not in BUSY_ENDPOINT:
+        raise first
+    busy = status
+    while status in BUSY_ENDPOINT and time.monotonic() < deadline:
+        time.sleep(STOP_POLL_S)
+        status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
+    if status == "Deleting":
+        return "deleting"
+    sm.delete_endpoint(EndpointName=name)
+    return f"deleted (waited for it to leave {busy})"
+
+
 def _empty_prefix(s3: Any, uri: str) -> str:
     bucket, prefix = split_s3(uri)
     count = 0
@@ -100,7 +125,6 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
     kind, name = entry.kind, entry.name
     actions: dict[str, Callable[[], Any]] = {
         "MonitoringSchedule": lambda: sm.delete_monitoring_schedule(MonitoringScheduleName=name),
-        "Endpoint": lambda: sm.delete_endpoint(EndpointName=name),
         "EndpointConfig": lambda: sm.delete_endpoint_config(EndpointConfigName=name),
         "Model": lambda: sm.delete_model(ModelName=name),
         "ModelPackage": lambda: sm.delete_model_package(ModelPackageName=entry.arn or name),
@@ -108,6 +132,8 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
     if kind in actions:
         actions[kind]()
         return "deleted"
+    if kind == "Endpoint":
+        return _delete_endpoint(sm, name)
     if kind in ("TrainingJob", "TransformJob"):
         return _stop_job(sm, kind, name)
     if kind == "ModelPackageGroup":
