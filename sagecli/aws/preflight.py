@@ -48,6 +48,15 @@ def algorithm_notes(input_mode: str) -> list[str]:
     return []
 
 
+# Request types the built-in XGBoost container parses (sagemaker-xgboost-container serve_utils): no JSON.
+XGBOOST_REQUEST_TYPES = ("text/csv", "text/libsvm", "text/x-libsvm", "application/x-recordio-protobuf")
+
+
+def xgboost_request_types(wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """The requested content types the XGBoost container accepts (text/csv if none)."""
+    return tuple(t for t in wanted if t in XGBOOST_REQUEST_TYPES) or ("text/csv",)
+
+
 def json_instances_to_csv(body: bytes) -> bytes | None:
     """{"instances": [[...], ...]} (or a bare list of rows) as headerless CSV; None if it is not that shape."""
     try:

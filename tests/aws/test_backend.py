@@ -47,6 +47,8 @@ def _drive(backend: SageMakerBackend, ctx: RunContext, tmp_path: Path, keep: boo
         out["package"] = backend.register_model(ModelPackageRequest(
             group_name="sagecli-demo-churn", model_artifact=tr.model_artifact, metrics={"auc": 0.91},
             approval_status="Approved"))
+        out["package_spec"] = backend.aws.client("sagemaker").describe_model_package(
+            ModelPackageName=out["package"].arn)["InferenceSpecification"]
         ep = backend.deploy(EndpointRequest(endpoint_name=f"sagecli-demo-{RUN}", model_artifact=tr.model_artifact))
         out["endpoint"] = ep
         out["csv"] = backend.invoke(ep, b"0.1,0.2,0.3,0.4\n1.0,-1.0,0.5,0.0\n", inference_id="t-1")
@@ -65,6 +67,7 @@ def test_whole_lifecycle_then_nothing_left(fake, tmp_path, capsys):
     assert out["training"].status == "Completed"
     assert [p.name for p in out["model_files"]] == ["model.tar.gz"]
     assert out["package"].version == 1 and out["package"].approval_status == "Approved"
+    assert out["package_spec"]["SupportedContentTypes"] == ["text/csv"]  # the XGBoost container takes no JSON
     assert out["endpoint"].status == "InService"
     scores = [float(v) for v in out["csv"].body.decode().split()]
     assert len(scores) == 2 and all(0 < s < 1 for s in scores)

@@ -203,7 +203,8 @@ class SageMakerBackend:
             group=request.group_name, image=self.image, model_data_url=request.model_artifact,
             metrics_uri=metrics_uri, metrics=request.metrics, approval_status=request.approval_status,
             run_id=run_id, description=request.description, instance_type=self.ctx.options.instance_type,
-            content_types=request.content_types, response_types=request.response_types))
+            content_types=preflight.xgboost_request_types(tuple(request.content_types)),
+            response_types=request.response_types))
         arn = resp["ModelPackageArn"]
         desc = sm.describe_model_package(ModelPackageName=arn)
         return ModelPackage(group_name=request.group_name, version=int(desc.get("ModelPackageVersion", 0)), arn=arn,
