@@ -71,7 +71,11 @@ def connect(region: str) -> AwsContext:
             hint="refresh them (`aws sso login`, a new session token) and try again; nothing was created",
         ) from None
     except BotoCoreError as exc:
-        raise SageCliError(f"cannot reach AWS STS in {region}: {type(exc).__name__}") from None
+        name = type(exc).__name__
+        if any(word in name for word in ("Token", "Credential", "SSO")):  # e.g. an expired SSO session
+            raise SageCliError(f"AWS credentials could not be used ({name})",
+                               hint="refresh them (`aws sso login`) and try again; nothing was created") from None
+        raise SageCliError(f"cannot reach AWS STS in {region}: {name}", hint="nothing was created") from None
     ctx.account = ident["Account"]
     ctx.caller_arn = ident.get("Arn", "")
     return ctx

@@ -66,3 +66,10 @@ def test_declined_confirmation_creates_nothing(fake, tmp_path):
         SageMakerBackend(ctx).prepare(ctx)
     assert "123456789012" in asked[0] and "us-east-1" in asked[0]
     assert fake.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_unreachable_endpoint_is_one_line(fake, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(SageCliError) as err:
+        _prepare(tmp_path)
+    assert err.value.message.startswith("cannot reach AWS STS in us-east-1")
