@@ -194,7 +194,8 @@ def teardown(aws: AwsContext, ledger: Ledger, keep_endpoint: bool = False,
                     report.failed.append((entry, error_line(exc)))
                     say(f"could not delete {entry.kind} {entry.name}: {error_line(exc)}")
                     continue
-            state = "kept" if done.startswith("kept") else "deleted"
+            state = "kept" if done.startswith("kept") else "stopped" if done.startswith("stopped") else \
+                "finished" if entry.kind in ("TrainingJob", "TransformJob") else "deleted"
             ledger.mark(entry, state, note=done)
             (report.kept if state == "kept" else report.removed).append(entry)
             say(f"{entry.kind} {entry.name}: {done}")
