@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def constant_server(tmp: Path) -> tuple[subprocess.Popen, int]:
 
 
 def _line(name: str, r: dict) -> str:
-    return f"  {name:34} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}"
+    return (f"  {name:34} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
+            f"errors {r['errors']}")
 
 
 def main() -> None:
@@ -100,7 +102,7 @@ def main() -> None:
         tmp = Path(tmpname)
         ds = make_dataset(7, 4000)
         dirs = write_channels(ds, tmp / "data")
-        job = run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
+        run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
                                {"num_round": "60", "objective": "binary:logistic", "eta": "0.2", "max_depth": "4"})
         from sagecli.serve.model import extract_model
 
@@ -132,7 +134,8 @@ def main() -> None:
     print("ratios at 16 clients (same run):")
     print(f"  endpoint / compute ceiling = {ep['rps'] / ceiling:.2f}x (target >= 0.5x)")
     print(f"  endpoint / constant server = {ep['rps'] / http['rps']:.2f}x")
-    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms)")
+    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} CPUs")
     if importlib.util.find_spec("mlflow") is None:
         print("  MLflow is not installed here: the `mlflow models serve` comparison was skipped")
 
