@@ -124,6 +124,7 @@ class _Run:
     package: Any = None
     endpoint: Endpoint | None = None
     analysed_events: set[str] = field(default_factory=set)
+    wave1_requests: int = 0
 
 
 Observer = Callable[[StepResult], None]
