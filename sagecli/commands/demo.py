@@ -36,6 +36,8 @@ def run_demo(
                                                   "input columns).")] = False,
     max_payload_mb: Annotated[int, typer.Option(min=1, max=100, help="Batch transform MaxPayloadInMB.")] = 6,
     drift: Annotated[bool, typer.Option(help="Send a second, drifted wave of traffic to the monitor.")] = True,
+    startup_timeout: Annotated[float, typer.Option(min=1.0, max=3600.0, help="Seconds a new endpoint may take to "
+                                                                             "answer GET /ping.")] = 60.0,
     instance_type: Annotated[str, typer.Option(help="Instance type for jobs and the endpoint (sagemaker "
                                                     "backend).")] = "ml.m5.xlarge",
     instance_count: Annotated[int, typer.Option(min=1, help="Training instance count (sagemaker backend).")] = 1,
@@ -59,7 +61,7 @@ def run_demo(
         steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
         hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
-        instance_count=instance_count,
+        instance_count=instance_count, startup_timeout_s=startup_timeout,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes})
     run_and_report(backend, opts, run_dir, json_out)

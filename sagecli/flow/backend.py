@@ -45,6 +45,7 @@ class FlowOptions:
     join_source: str = "None"  # batch transform: None | Input
     max_payload_mb: int = 6  # batch transform MaxPayloadInMB (API default 6)
     drift_wave: bool = True
+    startup_timeout_s: float = 60.0  # how long a new endpoint may take to answer /ping
     backend_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. role_arn, region, bucket, spot
 
 

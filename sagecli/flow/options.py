@@ -25,7 +25,7 @@ def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
 def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point: Path | None,
                   hyperparameters: Sequence[str], min_auc: float, sampling: int, keep_endpoint: bool,
                   join_input: bool, max_payload_mb: int, drift: bool, instance_type: str, instance_count: int,
-                  backend_options: Mapping[str, Any]) -> FlowOptions:
+                  backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -39,7 +39,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                        hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,
                        instance_type=instance_type, instance_count=instance_count, sampling_percentage=sampling,
                        keep_endpoint=keep_endpoint, join_source="Input" if join_input else "None",
-                       max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options))
+                       max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
+                       startup_timeout_s=startup_timeout_s)
 
 
 def _sigterm(signum: int, frame: Any) -> None:
