@@ -31,9 +31,10 @@ def run_demo(
     min_auc: Annotated[float, typer.Option(min=0.0, max=1.0, help="Condition step: approve the model only if "
                                                                   "test AUC >= this.")] = 0.75,
     sampling: Annotated[int, typer.Option(min=0, max=100, help="Data capture InitialSamplingPercentage.")] = 100,
-    keep_endpoint: Annotated[bool, typer.Option("--keep-endpoint", help="Leave the endpoint running after the demo.")] = False,
-    join_input: Annotated[bool, typer.Option("--join-input", help="Batch transform: JoinSource=Input (prediction after the "
-                                                  "input columns).")] = False,
+    keep_endpoint: Annotated[bool, typer.Option("--keep-endpoint", help="Leave the endpoint running after the "
+                                                                        "demo.")] = False,
+    join_input: Annotated[bool, typer.Option("--join-input", help="Batch transform: JoinSource=Input "
+                                                                  "(prediction after the input columns).")] = False,
     max_payload_mb: Annotated[int, typer.Option(min=1, max=100, help="Batch transform MaxPayloadInMB.")] = 6,
     drift: Annotated[bool, typer.Option(help="Send a second, drifted wave of traffic to the monitor.")] = True,
     startup_timeout: Annotated[float, typer.Option(min=1.0, max=3600.0, help="Seconds a new endpoint may take to "
@@ -46,10 +47,11 @@ def run_demo(
     bucket: Annotated[str | None, typer.Option(help="S3 bucket (sagemaker backend; default "
                                                     "sagemaker-<region>-<account>).")] = None,
     spot: Annotated[bool, typer.Option("--spot", help="Managed spot training (sagemaker backend).")] = False,
-    monitoring_schedule: Annotated[bool, typer.Option("--monitoring-schedule", help="Also create a Model Monitor schedule (sagemaker "
-                                                           "backend, accounts that still have it).")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop before creating anything (sagemaker "
-                                               "backend).")] = False,
+    monitoring_schedule: Annotated[bool, typer.Option("--monitoring-schedule", help="Also create a Model Monitor "
+                                                      "schedule (sagemaker backend, accounts that still have it).")]
+    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop before creating anything "
+                                                            "(sagemaker backend).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (sagemaker backend).")]
     = False,
     json_out: JsonOpt = False,
