@@ -68,12 +68,16 @@ class DemoView:
     def summary(self, result: Any) -> None:
         """The table after the run: each step's status, time and output; then metrics, endpoint, violations."""
         con = out()
-        t = Table(title=f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s")
-        for col in ("step", "status", "seconds", "output"):
-            t.add_column(col, overflow="fold")
-        for s in result.steps:
-            t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
-        con.print(t)
+        title = f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s"
+        if self.interactive:
+            t = Table(title=title)
+            for col in ("step", "status", "seconds", "output"):
+                t.add_column(col, overflow="fold")
+            for s in result.steps:
+                t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
+            con.print(t)
+        else:  # the step lines are already on screen
+            con.print(title)
         by = {s.name: s for s in result.steps}
         if "evaluate" in by and by["evaluate"].data.get("metrics"):
             m = by["evaluate"].data["metrics"]
