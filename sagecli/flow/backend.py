@@ -61,6 +61,9 @@ class RunContext:
     # confirm(question) -> bool: asked before anything that costs money (the local backend never asks).
     confirm: Callable[[str], bool] = lambda question: True
     tags: dict[str, str] = field(default_factory=dict)  # put on every created resource
+    # show(text): a block of text for the user (e.g. the plan before anything is created), printed above the
+    # live view, or on stderr with --json so stdout stays machine-readable.
+    show: Callable[[str], None] = lambda text: None
 
 
 @dataclass(frozen=True)

@@ -60,13 +60,14 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         if json_out:
             from sagecli.output import emit_json
 
-            result = run_flow(backend, options, target, run_id, confirm=_confirm(options))
+            result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
             emit_json(result.to_dict())
         else:
             from sagecli.ui.demo_view import DemoView
 
             with DemoView(run_id, target, backend) as view:
-                result = run_flow(backend, options, target, run_id, observer=view.update, confirm=_confirm(options))
+                result = run_flow(backend, options, target, run_id, observer=view.update,
+                                  confirm=_confirm(options, view), show=view.show)
             view.summary(result)
     except KeyboardInterrupt:
         import sys
@@ -79,9 +80,18 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
 
 
-def _confirm(options: FlowOptions) -> Any:
+def _stderr(text: str) -> None:
+    import sys
+
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def _confirm(options: FlowOptions, view: Any) -> Any:
+    """The confirmation callback: yes with --yes; else the view asks (pausing its live display)."""
     if options.backend_options.get("yes"):
         return lambda question: True
+    if view is not None:
+        return view.confirm
 
     def ask(question: str) -> bool:
         from sagecli.ui.demo_view import ask_confirmation

@@ -49,6 +49,20 @@ class DemoView:
             secs = f"{res.duration_s:.2f}s" if res.status != "skipped" else "-"
             out().print(f"{res.status:7} {res.name:10} {secs:>7}  {escape(res.summary)}", soft_wrap=True)
 
+    def show(self, text: str) -> None:
+        """Print a block of text above the live lines (or plainly when not a terminal)."""
+        out().print(escape(text), soft_wrap=True)
+
+    def confirm(self, question: str) -> bool:
+        """Ask yes/no with the live display paused, so the prompt is not overdrawn."""
+        if self.live is None:
+            return ask_confirmation(question)
+        self.live.stop()
+        try:
+            return ask_confirmation(question)
+        finally:
+            self.live.start()
+
     def __rich__(self) -> Group:
         table = Table.grid(padding=(0, 1))
         table.add_column(width=2)
