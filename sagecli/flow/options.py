@@ -96,6 +96,6 @@ def _confirm(options: FlowOptions, view: Any) -> Any:
     def ask(question: str) -> bool:
         from sagecli.ui.demo_view import ask_confirmation
 
-        return ask_confirmation(question)
+        return ask_confirmation(question, stderr=True)
 
     return ask

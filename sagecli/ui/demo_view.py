@@ -114,11 +114,13 @@ class DemoView:
         con.print(f"Artifacts: {escape(str(result.run_dir))}")
 
 
-def ask_confirmation(question: str) -> bool:
-    """A yes/no question on the terminal (default no)."""
+def ask_confirmation(question: str, stderr: bool = False) -> bool:
+    """A yes/no question on the terminal (default no); on stderr when stdout carries JSON."""
     from rich.prompt import Confirm
 
-    return Confirm.ask(question, default=False, console=out())
+    from sagecli.ui.console import err
+
+    return Confirm.ask(question, default=False, console=err() if stderr else out())
 
 
 def render_registry(groups: list[dict[str, Any]]) -> None:
