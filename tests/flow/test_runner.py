@@ -87,3 +87,12 @@ def test_flow_modules_import_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_same_seed_same_run(tmp_path: Path) -> None:
+    a = run_flow("local", FlowOptions(rows=600, seed=5, steps=("evaluate",)), tmp_path / "a", "a")
+    b = run_flow("local", FlowOptions(rows=600, seed=5, steps=("evaluate",)), tmp_path / "b", "b")
+    c = run_flow("local", FlowOptions(rows=600, seed=6, steps=("evaluate",)), tmp_path / "c", "c")
+    metrics = [r.step("evaluate").data["metrics"] for r in (a, b, c)]
+    assert metrics[0] == metrics[1] != metrics[2]
+    assert (tmp_path / "a/data/train/train.csv").read_bytes() == (tmp_path / "b/data/train/train.csv").read_bytes()
