@@ -33,14 +33,23 @@ class TreeEnsemble:
         """Scores for rows x (n x features), as XGBoost's predict gives them."""
         np = self._np
         x = np.asarray(x, dtype=np.float32)
-        rows = np.arange(len(x))[:, None]
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
-        for _ in range(self.depth):
-            v = x[rows, self.feature[node]]
-            nxt = np.where(v < self.threshold[node], self.left[node], self.right[node])
-            nxt = np.where(np.isnan(v), self.default[node], nxt)
-            node = np.where(self.leaf[node], node, nxt)
-        margin = self.value[node].sum(axis=1, dtype=np.float32) + np.float32(self.base_margin)
+        if len(x) == 1:  # the real-time case: one row, every tree at once, 1-D arrays
+            row, node = x[0], self.roots
+            for _ in range(self.depth):  # leaves point to themselves, so finished trees stay put
+                v = row[self.feature[node]]
+                nxt = np.where(v < self.threshold[node], self.left[node], self.right[node])
+                if np.isnan(v.sum()):  # a missing value: that node's default branch
+                    nxt = np.where(np.isnan(v), self.default[node], nxt)
+                node = nxt
+            margin = self.value[node].sum(dtype=np.float32)[None] + np.float32(self.base_margin)
+        else:
+            rows = np.arange(len(x))[:, None]
+            node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+            for _ in range(self.depth):
+                v = x[rows, self.feature[node]]
+                nxt = np.where(v < self.threshold[node], self.left[node], self.right[node])
+                node = np.where(np.isnan(v), self.default[node], nxt)
+            margin = self.value[node].sum(axis=1, dtype=np.float32) + np.float32(self.base_margin)
         if self.link == "sigmoid":
             return (1.0 / (1.0 + np.exp(-margin.astype(np.float64)))).astype(np.float32)
         return margin
@@ -78,9 +87,10 @@ def compile_booster(booster: Any) -> TreeEnsemble | None:
         roots.append(offset)
         parts["feature"].append(np.where(leaf, 0, np.asarray(t["split_indices"], np.int64)))
         parts["threshold"].append(np.where(leaf, np.float32(0), cond))
-        parts["left"].append(np.where(leaf, 0, left) + offset)
-        parts["right"].append(np.where(leaf, 0, right) + offset)
-        parts["default"].append(np.where(default_left, np.where(leaf, 0, left), np.where(leaf, 0, right)) + offset)
+        own = np.arange(len(left))  # a leaf's children are itself: walking past the bottom changes nothing
+        parts["left"].append(np.where(leaf, own, left) + offset)
+        parts["right"].append(np.where(leaf, own, right) + offset)
+        parts["default"].append(np.where(leaf, own, np.where(default_left, left, right)) + offset)
         parts["leaf"].append(leaf)
         parts["value"].append(np.where(leaf, cond, np.float32(0)))
         depth = max(depth, _depth(left, right))
@@ -93,6 +103,9 @@ def compile_booster(booster: Any) -> TreeEnsemble | None:
     probe = _probe_rows(arrays, int(booster.num_features()))
     expected = booster.inplace_predict(probe, validate_features=False)
     if not np.allclose(ens.predict(probe), expected, rtol=0, atol=TOLERANCE):
+        return None
+    singles = np.concatenate([ens.predict(probe[i:i + 1]) for i in range(64)])  # the one-row path too
+    if not np.allclose(singles, expected[:64], rtol=0, atol=TOLERANCE):
         return None
     return ens
 

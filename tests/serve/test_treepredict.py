@@ -33,6 +33,8 @@ def test_matches_xgboost(params: dict) -> None:
     rng = np.random.default_rng(9)
     probe = np.vstack([x[:200], rng.normal(size=(200, 6)) * 50])
     np.testing.assert_allclose(ens.predict(probe), booster.inplace_predict(probe), atol=1e-5, rtol=0)
+    one_by_one = np.concatenate([ens.predict(row[None]) for row in probe[:100]])  # the 1-row path, NaNs included
+    np.testing.assert_allclose(one_by_one, booster.inplace_predict(probe[:100]), atol=1e-5, rtol=0)
 
 
 def test_declines_multiclass() -> None:
