@@ -134,11 +134,12 @@ def endpoint_invoke(
 @endpoint_app.command("stop")
 def endpoint_stop(name: Annotated[str, typer.Argument(help="Endpoint name (see: sagecli endpoint list).")]) -> None:
     """Stop a local endpoint's server process and forget it."""
-    from sagecli.serve.process import stop_pid
+    from sagecli.serve.process import is_endpoint_server, stop_pid
     from sagecli.serve.state import forget_endpoint, get_endpoint
 
     rec = get_endpoint(name)
-    was_running = stop_pid(int(rec["pid"]))
+    # never signal a process that merely reuses a stale record's pid
+    was_running = is_endpoint_server(int(rec["pid"]), rec["url"]) and stop_pid(int(rec["pid"]))
     forget_endpoint(name)
     typer.echo(f"Stopped {name}." if was_running else f"{name} was not running; record removed.")
 

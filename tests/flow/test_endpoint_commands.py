@@ -78,3 +78,24 @@ def test_plain_output_when_not_a_terminal(tmp_path: Path) -> None:
     assert "sagecli-demo-churn" in listed.stdout
     missing = run_cli("registry", "show", "nope", env={"SAGECLI_HOME": str(tmp_path / "home")})
     assert missing.returncode == 1 and missing.stderr.startswith("Error: no model package group 'nope'")
+
+
+def test_stale_record_never_signals_a_reused_pid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from sagecli.serve.state import save_endpoint
+
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        monkeypatch.setenv("SAGECLI_HOME", str(tmp_path / "home"))
+        save_endpoint({"name": "stale", "url": "http://127.0.0.1:9", "port": 9, "pid": bystander.pid,
+                       "variant": "AllTraffic", "run_id": "old"})
+        home = {"SAGECLI_HOME": str(tmp_path / "home")}
+        listed = json.loads(run_cli("endpoint", "list", "--json", env=home).stdout)
+        assert listed[0]["status"] == "Stopped"
+        res = run_cli("endpoint", "stop", "stale", env=home)
+        assert res.returncode == 0 and "was not running" in res.stdout
+        assert bystander.poll() is None  # still alive
+    finally:
+        bystander.kill()
+        bystander.wait()
