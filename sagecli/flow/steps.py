@@ -147,7 +147,7 @@ def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
     assert run.endpoint is not None
     scores: list[float] = []
     for i in range(0, len(x), batch):
-        body = format_rows(x[i:i + batch]).encode()
+        body = format_rows(x[i:i + batch]).rstrip("\n").encode()
         out = run.backend.invoke(run.endpoint, body, "text/csv", "text/csv", inference_id=f"{tag}-{i}")
         scores += [float(v) for v in out.body.decode().replace("\n", ",").split(",") if v.strip()]
     return scores
