@@ -60,12 +60,13 @@ def run_demo(
     from sagecli.flow.options import build_options, run_and_report
 
     opts = build_options(
+        startup_timeout_s=startup_timeout,
         steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
         hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
-        instance_count=instance_count, startup_timeout_s=startup_timeout,
+        instance_count=instance_count,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
-                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes})
+                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)
 
 
