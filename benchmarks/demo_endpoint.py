@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,14 +52,17 @@ def measure(port: int, requests: int) -> dict[int, dict]:
     return {c: load(port, requests, c) for c in (1, 16)}
 
 
-def compute_ceiling(model_dir: Path, seconds: float = 2.0) -> float:
+def compute_ceiling(model_dir: Path, seconds: float = 2.0, xgboost_only: bool = False) -> float:
     """Single-row parse + predict per second, in a fresh process (one core, no HTTP)."""
     code = f"""
 import time
 from pathlib import Path
 from sagecli.serve.handler import InferenceHandler
 from sagecli.serve.model import load_model_dir
-h = InferenceHandler(load_model_dir(Path({str(model_dir)!r})))
+m = load_model_dir(Path({str(model_dir)!r}))
+if {xgboost_only}:
+    m.fast = None  # XGBoost's own predict call for every row
+h = InferenceHandler(m)
 for _ in range(200): h.invoke({ROW!r}, "text/csv", "text/csv")
 n, t0 = 0, time.perf_counter()
 while time.perf_counter() - t0 < {seconds}:
@@ -88,7 +92,8 @@ def constant_server(tmp: Path) -> tuple[subprocess.Popen, int]:
 
 
 def _line(name: str, r: dict) -> str:
-    return f"  {name:34} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}"
+    return (f"  {name:34} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
+            f"errors {r['errors']}")
 
 
 def main() -> None:
@@ -100,12 +105,13 @@ def main() -> None:
         tmp = Path(tmpname)
         ds = make_dataset(7, 4000)
         dirs = write_channels(ds, tmp / "data")
-        job = run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
+        run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
                                {"num_round": "60", "objective": "binary:logistic", "eta": "0.2", "max_depth": "4"})
         from sagecli.serve.model import extract_model
 
         model_dir = extract_model(tmp / "job" / "output" / "model.tar.gz", tmp / "model")
         ceiling = compute_ceiling(model_dir)
+        ceiling_xgb = compute_ceiling(model_dir, xgboost_only=True)
         results = {}
         for label, capture in (("endpoint (capture 100 %)", True), ("endpoint (no capture)", False)):
             cfg = {"model_dir": str(model_dir), "endpoint": "bench", "variant": "AllTraffic",
@@ -122,7 +128,8 @@ def main() -> None:
         finally:
             stop_pid(proc.pid)
     print(f"single-row text/csv requests, {args.requests} per point, load generator in its own process")
-    print(f"compute ceiling (parse + predict, one process, no HTTP): {ceiling:8.0f} rows/s")
+    print(f"compute ceiling (parse + predict, one process, no HTTP): {ceiling:8.0f} rows/s with the server's "
+          f"predictor (numpy tree walk), {ceiling_xgb:8.0f} rows/s with XGBoost's predict call")
     for clients in (1, 16):
         print(f"{clients} client(s):")
         for label, res in results.items():
@@ -130,9 +137,12 @@ def main() -> None:
     ep = results["endpoint (capture 100 %)"][16]
     http = results["constant server (HTTP ceiling)"][16]
     print("ratios at 16 clients (same run):")
-    print(f"  endpoint / compute ceiling = {ep['rps'] / ceiling:.2f}x (target >= 0.5x)")
+    print(f"  endpoint / compute ceiling = {ep['rps'] / ceiling:.2f}x (target >= 0.5x); "
+          f"endpoint / XGBoost-predict ceiling = {ep['rps'] / ceiling_xgb:.2f}x")
+    print(f"  constant server / compute ceiling = {http['rps'] / ceiling:.2f}x (HTTP alone costs this much)")
     print(f"  endpoint / constant server = {ep['rps'] / http['rps']:.2f}x")
-    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms)")
+    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} CPUs")
     if importlib.util.find_spec("mlflow") is None:
         print("  MLflow is not installed here: the `mlflow models serve` comparison was skipped")
 

@@ -31,11 +31,14 @@ def run_demo(
     min_auc: Annotated[float, typer.Option(min=0.0, max=1.0, help="Condition step: approve the model only if "
                                                                   "test AUC >= this.")] = 0.75,
     sampling: Annotated[int, typer.Option(min=0, max=100, help="Data capture InitialSamplingPercentage.")] = 100,
-    keep_endpoint: Annotated[bool, typer.Option(help="Leave the endpoint running after the demo.")] = False,
-    join_input: Annotated[bool, typer.Option(help="Batch transform: JoinSource=Input (prediction after the "
-                                                  "input columns).")] = False,
+    keep_endpoint: Annotated[bool, typer.Option("--keep-endpoint", help="Leave the endpoint running after the "
+                                                                        "demo.")] = False,
+    join_input: Annotated[bool, typer.Option("--join-input", help="Batch transform: JoinSource=Input "
+                                                                  "(prediction after the input columns).")] = False,
     max_payload_mb: Annotated[int, typer.Option(min=1, max=100, help="Batch transform MaxPayloadInMB.")] = 6,
     drift: Annotated[bool, typer.Option(help="Send a second, drifted wave of traffic to the monitor.")] = True,
+    startup_timeout: Annotated[float, typer.Option(min=1.0, max=3600.0, help="Seconds a new endpoint may take to "
+                                                                             "answer GET /ping.")] = 60.0,
     instance_type: Annotated[str, typer.Option(help="Instance type for jobs and the endpoint (sagemaker "
                                                     "backend).")] = "ml.m5.xlarge",
     instance_count: Annotated[int, typer.Option(min=1, help="Training instance count (sagemaker backend).")] = 1,
@@ -43,11 +46,12 @@ def run_demo(
     region: Annotated[str | None, typer.Option(help="AWS Region (sagemaker backend).")] = None,
     bucket: Annotated[str | None, typer.Option(help="S3 bucket (sagemaker backend; default "
                                                     "sagemaker-<region>-<account>).")] = None,
-    spot: Annotated[bool, typer.Option(help="Managed spot training (sagemaker backend).")] = False,
-    monitoring_schedule: Annotated[bool, typer.Option(help="Also create a Model Monitor schedule (sagemaker "
-                                                           "backend, accounts that still have it).")] = False,
-    dry_run: Annotated[bool, typer.Option(help="Print the plan and stop before creating anything (sagemaker "
-                                               "backend).")] = False,
+    spot: Annotated[bool, typer.Option("--spot", help="Managed spot training (sagemaker backend).")] = False,
+    monitoring_schedule: Annotated[bool, typer.Option("--monitoring-schedule", help="Also create a Model Monitor "
+                                                      "schedule (sagemaker backend, accounts that still have it).")]
+    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop before creating anything "
+                                                            "(sagemaker backend).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (sagemaker backend).")]
     = False,
     json_out: JsonOpt = False,
@@ -56,6 +60,7 @@ def run_demo(
     from sagecli.flow.options import build_options, run_and_report
 
     opts = build_options(
+        startup_timeout_s=startup_timeout,
         steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
         hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
@@ -130,11 +135,12 @@ def endpoint_invoke(
 @endpoint_app.command("stop")
 def endpoint_stop(name: Annotated[str, typer.Argument(help="Endpoint name (see: sagecli endpoint list).")]) -> None:
     """Stop a local endpoint's server process and forget it."""
-    from sagecli.serve.process import stop_pid
+    from sagecli.serve.process import is_endpoint_server, stop_pid
     from sagecli.serve.state import forget_endpoint, get_endpoint
 
     rec = get_endpoint(name)
-    was_running = stop_pid(int(rec["pid"]))
+    # never signal a process that merely reuses a stale record's pid
+    was_running = is_endpoint_server(int(rec["pid"]), rec["url"]) and stop_pid(int(rec["pid"]))
     forget_endpoint(name)
     typer.echo(f"Stopped {name}." if was_running else f"{name} was not running; record removed.")
 

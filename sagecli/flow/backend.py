@@ -45,6 +45,7 @@ class FlowOptions:
     join_source: str = "None"  # batch transform: None | Input
     max_payload_mb: int = 6  # batch transform MaxPayloadInMB (API default 6)
     drift_wave: bool = True
+    startup_timeout_s: float = 60.0  # how long a new endpoint may take to answer /ping
     backend_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. role_arn, region, bucket, spot
 
 
@@ -60,6 +61,9 @@ class RunContext:
     # confirm(question) -> bool: asked before anything that costs money (the local backend never asks).
     confirm: Callable[[str], bool] = lambda question: True
     tags: dict[str, str] = field(default_factory=dict)  # put on every created resource
+    # show(text): a block of text for the user (e.g. the plan before anything is created), printed above the
+    # live view, or on stderr with --json so stdout stays machine-readable.
+    show: Callable[[str], None] = lambda text: None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sagecli.flow.deps import require
+
 if TYPE_CHECKING:
     from sagecli.flow.runner import StepResult, _Run
 
@@ -58,12 +60,12 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     from sagecli.flow.data import make_features
     from sagecli.monitor.jobs import capture_to_csv, run_monitoring, suggest_baseline
 
-    np = __import__("numpy")
+    np = require("numpy")
     mon = run.ctx.run_dir / "monitor"
     baseline_csv = (run.ctx.run_dir / "data" / "baseline" / "train-features.csv").read_bytes()
     base_stats, cons = suggest_baseline(baseline_csv, mon / "baseline")
     run.ctx.emit("monitor", "baseline: statistics.json, constraints.json")
-    first = _new_records(run, "capture-1", getattr(run, "wave1_requests", 0))
+    first = _new_records(run, "capture-1", run.wave1_requests)
     v1, _ = run_monitoring(capture_to_csv(first), base_stats, cons, mon / "run-1")
     run.ctx.emit("monitor", f"run 1 over {len(first)} captured requests: {len(v1['violations'])} violation(s)")
     wave2 = []

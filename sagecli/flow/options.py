@@ -25,7 +25,7 @@ def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
 def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point: Path | None,
                   hyperparameters: Sequence[str], min_auc: float, sampling: int, keep_endpoint: bool,
                   join_input: bool, max_payload_mb: int, drift: bool, instance_type: str, instance_count: int,
-                  backend_options: Mapping[str, Any]) -> FlowOptions:
+                  backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -39,7 +39,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                        hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,
                        instance_type=instance_type, instance_count=instance_count, sampling_percentage=sampling,
                        keep_endpoint=keep_endpoint, join_source="Input" if join_input else "None",
-                       max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options))
+                       max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
+                       startup_timeout_s=startup_timeout_s)
 
 
 def _sigterm(signum: int, frame: Any) -> None:
@@ -59,13 +60,14 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         if json_out:
             from sagecli.output import emit_json
 
-            result = run_flow(backend, options, target, run_id, confirm=_confirm(options))
+            result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
             emit_json(result.to_dict())
         else:
             from sagecli.ui.demo_view import DemoView
 
             with DemoView(run_id, target, backend) as view:
-                result = run_flow(backend, options, target, run_id, observer=view.update, confirm=_confirm(options))
+                result = run_flow(backend, options, target, run_id, observer=view.update,
+                                  confirm=_confirm(options, view), show=view.show)
             view.summary(result)
     except KeyboardInterrupt:
         import sys
@@ -78,13 +80,22 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
 
 
-def _confirm(options: FlowOptions) -> Any:
+def _stderr(text: str) -> None:
+    import sys
+
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def _confirm(options: FlowOptions, view: Any) -> Any:
+    """The confirmation callback: yes with --yes; else the view asks (pausing its live display)."""
     if options.backend_options.get("yes"):
         return lambda question: True
+    if view is not None:
+        return view.confirm
 
     def ask(question: str) -> bool:
         from sagecli.ui.demo_view import ask_confirmation
 
-        return ask_confirmation(question)
+        return ask_confirmation(question, stderr=True)
 
     return ask

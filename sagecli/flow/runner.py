@@ -124,13 +124,15 @@ class _Run:
     package: Any = None
     endpoint: Endpoint | None = None
     analysed_events: set[str] = field(default_factory=set)
+    wave1_requests: int = 0
 
 
 Observer = Callable[[StepResult], None]
 
 
 def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str,
-             observer: Observer = lambda r: None, confirm: Callable[[str], bool] = lambda q: True) -> FlowResult:
+             observer: Observer = lambda r: None, confirm: Callable[[str], bool] = lambda q: True,
+             show: Callable[[str], None] = lambda text: None) -> FlowResult:
     """Run the chosen steps on the named backend; always tear down what was created."""
     from sagecli.flow import steps as step_impl
     from sagecli.flow.backends import create_backend
@@ -148,7 +150,7 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
             observer(res)
 
     ctx = RunContext(run_id=run_id, run_dir=run_dir, options=options, emit=emit, confirm=confirm,
-                     tags={"sagecli:run-id": run_id})
+                     tags={"sagecli:run-id": run_id}, show=show)
     backend = create_backend(backend_name, ctx)
     state = _Run(ctx=ctx, backend=backend)
     stopped = False

@@ -15,6 +15,7 @@ from sagecli.flow.backend import (
     TrainingRequest,
     TransformRequest,
 )
+from sagecli.flow.deps import require
 
 if TYPE_CHECKING:
     from sagecli.flow.runner import StepResult, _Run
@@ -146,7 +147,7 @@ def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
     assert run.endpoint is not None
     scores: list[float] = []
     for i in range(0, len(x), batch):
-        body = format_rows(x[i:i + batch]).encode()
+        body = format_rows(x[i:i + batch]).rstrip("\n").encode()
         out = run.backend.invoke(run.endpoint, body, "text/csv", "text/csv", inference_id=f"{tag}-{i}")
         scores += [float(v) for v in out.body.decode().replace("\n", ",").split(",") if v.strip()]
     return scores
@@ -156,7 +157,7 @@ def invoke(run: _Run, res: StepResult) -> None:
     """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request."""
     import time
 
-    np = __import__("numpy")
+    np = require("numpy")
     assert run.endpoint is not None
     x_test, _ = run.dataset.splits["test"]
     n_single = min(WAVE1_SINGLE, len(x_test))
@@ -172,7 +173,7 @@ def invoke(run: _Run, res: StepResult) -> None:
     if diff > 1e-4 or np.max(np.abs(np.asarray(json_scores) - local[:3])) > 1e-4:
         _fail(f"endpoint predictions differ from the evaluated model (max diff {diff:.3g})")
     requests = n_single + -(-(len(x_test) - n_single) // 100) + 1
-    run.wave1_requests = requests  # type: ignore[attr-defined]
+    run.wave1_requests = requests
     res.data = {"requests": requests, "rows": len(x_test) + 3, "mean_latency_ms": round(latency, 3),
                 "max_abs_diff_vs_local": diff}
     res.summary = f"{requests} requests ({len(x_test) + 3} rows) via boto3, {latency:.2f} ms/request, " \

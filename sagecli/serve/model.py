@@ -10,6 +10,7 @@ from sagecli.errors import SageCliError
 from sagecli.flow.deps import require
 
 MODEL_FILE = "xgboost-model"
+FAST_ROWS = 64  # up to this many rows the numpy tree walk beats XGBoost's per-call overhead
 
 
 class XGBoostModel:
@@ -19,11 +20,19 @@ class XGBoostModel:
         self.booster = booster
         self.num_features = int(booster.num_features())
         self.booster.set_param({"nthread": 1})  # one request at a time per worker: no thread-pool overhead
+        from sagecli.serve.treepredict import compile_booster
+
+        try:
+            self.fast = compile_booster(booster)  # numpy trees for small requests, checked against XGBoost
+        except (KeyError, ValueError, TypeError):
+            self.fast = None
 
     def predict(self, x: Any) -> Any:
         """Scores for each row (probabilities for binary:logistic)."""
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise ValueError(f"expected {self.num_features} features per row, got {x.shape[-1] if x.ndim else 0}")
+        if self.fast is not None and len(x) <= FAST_ROWS:
+            return self.fast.predict(x)
         return self.booster.inplace_predict(x, validate_features=False)
 
 

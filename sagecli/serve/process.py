@@ -90,6 +90,17 @@ def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0,
                        hint=f"see {log_path}" + (f": {tail[-1]}" if tail else ""))
 
 
+def is_endpoint_server(pid: int, url: str) -> bool:
+    """Whether pid is still our endpoint server (not a reused pid): its command line on Linux, else /ping."""
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc").is_dir():
+        try:
+            return b"sagecli.serve.worker:app" in cmdline.read_bytes()
+        except OSError:
+            return False
+    return pid_alive(pid) and ping(url, timeout=1.0)
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists."""
     try:

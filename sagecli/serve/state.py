@@ -29,13 +29,13 @@ def forget_endpoint(name: str) -> None:
 
 def list_endpoints() -> list[dict[str, Any]]:
     """Every recorded endpoint with a live status (InService when /ping answers)."""
-    from sagecli.serve.process import pid_alive, ping
+    from sagecli.serve.process import is_endpoint_server, ping
 
     out = []
     folder = endpoints_dir()
     for path in sorted(folder.glob("*.json")) if folder.exists() else []:
         rec = json.loads(path.read_text())
-        alive = pid_alive(int(rec["pid"])) and ping(rec["url"], timeout=1.0)
+        alive = is_endpoint_server(int(rec["pid"]), rec["url"]) and ping(rec["url"], timeout=1.0)
         out.append({**rec, "status": "InService" if alive else "Stopped"})
     return out
 

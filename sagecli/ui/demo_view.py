@@ -49,6 +49,20 @@ class DemoView:
             secs = f"{res.duration_s:.2f}s" if res.status != "skipped" else "-"
             out().print(f"{res.status:7} {res.name:10} {secs:>7}  {escape(res.summary)}", soft_wrap=True)
 
+    def show(self, text: str) -> None:
+        """Print a block of text above the live lines (or plainly when not a terminal)."""
+        out().print(escape(text), soft_wrap=True)
+
+    def confirm(self, question: str) -> bool:
+        """Ask yes/no with the live display paused, so the prompt is not overdrawn."""
+        if self.live is None:
+            return ask_confirmation(question)
+        self.live.stop()
+        try:
+            return ask_confirmation(question)
+        finally:
+            self.live.start()
+
     def __rich__(self) -> Group:
         table = Table.grid(padding=(0, 1))
         table.add_column(width=2)
@@ -68,12 +82,16 @@ class DemoView:
     def summary(self, result: Any) -> None:
         """The table after the run: each step's status, time and output; then metrics, endpoint, violations."""
         con = out()
-        t = Table(title=f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s")
-        for col in ("step", "status", "seconds", "output"):
-            t.add_column(col, overflow="fold")
-        for s in result.steps:
-            t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
-        con.print(t)
+        title = f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s"
+        if self.interactive:
+            t = Table(title=title)
+            for col in ("step", "status", "seconds", "output"):
+                t.add_column(col, overflow="fold")
+            for s in result.steps:
+                t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
+            con.print(t)
+        else:  # the step lines are already on screen
+            con.print(title)
         by = {s.name: s for s in result.steps}
         if "evaluate" in by and by["evaluate"].data.get("metrics"):
             m = by["evaluate"].data["metrics"]
@@ -96,11 +114,13 @@ class DemoView:
         con.print(f"Artifacts: {escape(str(result.run_dir))}")
 
 
-def ask_confirmation(question: str) -> bool:
-    """A yes/no question on the terminal (default no)."""
+def ask_confirmation(question: str, stderr: bool = False) -> bool:
+    """A yes/no question on the terminal (default no); on stderr when stdout carries JSON."""
     from rich.prompt import Confirm
 
-    return Confirm.ask(question, default=False, console=out())
+    from sagecli.ui.console import err
+
+    return Confirm.ask(question, default=False, console=err() if stderr else out())
 
 
 def render_registry(groups: list[dict[str, Any]]) -> None:

@@ -62,3 +62,40 @@ def test_input_modes_train_the_same_model(tmp_path: Path, mode: str) -> None:
 def test_bad_input_mode_is_usage_error(tmp_path: Path) -> None:
     res = run_cli("run-demo", "--input-mode", "stream", "--run-dir", str(tmp_path))
     assert res.returncode == 2 and "unknown input mode 'stream'" in res.stderr
+
+
+def test_plain_output_when_not_a_terminal(tmp_path: Path) -> None:
+    res = run_cli("run-demo", "--steps", "register", "--rows", "600", "--run-dir", str(tmp_path / "run"),
+                  env={"SAGECLI_HOME": str(tmp_path / "home")})
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert any(ln.startswith("ok      process") for ln in lines)
+    assert any(ln.startswith("ok      register") and "sagecli-demo-churn v1" in ln for ln in lines)
+    assert "Test metrics: auc" in res.stdout and "\x1b[" not in res.stdout
+    shown = run_cli("registry", "show", "sagecli-demo-churn", env={"SAGECLI_HOME": str(tmp_path / "home")})
+    assert shown.returncode == 0 and "sagecli-demo-churn: 1 version(s)" in shown.stdout
+    listed = run_cli("registry", "list", env={"SAGECLI_HOME": str(tmp_path / "home")})
+    assert "sagecli-demo-churn" in listed.stdout
+    missing = run_cli("registry", "show", "nope", env={"SAGECLI_HOME": str(tmp_path / "home")})
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: no model package group 'nope'")
+
+
+def test_stale_record_never_signals_a_reused_pid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from sagecli.serve.state import save_endpoint
+
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        monkeypatch.setenv("SAGECLI_HOME", str(tmp_path / "home"))
+        save_endpoint({"name": "stale", "url": "http://127.0.0.1:9", "port": 9, "pid": bystander.pid,
+                       "variant": "AllTraffic", "run_id": "old"})
+        home = {"SAGECLI_HOME": str(tmp_path / "home")}
+        listed = json.loads(run_cli("endpoint", "list", "--json", env=home).stdout)
+        assert listed[0]["status"] == "Stopped"
+        res = run_cli("endpoint", "stop", "stale", env=home)
+        assert res.returncode == 0 and "was not running" in res.stdout
+        assert bystander.poll() is None  # still alive
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -22,5 +22,12 @@ def create_backend(name: str, ctx: RunContext) -> Backend:
     if target is None:
         raise UsageError(f"unknown backend {name!r}", hint="choose one of: " + ", ".join(sorted(BACKENDS)))
     module_name, _, class_name = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(ctx)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise  # a dependency is missing: let its own error (with its hint) through
+        from sagecli.errors import SageCliError
+
+        raise SageCliError(f"the {name} backend is not part of this build") from None
+    return getattr(module, class_name)(ctx)

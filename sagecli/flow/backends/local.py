@@ -176,7 +176,8 @@ class LocalBackend:
                               "capture_input": "Input" in cap.capture_modes,
                               "capture_output": "Output" in cap.capture_modes,
                               "csv_types": list(cap.csv_content_types), "json_types": list(cap.json_content_types)}}
-        handle = start_server(config, base, on_start=self._procs.append)
+        handle = start_server(config, base, startup_timeout_s=self.ctx.options.startup_timeout_s,
+                              on_start=self._procs.append)
         self._servers[request.endpoint_name] = handle.pid
         self._created.append(Resource("Endpoint", request.endpoint_name, detail=handle.url))
         save_endpoint({"name": request.endpoint_name, "url": handle.url, "port": handle.port, "pid": handle.pid,
