@@ -336,6 +336,8 @@ KINDS: dict[str, tuple[str, type[Record]]] = {
     "exams": ("exam", Exam),
     "concepts": ("concept", Concept),
     "images": ("image_registry", ImageRegistry),
+    # Numeric rules of thumb the recommenders compute with (accelerator memory sizing, cost proxies).
+    "sizing_rules": ("sizing_rule", Concept),
 }
 
 
