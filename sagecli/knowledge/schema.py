@@ -308,6 +308,20 @@ class Concept(Record):
     details: list[str] = []
 
 
+class ImageRegistry(Record):
+    """A prebuilt SageMaker container image: its ECR repository and the registry account per Region."""
+
+    repository: str
+    algorithm: str | None = None
+    default_tag: str | None = None
+    versions: list[str] = []
+    scopes: list[Literal["training", "inference", "monitoring", "processing"]] = Field(min_length=1)
+    region_page: Url | None = None  # may hold {region}
+    dns_suffixes: dict[str, str] = {}  # region -> DNS suffix where it is not amazonaws.com
+    registries: dict[str, Annotated[str, Field(pattern=r"^\d{12}$")]] = Field(min_length=1)
+    note: str | None = None
+
+
 # file stem -> (kind label, model). One YAML file per kind.
 KINDS: dict[str, tuple[str, type[Record]]] = {
     "components": ("component", Component),
@@ -321,6 +335,7 @@ KINDS: dict[str, tuple[str, type[Record]]] = {
     "algorithms": ("algorithm", Algorithm),
     "exams": ("exam", Exam),
     "concepts": ("concept", Concept),
+    "images": ("image_registry", ImageRegistry),
     # Numeric rules of thumb the recommenders compute with (accelerator memory sizing, cost proxies).
     "sizing_rules": ("sizing_rule", Concept),
 }

@@ -1,0 +1,151 @@
+"""Endpoint throughput and latency for single-row CSV requests, at 1 and 16 concurrent clients.
+
+Measured in the same run, with the load generator in its own process (sagecli.serve.loadgen):
+  * the endpoint (granian RSGI, model + data capture at 100 %, and without capture),
+  * the HTTP ceiling: a minimal granian RSGI app returning a constant,
+  * the compute ceiling: parse the row and predict in a loop in one process, one core (no HTTP),
+  * `mlflow models serve` on the same model, when MLflow is installed.
+Targets (issue 5): at 16 clients >= 0.5x the compute ceiling, p99 < 10 ms, >= 2x MLflow's throughput.
+
+    python benchmarks/demo_endpoint.py [--requests 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sagecli.flow.data import make_dataset, write_channels  # noqa: E402
+from sagecli.serve.process import free_port, ping, realtime_payload_limit_bytes, start_server, stop_pid  # noqa: E402
+from sagecli.train.job import run_training_job  # noqa: E402
+
+ROW = b"45,12,60.5,7.2,1,0,2,1"
+CONSTANT_APP = '''
+async def app(scope, proto):
+    if scope.path != "/ping":
+        await proto()
+    proto.response_bytes(200, [("content-type", "text/csv")], b"0.5")
+'''
+
+
+def load(port: int, requests: int, clients: int) -> dict:
+    """Run the load generator in its own process."""
+    out = subprocess.run([sys.executable, "-m", "sagecli.serve.loadgen", "--port", str(port), "--requests",
+                          str(requests), "--clients", str(clients)], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT)})
+    return json.loads(out.stdout)
+
+
+def measure(port: int, requests: int) -> dict[int, dict]:
+    """Warm up, then 1 and 16 clients."""
+    load(port, 500, 4)
+    return {c: load(port, requests, c) for c in (1, 16)}
+
+
+def compute_ceiling(model_dir: Path, seconds: float = 2.0, xgboost_only: bool = False) -> float:
+    """Single-row parse + predict per second, in a fresh process (one core, no HTTP)."""
+    code = f"""
+import time
+from pathlib import Path
+from sagecli.serve.handler import InferenceHandler
+from sagecli.serve.model import load_model_dir
+m = load_model_dir(Path({str(model_dir)!r}))
+if {xgboost_only}:
+    m.fast = None  # XGBoost's own predict call for every row
+h = InferenceHandler(m)
+for _ in range(200): h.invoke({ROW!r}, "text/csv", "text/csv")
+n, t0 = 0, time.perf_counter()
+while time.perf_counter() - t0 < {seconds}:
+    for _ in range(100): h.invoke({ROW!r}, "text/csv", "text/csv")
+    n += 100
+print(n / (time.perf_counter() - t0))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT)})
+    return float(out.stdout)
+
+
+def constant_server(tmp: Path) -> tuple[subprocess.Popen, int]:
+    """The same framework returning a constant: the HTTP ceiling."""
+    (tmp / "constant_app.py").write_text(CONSTANT_APP)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", "1", "--runtime-threads", "1", "--no-ws", "--http", "1",
+                             "--log-level", "warning", "constant_app:app"], cwd=tmp, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not ping(f"http://127.0.0.1:{port}", 0.5):
+        if time.monotonic() > deadline:
+            raise RuntimeError("constant server did not start")
+        time.sleep(0.05)
+    return proc, port
+
+
+def _line(name: str, r: dict) -> str:
+    return (f"  {name:34} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
+            f"errors {r['errors']}")
+
+
+def main() -> None:
+    """Train a model, start the servers, measure, print ratios."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=5000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmpname:
+        tmp = Path(tmpname)
+        ds = make_dataset(7, 4000)
+        dirs = write_channels(ds, tmp / "data")
+        run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
+                               {"num_round": "60", "objective": "binary:logistic", "eta": "0.2", "max_depth": "4"})
+        from sagecli.serve.model import extract_model
+
+        model_dir = extract_model(tmp / "job" / "output" / "model.tar.gz", tmp / "model")
+        ceiling = compute_ceiling(model_dir)
+        ceiling_xgb = compute_ceiling(model_dir, xgboost_only=True)
+        results = {}
+        for label, capture in (("endpoint (capture 100 %)", True), ("endpoint (no capture)", False)):
+            cfg = {"model_dir": str(model_dir), "endpoint": "bench", "variant": "AllTraffic",
+                   "max_payload_bytes": realtime_payload_limit_bytes(),
+                   "capture": {"root": str(tmp / "capture"), "sampling_percentage": 100} if capture else None}
+            handle = start_server(cfg, tmp / label.split()[1].strip("()"))
+            try:
+                results[label] = measure(handle.port, args.requests)
+            finally:
+                stop_pid(handle.pid)
+        proc, port = constant_server(tmp)
+        try:
+            results["constant server (HTTP ceiling)"] = measure(port, args.requests)
+        finally:
+            stop_pid(proc.pid)
+    print(f"single-row text/csv requests, {args.requests} per point, load generator in its own process")
+    print(f"compute ceiling (parse + predict, one process, no HTTP): {ceiling:8.0f} rows/s with the server's "
+          f"predictor (numpy tree walk), {ceiling_xgb:8.0f} rows/s with XGBoost's predict call")
+    for clients in (1, 16):
+        print(f"{clients} client(s):")
+        for label, res in results.items():
+            print(_line(label, res[clients]))
+    ep = results["endpoint (capture 100 %)"][16]
+    http = results["constant server (HTTP ceiling)"][16]
+    print("ratios at 16 clients (same run):")
+    print(f"  endpoint / compute ceiling = {ep['rps'] / ceiling:.2f}x (target >= 0.5x); "
+          f"endpoint / XGBoost-predict ceiling = {ep['rps'] / ceiling_xgb:.2f}x")
+    print(f"  constant server / compute ceiling = {http['rps'] / ceiling:.2f}x (HTTP alone costs this much)")
+    print(f"  endpoint / constant server = {ep['rps'] / http['rps']:.2f}x")
+    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} CPUs")
+    if importlib.util.find_spec("mlflow") is None:
+        print("  MLflow is not installed here: the `mlflow models serve` comparison was skipped")
+
+
+if __name__ == "__main__":
+    main()

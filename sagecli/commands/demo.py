@@ -1,0 +1,152 @@
+"""`sagecli run-demo`, `sagecli registry ...`, `sagecli endpoint ...`: the reference lifecycle and what it leaves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (no markup).")]
+ALL_STEPS = "process,train,evaluate,register,deploy,invoke,transform,monitor,teardown"
+
+registry_app = typer.Typer(help="The local model registry: model package groups and versions.", no_args_is_help=True)
+endpoint_app = typer.Typer(help="Local endpoints left running with run-demo --keep-endpoint.", no_args_is_help=True)
+
+
+def run_demo(
+    backend: Annotated[str, typer.Option(help="Where to run: local (this machine) or sagemaker (AWS, boto3).")]
+    = "local",
+    steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added).")] = ALL_STEPS,
+    run_dir: Annotated[Path | None, typer.Option(help="Artifact folder (default $SAGECLI_HOME/runs/<run-id>).")]
+    = None,
+    seed: Annotated[int, typer.Option(help="Random seed for data, training and traffic.")] = 7,
+    rows: Annotated[int, typer.Option(min=200, max=5_000_000, help="Rows in the synthetic dataset.")] = 4000,
+    input_mode: Annotated[str, typer.Option(help="Training input mode: file, fastfile or pipe.")] = "file",
+    entry_point: Annotated[Path | None, typer.Option(help="Your train.py (training contract) instead of the "
+                                                          "built-in XGBoost program.")] = None,
+    hyperparameter: Annotated[list[str] | None, typer.Option("--hyperparameter", "-H",
+                                                             help="KEY=VALUE built-in XGBoost hyperparameter "
+                                                                  "(repeatable), e.g. -H num_round=100.")] = None,
+    min_auc: Annotated[float, typer.Option(min=0.0, max=1.0, help="Condition step: approve the model only if "
+                                                                  "test AUC >= this.")] = 0.75,
+    sampling: Annotated[int, typer.Option(min=0, max=100, help="Data capture InitialSamplingPercentage.")] = 100,
+    keep_endpoint: Annotated[bool, typer.Option("--keep-endpoint", help="Leave the endpoint running after the "
+                                                                        "demo.")] = False,
+    join_input: Annotated[bool, typer.Option("--join-input", help="Batch transform: JoinSource=Input "
+                                                                  "(prediction after the input columns).")] = False,
+    max_payload_mb: Annotated[int, typer.Option(min=1, max=100, help="Batch transform MaxPayloadInMB.")] = 6,
+    drift: Annotated[bool, typer.Option(help="Send a second, drifted wave of traffic to the monitor.")] = True,
+    startup_timeout: Annotated[float, typer.Option(min=1.0, max=3600.0, help="Seconds a new endpoint may take to "
+                                                                             "answer GET /ping.")] = 60.0,
+    instance_type: Annotated[str, typer.Option(help="Instance type for jobs and the endpoint (sagemaker "
+                                                    "backend).")] = "ml.m5.xlarge",
+    instance_count: Annotated[int, typer.Option(min=1, help="Training instance count (sagemaker backend).")] = 1,
+    role_arn: Annotated[str | None, typer.Option(help="IAM role SageMaker assumes (sagemaker backend).")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS Region (sagemaker backend).")] = None,
+    bucket: Annotated[str | None, typer.Option(help="S3 bucket (sagemaker backend; default "
+                                                    "sagemaker-<region>-<account>).")] = None,
+    spot: Annotated[bool, typer.Option("--spot", help="Managed spot training (sagemaker backend).")] = False,
+    monitoring_schedule: Annotated[bool, typer.Option("--monitoring-schedule", help="Also create a Model Monitor "
+                                                      "schedule (sagemaker backend, accounts that still have it).")]
+    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop before creating anything "
+                                                            "(sagemaker backend).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (sagemaker backend).")]
+    = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
+    from sagecli.flow.options import build_options, run_and_report
+
+    opts = build_options(
+        startup_timeout_s=startup_timeout,
+        steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
+        hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
+        join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
+        instance_count=instance_count,
+        backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
+                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
+    run_and_report(backend, opts, run_dir, json_out)
+
+
+def _show(data: object, json_out: bool, view: str) -> None:
+    """--json prints data; otherwise the named renderer in sagecli.ui.demo_view draws it."""
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(data)
+    else:
+        import importlib
+
+        getattr(importlib.import_module("sagecli.ui.demo_view"), view)(data)
+
+
+@registry_app.command("list")
+def registry_list(json_out: JsonOpt = False) -> None:
+    """List model package groups with their version counts and latest approved version."""
+    from sagecli.registry.store import list_groups
+
+    _show(list_groups(), json_out, "render_registry")
+
+
+@registry_app.command("show")
+def registry_show(
+    group: Annotated[str, typer.Argument(help="Model package group name.")],
+    version: Annotated[int | None, typer.Option(help="Version number (default: all versions).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show a group's versions (metrics, approval status, artifact), or one version in full."""
+    from sagecli.registry.store import get_version, list_versions
+
+    data = [get_version(group, version)] if version is not None else list_versions(group)
+    if json_out:
+        _show(data if version is None else data[0], True, "")
+    else:
+        from sagecli.ui.demo_view import render_versions
+
+        render_versions(group, data)
+
+
+@endpoint_app.command("list")
+def endpoint_list(json_out: JsonOpt = False) -> None:
+    """List local endpoints with their URL and whether they answer /ping."""
+    from sagecli.serve.state import list_endpoints
+
+    _show(list_endpoints(), json_out, "render_endpoints")
+
+
+@endpoint_app.command("invoke")
+def endpoint_invoke(
+    name: Annotated[str, typer.Argument(help="Endpoint name (see: sagecli endpoint list).")],
+    body: Annotated[str, typer.Option(help="Request body, e.g. one CSV row without the label.")],
+    content_type: Annotated[str, typer.Option(help="text/csv or application/json.")] = "text/csv",
+    accept: Annotated[str, typer.Option(help="text/csv or application/json.")] = "text/csv",
+) -> None:
+    """Call a local endpoint through boto3's sagemaker-runtime client and print the response body."""
+    from sagecli.flow.backends.local import invoke_url
+    from sagecli.serve.state import get_endpoint
+
+    rec = get_endpoint(name)
+    result = invoke_url(rec["url"], rec["name"], body.encode(), content_type, accept)
+    typer.echo(result.body.decode(errors="replace"))
+
+
+@endpoint_app.command("stop")
+def endpoint_stop(name: Annotated[str, typer.Argument(help="Endpoint name (see: sagecli endpoint list).")]) -> None:
+    """Stop a local endpoint's server process and forget it."""
+    from sagecli.serve.process import is_endpoint_server, stop_pid
+    from sagecli.serve.state import forget_endpoint, get_endpoint
+
+    rec = get_endpoint(name)
+    # never signal a process that merely reuses a stale record's pid
+    was_running = is_endpoint_server(int(rec["pid"]), rec["url"]) and stop_pid(int(rec["pid"]))
+    forget_endpoint(name)
+    typer.echo(f"Stopped {name}." if was_running else f"{name} was not running; record removed.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add run-demo, registry and endpoint to the main app."""
+    app.command("run-demo")(run_demo)
+    app.add_typer(registry_app, name="registry")
+    app.add_typer(endpoint_app, name="endpoint")

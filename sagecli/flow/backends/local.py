@@ -1,0 +1,265 @@
+"""The local backend: SageMaker's contracts on this machine (job directories, an HTTP endpoint, files for S3).
+
+URIs are file:// URIs. Child processes (training jobs, endpoint servers) run in their own sessions and
+are tracked, so teardown (also on failure and Ctrl-C) stops every one of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from sagecli.errors import SageCliError
+from sagecli.flow.backend import (
+    ChannelData,
+    Endpoint,
+    EndpointRequest,
+    InvokeResult,
+    ModelPackage,
+    ModelPackageRequest,
+    Resource,
+    RunContext,
+    TrainingRequest,
+    TrainingResult,
+    TransformRequest,
+    TransformResult,
+)
+from sagecli.flow.deps import require
+
+
+def uri_to_path(uri: str) -> Path:
+    """file:///a/b -> /a/b (plain paths pass through)."""
+    if uri.startswith("file://"):
+        return Path(unquote(urlparse(uri).path))
+    if "://" in uri:
+        raise SageCliError(f"the local backend reads file:// URIs, not {uri!r}")
+    return Path(uri)
+
+
+def runtime_client(url: str) -> Any:
+    """boto3's sagemaker-runtime client pointed at a local endpoint (dummy credentials, no retries)."""
+    boto3 = require("boto3")
+    from botocore.config import Config
+
+    return boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local",
+                        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+                                      read_timeout=65))
+
+
+def invoke_url(url: str, name: str, body: bytes, content_type: str = "text/csv", accept: str = "text/csv",
+               inference_id: str | None = None, client: Any = None) -> InvokeResult:
+    """InvokeEndpoint on a local endpoint through boto3's sagemaker-runtime client (errors become SageCliError)."""
+    client = client or runtime_client(url)
+    kwargs: dict[str, Any] = {"EndpointName": name, "Body": body, "ContentType": content_type, "Accept": accept}
+    if inference_id:
+        kwargs["InferenceId"] = inference_id
+    t0 = time.perf_counter()
+    try:
+        resp = client.invoke_endpoint(**kwargs)
+    except Exception as exc:  # botocore ClientError / connection errors
+        raise SageCliError(f"InvokeEndpoint failed: {exc}") from None
+    out = resp["Body"].read()
+    return InvokeResult(body=out, content_type=resp.get("ContentType", ""),
+                        invoked_variant=resp.get("InvokedProductionVariant"),
+                        latency_ms=(time.perf_counter() - t0) * 1000)
+
+
+class LocalBackend:
+    """Backend protocol on this machine."""
+
+    name = "local"
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self._created: list[Resource] = []
+        self._procs: list[subprocess.Popen] = []
+        self._servers: dict[str, int] = {}  # endpoint name -> server pid
+        self._clients: dict[str, Any] = {}
+
+    def prepare(self, ctx: RunContext) -> None:
+        """Check the optional packages the chosen steps need, before anything starts."""
+        self.ctx = ctx
+        steps = set(ctx.options.steps)
+        require("numpy")
+        if steps & {"train", "evaluate", "register", "deploy", "invoke", "transform", "monitor"}:
+            require("xgboost")
+        if steps & {"deploy", "invoke", "monitor"}:
+            require("granian")
+            require("boto3")
+        if ctx.options.entry_point is not None and not Path(ctx.options.entry_point).is_file():
+            raise SageCliError(f"entry point {ctx.options.entry_point} does not exist")
+
+    def upload_channels(self, channels: Sequence[ChannelData]) -> dict[str, str]:
+        """Local data stays where it is: each channel's URI is its directory."""
+        return {c.name: c.local_dir.resolve().as_uri() for c in channels}
+
+    def train(self, request: TrainingRequest) -> TrainingResult:
+        """A training job in <run>/jobs/<job-name>, run by its own process."""
+        from sagecli.train.job import run_training_job
+
+        job_dir = self.ctx.run_dir / "jobs" / request.job_name
+        if job_dir.exists():
+            shutil.rmtree(job_dir)
+        self._created.append(Resource("TrainingJob", request.job_name, detail=str(job_dir)))
+        last = [0.0]
+
+        def on_line(line: str) -> None:
+            now = time.monotonic()
+            if line.startswith("[") and now - last[0] > 0.1:
+                last[0] = now
+                self.ctx.emit("train", line.replace("#011", "  "))
+
+        result = run_training_job(
+            job_dir, request.job_name, {k: uri_to_path(v) for k, v in request.channels.items()},
+            request.hyperparameters, input_mode=request.input_mode,
+            entry_point=Path(request.entry_point) if request.entry_point else None,
+            instance_type=request.instance_type, max_runtime_s=request.max_runtime_s,
+            on_line=on_line, on_start=self._procs.append)
+        result.arn = f"arn:aws:sagemaker:local:000000000000:training-job/{request.job_name}"
+        return result
+
+    def download(self, uri: str, dest: Path) -> list[Path]:
+        """Copy a file, or every file under a directory, into dest."""
+        src = uri_to_path(uri)
+        dest.mkdir(parents=True, exist_ok=True)
+        if src.is_file():
+            target = dest / src.name
+            if src.resolve() != target.resolve():
+                shutil.copy2(src, target)
+            return [target]
+        if not src.is_dir():
+            raise SageCliError(f"nothing at {uri}")
+        out = []
+        for f in sorted(p for p in src.rglob("*") if p.is_file()):
+            target = dest / f.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+            out.append(target)
+        return out
+
+    def register_model(self, request: ModelPackageRequest) -> ModelPackage:
+        """A new version in the local registry ($SAGECLI_HOME/registry)."""
+        from sagecli.registry.store import register_version
+
+        rec = register_version(request.group_name, request.model_artifact, dict(request.metrics),
+                               request.approval_status, request.description, request.content_types,
+                               request.response_types, dict(request.tags))
+        self._created.append(Resource("ModelPackage", f"{request.group_name}/{rec['ModelPackageVersion']}",
+                                      rec["ModelPackageArn"], detail="kept: registry versions are records"))
+        return ModelPackage(group_name=request.group_name, version=rec["ModelPackageVersion"],
+                            arn=rec["ModelPackageArn"], approval_status=rec["ModelApprovalStatus"],
+                            metrics=dict(request.metrics), model_artifact=request.model_artifact,
+                            created=rec["CreationTime"])
+
+    def deploy(self, request: EndpointRequest) -> Endpoint:
+        """Extract the model (data filter), start the server on 127.0.0.1:<ephemeral>, wait for /ping."""
+        from sagecli.serve.model import extract_model
+        from sagecli.serve.process import realtime_payload_limit_bytes, start_server
+        from sagecli.serve.state import save_endpoint
+
+        base = self.ctx.run_dir / "endpoints" / request.endpoint_name
+        model_dir = extract_model(uri_to_path(request.model_artifact), base / "model")
+        cap = request.data_capture
+        capture_root = uri_to_path(cap.destination) if cap.destination else self.ctx.run_dir / "capture"
+        config = {"model_dir": str(model_dir), "endpoint": request.endpoint_name, "variant": request.variant_name,
+                  "max_payload_bytes": realtime_payload_limit_bytes(),
+                  "capture": {"enabled": cap.enabled, "root": str(capture_root),
+                              "sampling_percentage": cap.sampling_percentage,
+                              "capture_input": "Input" in cap.capture_modes,
+                              "capture_output": "Output" in cap.capture_modes,
+                              "csv_types": list(cap.csv_content_types), "json_types": list(cap.json_content_types)}}
+        handle = start_server(config, base, startup_timeout_s=self.ctx.options.startup_timeout_s,
+                              on_start=self._procs.append)
+        self._servers[request.endpoint_name] = handle.pid
+        self._created.append(Resource("Endpoint", request.endpoint_name, detail=handle.url))
+        save_endpoint({"name": request.endpoint_name, "url": handle.url, "port": handle.port, "pid": handle.pid,
+                       "variant": request.variant_name, "capture_root": str(capture_root),
+                       "model_dir": str(model_dir), "run_id": self.ctx.run_id,
+                       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
+                        url=handle.url, capture_uri=capture_root.resolve().as_uri(), pid=handle.pid,
+                        arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def invoke(self, endpoint: Endpoint, body: bytes, content_type: str = "text/csv",
+               accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
+        """InvokeEndpoint through boto3's sagemaker-runtime client with endpoint_url set to the local server."""
+        assert endpoint.url is not None
+        client = self._clients.get(endpoint.url)
+        if client is None:
+            client = self._clients[endpoint.url] = runtime_client(endpoint.url)
+        return invoke_url(endpoint.url, endpoint.name, body, content_type, accept, inference_id, client)
+
+    def batch_transform(self, request: TransformRequest) -> TransformResult:
+        """Run the transform job in this process with the endpoint's own handler code."""
+        from sagecli.serve.handler import InferenceHandler
+        from sagecli.serve.model import load_model_artifact
+        from sagecli.transform.job import run_transform
+
+        base = self.ctx.run_dir / "transform" / request.job_name
+        model = load_model_artifact(uri_to_path(request.model_artifact), base / "model")
+        out_dir = uri_to_path(request.output_uri) if request.output_uri else base / "output"
+        self._created.append(Resource("TransformJob", request.job_name, detail=str(out_dir)))
+        return run_transform(InferenceHandler(model), request.job_name, uri_to_path(request.input_uri), out_dir,
+                             max_payload_mb=request.max_payload_mb, batch_strategy=request.batch_strategy,
+                             split_type=request.split_type, content_type=request.content_type,
+                             accept=request.accept, join_source=request.join_source,
+                             assemble_with=request.assemble_with)
+
+    def fetch_capture(self, endpoint: Endpoint, dest: Path, min_records: int = 0,
+                      timeout_s: float = 0.0) -> list[Path]:
+        """Copy <capture>/<endpoint>/<variant>/... under dest once at least min_records lines exist."""
+        assert endpoint.capture_uri is not None
+        src = uri_to_path(endpoint.capture_uri) / endpoint.name / endpoint.variant_name
+        deadline = time.monotonic() + timeout_s
+        while True:
+            files = sorted(src.rglob("*.jsonl")) if src.exists() else []
+            count = sum(f.read_bytes().count(b"\n") for f in files)
+            if count >= min_records or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        out = []
+        for f in files:
+            target = dest / endpoint.name / endpoint.variant_name / f.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+            out.append(target)
+        return out
+
+    def created(self) -> list[Resource]:
+        """Everything created in this run, oldest first."""
+        return list(self._created)
+
+    def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
+        """Stop child processes and endpoints (newest first); the endpoint survives with keep_endpoint."""
+        from sagecli.serve.process import pids_started_for, stop_pid
+        from sagecli.serve.state import forget_endpoint
+
+        removed: list[Resource] = []
+        kept = set(self._servers) if keep_endpoint else set()
+        for res in reversed(self._created):
+            if res.kind == "Endpoint" and res.name not in kept and res.name in self._servers:
+                stop_pid(self._servers.pop(res.name))
+                forget_endpoint(res.name)
+                removed.append(res)
+        keep_pids = {self._servers[n] for n in kept if n in self._servers}
+        for proc in self._procs:
+            if proc.pid in keep_pids:
+                continue
+            if proc.poll() is None:
+                stop_pid(proc.pid)
+            proc.poll()
+        self._procs = [p for p in self._procs if p.pid in keep_pids]
+        for pid in pids_started_for(self.ctx.run_dir.resolve()):  # anything a Ctrl-C orphaned mid-start
+            with contextlib.suppress(ProcessLookupError):
+                if os.getpgid(pid) not in keep_pids:  # a kept server's workers share its process group
+                    stop_pid(pid, grace_s=1.0)
+        self._created = [r for r in self._created if r not in removed]
+        return removed

@@ -1,0 +1,91 @@
+"""The monitor step: baseline from the training features, a run over the first wave of captured traffic,
+a second wave of drifted traffic, and a run over that wave, with each violation explained in plain words."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sagecli.flow.deps import require
+
+if TYPE_CHECKING:
+    from sagecli.flow.runner import StepResult, _Run
+
+CAPTURE_WAIT_S = 120.0  # S3 delivery of capture files lags about a minute on AWS; local files appear at once
+
+WHY = {
+    "baseline_drift_check": "its distribution moved: the largest gap between the baseline and current CDFs is "
+                            "above the threshold",
+    "data_type_check": "values of another type arrived",
+    "completeness_check": "values are missing more often than in the baseline",
+    "categorical_values_check": "values outside the baseline's domain arrived",
+    "missing_column_check": "requests carry fewer columns than the baseline",
+    "extra_column_check": "requests carry more columns than the baseline",
+}
+
+
+def _new_records(run: _Run, dest_name: str, expected: int) -> list[dict[str, Any]]:
+    """Capture records not analysed yet (by eventId), after waiting for at least `expected` in total."""
+    assert run.endpoint is not None
+    sampling = run.ctx.options.sampling_percentage
+    min_records = expected if sampling >= 100 else 0
+    files = run.backend.fetch_capture(run.endpoint, run.ctx.run_dir / "monitor" / dest_name,
+                                      min_records=min_records, timeout_s=CAPTURE_WAIT_S if min_records else 0.0)
+    fresh = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            event = rec.get("eventMetadata", {}).get("eventId")
+            if event not in run.analysed_events:
+                run.analysed_events.add(event)
+                fresh.append(rec)
+    return fresh
+
+
+def explain(violation: dict[str, str], feature_names: list[str]) -> str:
+    """One sentence for a learner: which feature, which check, why it fired."""
+    name = violation["feature_name"]
+    human = name
+    if name.startswith("_c") and name[2:].isdigit() and int(name[2:]) < len(feature_names):
+        human = f"{name} ({feature_names[int(name[2:])]})"
+    why = WHY.get(violation["constraint_check_type"], "")
+    return f"{human or 'dataset'}: {violation['constraint_check_type']}: {why}. {violation['description']}"
+
+
+def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str], list[float]]) -> None:
+    """Baseline, run 1 (expected clean), drifted wave, run 2 (expected violations)."""
+    from sagecli.flow.data import make_features
+    from sagecli.monitor.jobs import capture_to_csv, run_monitoring, suggest_baseline
+
+    np = require("numpy")
+    mon = run.ctx.run_dir / "monitor"
+    baseline_csv = (run.ctx.run_dir / "data" / "baseline" / "train-features.csv").read_bytes()
+    base_stats, cons = suggest_baseline(baseline_csv, mon / "baseline")
+    run.ctx.emit("monitor", "baseline: statistics.json, constraints.json")
+    first = _new_records(run, "capture-1", run.wave1_requests)
+    v1, _ = run_monitoring(capture_to_csv(first), base_stats, cons, mon / "run-1")
+    run.ctx.emit("monitor", f"run 1 over {len(first)} captured requests: {len(v1['violations'])} violation(s)")
+    wave2 = []
+    if run.ctx.options.drift_wave:
+        rng = np.random.default_rng(run.ctx.options.seed + 1)
+        drifted = make_features(rng, 400, drift=True)
+        send(run, drifted, 10, "wave2-drift")
+        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + 40)
+    v2 = {"violations": []}
+    if wave2:
+        v2, _ = run_monitoring(capture_to_csv(wave2), base_stats, cons, mon / "run-2")
+    names = run.dataset.feature_names
+    res.artifacts = {"baseline": str(mon / "baseline"), "run_1": str(mon / "run-1" / "constraint_violations.json")}
+    if wave2:
+        res.artifacts["run_2"] = str(mon / "run-2" / "constraint_violations.json")
+    res.data = {"baseline_features": len(cons["features"]),
+                "run_1": {"records": len(first), "violations": v1["violations"]},
+                "run_2": {"records": len(wave2), "violations": v2["violations"],
+                          "explanations": [explain(v, names) for v in v2["violations"]]}}
+    drifted_names = sorted({explain(v, names).split(":")[0] for v in v2["violations"]})
+    res.summary = (f"run 1 ({len(first)} requests): {len(v1['violations'])} violations; "
+                   f"drifted run 2 ({len(wave2)} requests): {len(v2['violations'])} violations"
+                   + (f" in {', '.join(drifted_names)}" if drifted_names else ""))

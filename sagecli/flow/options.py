@@ -1,0 +1,101 @@
+"""From command-line values to FlowOptions, and the one call the run-demo command makes."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sagecli.errors import SageCliError, UsageError
+from sagecli.flow.backend import FlowOptions
+
+
+def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
+    """['num_round=100', 'eta=0.1'] -> {'num_round': '100', 'eta': '0.1'} (values stay strings, as on the API)."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"hyperparameter {item!r} is not KEY=VALUE", hint="e.g. -H num_round=100")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point: Path | None,
+                  hyperparameters: Sequence[str], min_auc: float, sampling: int, keep_endpoint: bool,
+                  join_input: bool, max_payload_mb: int, drift: bool, instance_type: str, instance_count: int,
+                  backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0) -> FlowOptions:
+    """Validate and assemble the options of a run."""
+    from sagecli.train.jobdir import normalise_input_mode
+
+    chosen = tuple(s.strip() for s in steps.split(",") if s.strip())
+    if not chosen:
+        raise UsageError("--steps is empty", hint="e.g. --steps process,train,evaluate")
+    if entry_point is not None and not entry_point.is_file():
+        raise SageCliError(f"entry point {entry_point} does not exist")
+    return FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
+                       entry_point=entry_point.resolve() if entry_point else None,
+                       hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,
+                       instance_type=instance_type, instance_count=instance_count, sampling_percentage=sampling,
+                       keep_endpoint=keep_endpoint, join_source="Input" if join_input else "None",
+                       max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
+                       startup_timeout_s=startup_timeout_s)
+
+
+def _sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM takes the same path as Ctrl-C: tear down, then exit
+
+
+def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
+    """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed."""
+    from sagecli.flow.runner import new_run_id, plan_steps, run_flow
+    from sagecli.paths import home_dir
+
+    plan_steps(options.steps)  # bad step names fail before anything starts
+    run_id = new_run_id()
+    target = (run_dir or home_dir() / "runs" / run_id).resolve()
+    previous = signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        if json_out:
+            from sagecli.output import emit_json
+
+            result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
+            emit_json(result.to_dict())
+        else:
+            from sagecli.ui.demo_view import DemoView
+
+            with DemoView(run_id, target, backend) as view:
+                result = run_flow(backend, options, target, run_id, observer=view.update,
+                                  confirm=_confirm(options, view), show=view.show)
+            view.summary(result)
+    except KeyboardInterrupt:
+        import sys
+
+        sys.stderr.write(f"Interrupted: run {run_id} was torn down (child processes stopped).\n")
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not result.ok:
+        raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
+
+
+def _stderr(text: str) -> None:
+    import sys
+
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def _confirm(options: FlowOptions, view: Any) -> Any:
+    """The confirmation callback: yes with --yes; else the view asks (pausing its live display)."""
+    if options.backend_options.get("yes"):
+        return lambda question: True
+    if view is not None:
+        return view.confirm
+
+    def ask(question: str) -> bool:
+        from sagecli.ui.demo_view import ask_confirmation
+
+        return ask_confirmation(question, stderr=True)
+
+    return ask

@@ -1,0 +1,231 @@
+"""The steps of the reference flow. Each takes the run state and its StepResult; backends do the platform work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sagecli.flow.backend import (
+    COMPLETED,
+    ChannelData,
+    DataCaptureSpec,
+    EndpointRequest,
+    ModelPackageRequest,
+    TrainingRequest,
+    TransformRequest,
+)
+from sagecli.flow.deps import require
+
+if TYPE_CHECKING:
+    from sagecli.flow.runner import StepResult, _Run
+
+# Built-in XGBoost hyperparameters used by the demo (names as the algorithm spells them; values are strings).
+DEFAULT_HYPERPARAMETERS: dict[str, str] = {
+    "num_round": "60",
+    "objective": "binary:logistic",
+    "eta": "0.2",
+    "max_depth": "4",
+    "subsample": "0.9",
+    "min_child_weight": "1",
+    "eval_metric": "auc",
+    "verbosity": "0",
+}
+WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
+DRIFT_ROWS = 400
+DRIFT_BATCH = 10
+
+
+def _fail(message: str, hint: str | None = None) -> None:
+    from sagecli.flow.runner import StepFailed
+
+    raise StepFailed(message, hint)
+
+
+def skip_reason(step: str, run: _Run) -> str | None:
+    """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
+    if step in ("deploy", "invoke", "monitor") and not run.approved:
+        return "model not approved by the condition step; nothing deployed"
+    if step in ("invoke", "monitor") and run.endpoint is None:
+        return "no endpoint"
+    return None
+
+
+def process(run: _Run, res: StepResult) -> None:
+    """Make the dataset, write the channels as headerless label-first CSV, hand them to the backend."""
+    from sagecli.flow.data import make_dataset, write_channels
+
+    opts = run.ctx.options
+    run.dataset = make_dataset(opts.seed, opts.rows)
+    dirs = write_channels(run.dataset, run.ctx.run_dir / "data")
+    run.channels = run.backend.upload_channels([ChannelData(name, path) for name, path in dirs.items()])
+    sizes = {name: len(split[0]) for name, split in run.dataset.splits.items()}
+    res.artifacts = {name: str(path) for name, path in dirs.items()}
+    res.data = {"rows": sizes, "features": run.dataset.feature_names, "channels": run.channels}
+    res.summary = ", ".join(f"{k} {v}" for k, v in sizes.items()) + f" rows, {len(run.dataset.feature_names)} features"
+
+
+def train(run: _Run, res: StepResult) -> None:
+    """One training job with the built-in XGBoost hyperparameters; a Failed job stops the flow."""
+    opts = run.ctx.options
+    hps = {**DEFAULT_HYPERPARAMETERS, "seed": str(opts.seed), **dict(opts.hyperparameters)}
+    request = TrainingRequest(
+        job_name=f"sagecli-{run.ctx.run_id}-train", channels={k: run.channels[k] for k in ("train", "validation")},
+        hyperparameters=hps, input_mode=opts.input_mode, instance_type=opts.instance_type,
+        instance_count=opts.instance_count, entry_point=opts.entry_point, tags=run.ctx.tags)
+    run.ctx.emit("train", f"{request.job_name}: InProgress ({opts.input_mode} mode)")
+    result = run.backend.train(request)
+    run.training = result
+    res.data = {"job_name": result.job_name, "status": result.status, "final_metrics": result.final_metrics,
+                "rounds": len({m.step for m in result.metrics if m.step is not None}),
+                "hyperparameters": hps, "input_mode": opts.input_mode}
+    if result.job_dir:
+        res.artifacts["job_dir"] = str(result.job_dir)
+    if result.model_artifact:
+        res.artifacts["model_artifact"] = result.model_artifact
+    if result.status != COMPLETED:
+        _fail(f"training job {result.status}: {result.failure_reason or 'no reason given'}")
+    final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final_metrics.items()))
+    res.summary = f"{result.status} in {result.duration_s:.1f}s; {final}"
+
+
+def evaluate(run: _Run, res: StepResult) -> None:
+    """Load model.tar.gz (XGBoost format, data-filter extraction) and score the test channel."""
+    from sagecli.flow.evaluation import binary_metrics
+    from sagecli.serve.model import load_model_artifact
+
+    assert run.training is not None and run.training.model_artifact
+    local = run.backend.download(run.training.model_artifact, run.ctx.run_dir / "model")
+    tarball = next(p for p in local if p.name.endswith(".tar.gz"))
+    run.model_dir = run.ctx.run_dir / "model" / "extracted"
+    model = load_model_artifact(tarball, run.model_dir)
+    x_test, y_test = run.dataset.splits["test"]
+    scores = model.predict(x_test)
+    run.metrics = binary_metrics(y_test, scores)
+    res.data = {"metrics": run.metrics}
+    res.artifacts = {"model": str(tarball)}
+    res.summary = ", ".join(f"{k} {v:.4f}" for k, v in run.metrics.items())
+
+
+def register(run: _Run, res: StepResult) -> None:
+    """A condition step (AUC >= --min-auc) decides the approval status of the new package version."""
+    opts = run.ctx.options
+    auc = run.metrics.get("auc", 0.0)
+    run.approved = auc >= opts.min_auc
+    status = "Approved" if run.approved else "Rejected"
+    assert run.training is not None and run.training.model_artifact
+    pkg = run.backend.register_model(ModelPackageRequest(
+        group_name="sagecli-demo-churn", model_artifact=run.training.model_artifact, metrics=run.metrics,
+        approval_status=status, tags=run.ctx.tags,
+        description=f"run {run.ctx.run_id}: condition auc {auc:.4f} >= {opts.min_auc} is {run.approved}"))
+    run.package = pkg
+    res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
+                "condition": {"metric": "auc", "value": auc, "min_auc": opts.min_auc, "passed": run.approved}}
+    cmp = ">=" if run.approved else "<"
+    res.summary = f"{pkg.group_name} v{pkg.version} {status} (AUC {auc:.4f} {cmp} {opts.min_auc})"
+
+
+def deploy(run: _Run, res: StepResult) -> None:
+    """A real-time endpoint with data capture."""
+    opts = run.ctx.options
+    assert run.training is not None and run.training.model_artifact
+    request = EndpointRequest(
+        endpoint_name=f"sagecli-demo-{run.ctx.run_id}"[:63], model_artifact=run.training.model_artifact,
+        model_package_arn=getattr(run.package, "arn", None), instance_type=opts.instance_type,
+        data_capture=DataCaptureSpec(sampling_percentage=opts.sampling_percentage), tags=run.ctx.tags)
+    run.endpoint = run.backend.deploy(request)
+    res.data = {"endpoint": run.endpoint.name, "url": run.endpoint.url, "variant": run.endpoint.variant_name,
+                "capture_uri": run.endpoint.capture_uri, "sampling_percentage": opts.sampling_percentage}
+    res.artifacts = {"capture": run.endpoint.capture_uri or ""}
+    res.summary = f"{run.endpoint.name} {run.endpoint.status}" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
+
+
+def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
+    """Send rows in requests of `batch` rows through the backend; return the scores."""
+    from sagecli.flow.data import format_rows
+
+    assert run.endpoint is not None
+    scores: list[float] = []
+    for i in range(0, len(x), batch):
+        body = format_rows(x[i:i + batch]).rstrip("\n").encode()
+        out = run.backend.invoke(run.endpoint, body, "text/csv", "text/csv", inference_id=f"{tag}-{i}")
+        scores += [float(v) for v in out.body.decode().replace("\n", ",").split(",") if v.strip()]
+    return scores
+
+
+def invoke(run: _Run, res: StepResult) -> None:
+    """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request."""
+    import time
+
+    np = require("numpy")
+    assert run.endpoint is not None
+    x_test, _ = run.dataset.splits["test"]
+    n_single = min(WAVE1_SINGLE, len(x_test))
+    t0 = time.perf_counter()
+    scores = _invoke_rows(run, x_test[:n_single], 1, "wave1")
+    latency = (time.perf_counter() - t0) / max(n_single, 1) * 1000
+    scores += _invoke_rows(run, x_test[n_single:], 100, "wave1-batch")
+    body = json.dumps({"instances": x_test[:3].tolist()}).encode()
+    out = run.backend.invoke(run.endpoint, body, "application/json", "application/json", inference_id="wave1-json")
+    json_scores = [p["score"] for p in json.loads(out.body)["predictions"]]
+    local = run_model_scores(run, x_test)
+    diff = float(np.max(np.abs(np.asarray(scores) - local))) if len(scores) == len(local) else float("inf")
+    if diff > 1e-4 or np.max(np.abs(np.asarray(json_scores) - local[:3])) > 1e-4:
+        _fail(f"endpoint predictions differ from the evaluated model (max diff {diff:.3g})")
+    requests = n_single + -(-(len(x_test) - n_single) // 100) + 1
+    run.wave1_requests = requests
+    res.data = {"requests": requests, "rows": len(x_test) + 3, "mean_latency_ms": round(latency, 3),
+                "max_abs_diff_vs_local": diff}
+    res.summary = f"{requests} requests ({len(x_test) + 3} rows) via boto3, {latency:.2f} ms/request, " \
+                  "predictions match the evaluated model"
+
+
+def run_model_scores(run: _Run, x: Any) -> Any:
+    """Scores from the model the evaluate step loaded (the reference for endpoint and transform outputs)."""
+    from sagecli.serve.model import load_model_dir
+
+    assert run.model_dir is not None
+    return load_model_dir(run.model_dir).predict(x)
+
+
+def transform(run: _Run, res: StepResult) -> None:
+    """Batch transform of the test features: SplitType Line, MultiRecord, one <input>.out per input file."""
+    opts = run.ctx.options
+    assert run.training is not None and run.training.model_artifact
+    request = TransformRequest(job_name=f"sagecli-{run.ctx.run_id}-transform",
+                               model_artifact=run.training.model_artifact, input_uri=run.channels["transform"],
+                               max_payload_mb=opts.max_payload_mb,
+                               join_source=opts.join_source, instance_type=opts.instance_type, tags=run.ctx.tags)
+    result = run.backend.batch_transform(request)
+    if result.status != COMPLETED:
+        _fail(f"transform job {result.status}: {result.failure_reason or 'no reason given'}")
+    outputs = run.backend.download(result.output_uri, run.ctx.run_dir / "transform-output")
+    lines = sum(len(p.read_text().splitlines()) for p in outputs if p.name.endswith(".out"))
+    res.artifacts = {"output": result.output_uri, "files": ", ".join(p.name for p in outputs)}
+    res.data = {"records": lines, "requests": result.requests, "join_source": opts.join_source}
+    res.summary = f"{lines} records in {result.requests} MultiRecord request(s) -> " + \
+                  ", ".join(p.name for p in outputs)
+
+
+def monitor(run: _Run, res: StepResult) -> None:
+    """Baseline from the training features, a run over wave 1 (no drift), a drifted wave 2, a run over it."""
+    from sagecli.flow.monitoring import monitor_step
+
+    monitor_step(run, res, _invoke_rows)
+
+
+def teardown(run: _Run, res: StepResult, keep: bool) -> None:
+    """Delete what the run created (newest first); keep the endpoint with --keep-endpoint."""
+    removed = run.backend.teardown(keep_endpoint=keep)
+    res.data = {"removed": [f"{r.kind} {r.name}" for r in removed], "kept_endpoint": bool(keep and run.endpoint)}
+    msg = f"removed {len(removed)} resource(s)"
+    if keep and run.endpoint is not None:
+        msg += f"; endpoint {run.endpoint.name} kept" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
+        msg += " (stop it with: sagecli endpoint stop " + run.endpoint.name + ")"
+    res.summary = msg
+
+
+STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {
+    "process": process, "train": train, "evaluate": evaluate, "register": register, "deploy": deploy,
+    "invoke": invoke, "transform": transform, "monitor": monitor,
+}

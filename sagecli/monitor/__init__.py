@@ -1,0 +1,1 @@
+"""Model Monitor's data-quality files (statistics.json, constraints.json, constraint_violations.json), computed here."""

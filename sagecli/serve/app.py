@@ -1,0 +1,149 @@
+"""The endpoint's HTTP app (RSGI, served by granian): the inference container contract plus the runtime route.
+
+    GET  /ping                              200 when the model is loaded
+    POST /invocations                       the container contract (what SageMaker calls inside the instance)
+    POST /endpoints/<name>/invocations      what boto3's sagemaker-runtime client calls (endpoint_url set)
+
+Over the payload limit: 413. A body the model cannot read: 400 on /invocations; on the runtime route it
+is wrapped the way InvokeEndpoint reports container errors (424 ModelError, OriginalStatusCode 400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from sagecli.flow.deps import require
+from sagecli.serve.capture import CaptureConfig, CaptureWriter
+from sagecli.serve.handler import InferenceHandler, RequestError
+
+RUNTIME_PREFIX = "/endpoints/"
+RUNTIME_SUFFIX = "/invocations"
+
+
+class MicroBatcher:
+    """Requests that arrive in the same event-loop turn share one predict call.
+
+    Per-call overhead dominates a small model's prediction time, so under concurrency one call for
+    16 rows costs about what one row does; a lone request is predicted at once (no waiting).
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.pending: list[tuple[Any, asyncio.Future]] = []
+
+    async def predict(self, x: Any) -> Any:
+        """Scores for x, predicted together with whatever else is waiting."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self.pending.append((x, fut))
+        if len(self.pending) == 1:
+            loop.call_soon(self._flush)
+        return await fut
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        np = require("numpy")
+        try:
+            scores = self.model.predict(batch[0][0] if len(batch) == 1 else np.vstack([x for x, _ in batch]))
+        except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(RequestError(500, f"prediction failed: {exc}"))
+            return
+        start = 0
+        for x, fut in batch:
+            if not fut.done():
+                fut.set_result(scores[start:start + len(x)])
+            start += len(x)
+
+
+class EndpointApp:
+    """One model behind one endpoint variant, with optional data capture."""
+
+    def __init__(self, handler: InferenceHandler, endpoint: str, variant: str, max_payload_bytes: int,
+                 capture: CaptureWriter | None = None) -> None:
+        self.handler = handler
+        self.endpoint = endpoint
+        self.variant = variant
+        self.max_payload_bytes = max_payload_bytes
+        self.capture = capture
+        self._ok_headers = [("x-amzn-invoked-production-variant", variant)]
+        self.batcher = MicroBatcher(handler.model)
+
+    def _error(self, proto: Any, status: int, message: str, runtime: bool, error_type: str | None = None) -> None:
+        if not runtime:
+            proto.response_bytes(status, [("content-type", "text/plain")], message.encode())
+            return
+        if error_type is None and status in (400, 406, 415):  # the container refused it: InvokeEndpoint's ModelError
+            doc = {"ErrorCode": "CLIENT_ERROR_FROM_MODEL", "OriginalStatusCode": status, "OriginalMessage": message,
+                   "Message": f'Received client error ({status}) from primary with message "{message}". '}
+            status, error_type = 424, "ModelError"
+        else:
+            doc = {"message": message}
+        proto.response_bytes(status, [("content-type", "application/json"),
+                                      ("x-amzn-errortype", error_type or "ValidationError")], json.dumps(doc).encode())
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        """Route one request."""
+        path, method = scope.path, scope.method
+        if path == "/ping" and method in ("GET", "HEAD"):
+            proto.response_bytes(200, [], b"")
+            return
+        runtime = path.startswith(RUNTIME_PREFIX) and path.endswith(RUNTIME_SUFFIX)
+        if method != "POST" or not (runtime or path == "/invocations"):
+            proto.response_bytes(404, [("content-type", "text/plain")], b"not found")
+            return
+        if runtime:
+            name = path[len(RUNTIME_PREFIX):-len(RUNTIME_SUFFIX)]
+            if name != self.endpoint:
+                self._error(proto, 400, f"Endpoint {name} not found.", True, "ValidationError")
+                return
+        headers = scope.headers
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_payload_bytes:
+            async for _ in proto:  # drain (without keeping) so the client can read the 413 instead of a reset
+                pass
+            self._error(proto, 413, f"payload of {length} bytes is over the {self.max_payload_bytes} byte limit",
+                        runtime, "ValidationError")
+            return
+        body = await proto()
+        if len(body) > self.max_payload_bytes:
+            self._error(proto, 413, f"payload of {len(body)} bytes is over the {self.max_payload_bytes} byte limit",
+                        runtime, "ValidationError")
+            return
+        in_type = headers.get("content-type") or "text/csv"
+        try:
+            x = self.handler.prepare(body, in_type)
+            scores = await self.batcher.predict(x)
+            out_type, out = self.handler.encode(scores, headers.get("accept") or "")
+        except RequestError as err:
+            self._error(proto, err.status, err.message, runtime)
+            return
+        if self.capture is not None:
+            self.capture.capture(body, in_type, out, out_type, headers.get("x-amzn-sagemaker-inference-id"))
+        proto.response_bytes(200, [("content-type", out_type), *self._ok_headers], out)
+
+    def close(self) -> None:
+        """Release the capture file."""
+        if self.capture is not None:
+            self.capture.close()
+
+
+def build_app(config: dict) -> EndpointApp:
+    """Load the model and assemble the app from a server config dict (see serve.process.server_config)."""
+    from sagecli.serve.model import load_model_dir
+
+    handler = InferenceHandler(load_model_dir(Path(config["model_dir"])))
+    cap = config.get("capture")
+    writer = None
+    if cap and cap.get("enabled", True):
+        writer = CaptureWriter(CaptureConfig(
+            root=Path(cap["root"]), endpoint=config["endpoint"], variant=config["variant"],
+            sampling_percentage=int(cap.get("sampling_percentage", 100)),
+            capture_input=cap.get("capture_input", True), capture_output=cap.get("capture_output", True),
+            csv_types=tuple(cap.get("csv_types", ["text/csv"])), json_types=tuple(cap.get("json_types",
+                                                                                         ["application/json"]))))
+    return EndpointApp(handler, config["endpoint"], config["variant"], int(config["max_payload_bytes"]), writer)

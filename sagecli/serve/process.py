@@ -1,0 +1,173 @@
+"""Start and stop endpoint server processes (granian on 127.0.0.1, an ephemeral port, its own session)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sagecli.errors import SageCliError
+from sagecli.paths import atomic_write_text
+
+HOST = "127.0.0.1"
+
+
+def realtime_payload_limit_bytes() -> int:
+    """The real-time payload limit from the knowledge base (realtime-inference max_payload_mb), in bytes."""
+    from sagecli.knowledge.store import load_kb
+
+    return int(float(load_kb().limit("realtime-inference", "max_payload_mb")) * 1024 * 1024)
+
+
+def free_port() -> int:
+    """An ephemeral port the OS hands out on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerHandle:
+    """A running endpoint server."""
+
+    proc: subprocess.Popen | None
+    pid: int
+    port: int
+    url: str
+    log_path: Path
+
+
+def ping(url: str, timeout: float = 2.0) -> bool:
+    """GET /ping answers 200 (the health check's 2 s timeout)."""
+    try:
+        with urllib.request.urlopen(f"{url}/ping", timeout=timeout) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0, attempts: int = 3,
+                 on_start: Callable[[subprocess.Popen], None] = lambda p: None) -> ServerHandle:
+    """Start the server for `config` and wait for /ping; raise SageCliError with the log tail if it never answers."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    config_path = state_dir / "server-config.json"
+    atomic_write_text(config_path, json.dumps(config, indent=2))
+    log_path = state_dir / "server.log"
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "SAGECLI_SERVE_CONFIG": str(config_path),
+           "PYTHONPATH": root + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")}
+    for _ in range(attempts):
+        port = free_port()
+        argv = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", HOST, "--port", str(port),
+                "--workers", "1", "--runtime-threads", "1", "--no-ws", "--http", "1", "--log-level", "warning",
+                "sagecli.serve.worker:app"]
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                    start_new_session=True)
+        on_start(proc)  # the caller tracks it at once, so Ctrl-C during startup still stops it
+        url = f"http://{HOST}:{port}"
+        deadline = time.monotonic() + startup_timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            if ping(url, timeout=0.5):
+                return ServerHandle(proc, proc.pid, port, url, log_path)
+            time.sleep(0.05)
+        if proc.poll() is None:  # it never answered: stop it and report
+            stop_pid(proc.pid)
+            break
+    tail = log_path.read_text(errors="replace").strip().splitlines()[-3:] if log_path.exists() else []
+    raise SageCliError("the endpoint server did not become healthy (GET /ping)",
+                       hint=f"see {log_path}" + (f": {tail[-1]}" if tail else ""))
+
+
+def is_endpoint_server(pid: int, url: str) -> bool:
+    """Whether pid is still our endpoint server (not a reused pid): its command line on Linux, else /ping."""
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc").is_dir():
+        try:
+            return b"sagecli.serve.worker:app" in cmdline.read_bytes()
+        except OSError:
+            return False
+    return pid_alive(pid) and ping(url, timeout=1.0)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_pid(pid: int, grace_s: float = 5.0) -> bool:
+    """SIGTERM the server's process group, then SIGKILL after the grace period; True if it was running."""
+    try:
+        pgid = os.getpgid(pid)
+    except ProcessLookupError:
+        return False
+    own = pgid == pid  # started with start_new_session: the group is the server and its workers
+    sender = os.killpg if own else os.kill
+    target = pgid if own else pid
+    try:
+        sender(target, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not pid_alive(pid):
+            break
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        sender(target, signal.SIGKILL)
+    _reap(pid)
+    if own:  # wait (briefly) until every member of the group is gone, workers included
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.01)
+    return True
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def pids_started_for(run_dir: Path) -> list[int]:
+    """Live processes this run started (their environment names a path in run_dir); Linux /proc only.
+
+    A safety net for teardown: a child forked in the instant a Ctrl-C arrived is found here even though
+    the code that started it never got its Popen object back.
+    """
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():
+        return []
+    markers = [f"{key}={run_dir}".encode() for key in ("SAGEMAKER_BASE_DIR", "SAGECLI_SERVE_CONFIG")]
+    found = []
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if any(m in env for m in markers):
+            found.append(int(entry.name))
+    return found

@@ -1,0 +1,1 @@
+"""Training jobs on this machine, following SageMaker's training container contract."""

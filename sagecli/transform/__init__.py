@@ -1,0 +1,1 @@
+"""Batch transform on this machine, following CreateTransformJob's data handling."""

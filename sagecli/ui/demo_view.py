@@ -1,0 +1,160 @@
+"""Rich views for run-demo (a live line per step, then a summary), the registry and local endpoints."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.live import Live
+from rich.markup import escape
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from sagecli.ui.console import out
+
+ICONS = {"ok": "[green]✔[/]", "failed": "[red]✘[/]", "skipped": "[yellow]–[/]", "pending": "[dim]·[/]"}
+
+
+class DemoView:
+    """One line per step: spinner or result mark, name, elapsed seconds, the step's latest message."""
+
+    def __init__(self, run_id: str, run_dir: Path, backend: str) -> None:
+        self.header = Text.from_markup(f"[bold]sagecli run-demo[/] run [cyan]{escape(run_id)}[/] on "
+                                       f"[cyan]{escape(backend)}[/] -> {escape(str(run_dir))}")
+        self.steps: dict[str, Any] = {}
+        self.started: dict[str, float] = {}
+        self.interactive = out().is_terminal
+        self.live = Live(self, console=out(), refresh_per_second=8, transient=False) if self.interactive else None
+
+    def __enter__(self) -> DemoView:
+        if self.live is not None:
+            self.live.__enter__()
+        else:
+            out().print(self.header)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+    def update(self, res: Any) -> None:
+        """Observer callback from the flow runner (not a terminal: one plain line per finished step)."""
+        if res.status == "running" and res.name not in self.started:
+            self.started[res.name] = time.perf_counter()
+        self.steps[res.name] = res
+        if self.live is None and res.status in ("ok", "failed", "skipped"):
+            secs = f"{res.duration_s:.2f}s" if res.status != "skipped" else "-"
+            out().print(f"{res.status:7} {res.name:10} {secs:>7}  {escape(res.summary)}", soft_wrap=True)
+
+    def show(self, text: str) -> None:
+        """Print a block of text above the live lines (or plainly when not a terminal)."""
+        out().print(escape(text), soft_wrap=True)
+
+    def confirm(self, question: str) -> bool:
+        """Ask yes/no with the live display paused, so the prompt is not overdrawn."""
+        if self.live is None:
+            return ask_confirmation(question)
+        self.live.stop()
+        try:
+            return ask_confirmation(question)
+        finally:
+            self.live.start()
+
+    def __rich__(self) -> Group:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(width=2)
+        table.add_column(style="bold", min_width=9, no_wrap=True)
+        table.add_column(justify="right", width=7)
+        table.add_column(overflow="ellipsis", no_wrap=True)
+        for name, res in self.steps.items():
+            if res.status == "running":
+                mark: Any = Spinner("dots", style="cyan")
+                secs = time.perf_counter() - self.started.get(name, time.perf_counter())
+            else:
+                mark = Text.from_markup(ICONS.get(res.status, ""))
+                secs = res.duration_s
+            table.add_row(mark, name, f"{secs:5.2f}s" if res.status != "skipped" else "", escape(res.summary))
+        return Group(self.header, table)
+
+    def summary(self, result: Any) -> None:
+        """The table after the run: each step's status, time and output; then metrics, endpoint, violations."""
+        con = out()
+        title = f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s"
+        if self.interactive:
+            t = Table(title=title)
+            for col in ("step", "status", "seconds", "output"):
+                t.add_column(col, overflow="fold")
+            for s in result.steps:
+                t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
+            con.print(t)
+        else:  # the step lines are already on screen
+            con.print(title)
+        by = {s.name: s for s in result.steps}
+        if "evaluate" in by and by["evaluate"].data.get("metrics"):
+            m = by["evaluate"].data["metrics"]
+            con.print("Test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
+        dep = by.get("deploy")
+        if dep is not None and dep.data.get("url"):
+            kept = by.get("teardown") is not None and by["teardown"].data.get("kept_endpoint")
+            state = "still running" if kept else "stopped at teardown"
+            con.print(f"Endpoint: {escape(dep.data['endpoint'])} at {dep.data['url']} ({state})")
+        mon = by.get("monitor")
+        if mon is not None and mon.data:
+            for line in mon.data.get("run_2", {}).get("explanations", []):
+                con.print(f"[yellow]violation[/] {escape(line)}")
+        for key in ("train", "transform", "monitor"):
+            if key in by:
+                for name, path in by[key].artifacts.items():
+                    con.print(f"[dim]{key} {name}: {escape(str(path))}[/]")
+        if result.added_steps:
+            con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
+        con.print(f"Artifacts: {escape(str(result.run_dir))}")
+
+
+def ask_confirmation(question: str, stderr: bool = False) -> bool:
+    """A yes/no question on the terminal (default no); on stderr when stdout carries JSON."""
+    from rich.prompt import Confirm
+
+    from sagecli.ui.console import err
+
+    return Confirm.ask(question, default=False, console=err() if stderr else out())
+
+
+def render_registry(groups: list[dict[str, Any]]) -> None:
+    """Model package groups as a table."""
+    t = Table(title=f"Model package groups ({len(groups)})")
+    for col in ("group", "versions", "latest approved", "created"):
+        t.add_column(col)
+    for g in groups:
+        t.add_row(escape(g["ModelPackageGroupName"]), str(g["versions"]),
+                  str(g["latest_approved"] or "-"), g["CreationTime"])
+    out().print(t)
+
+
+def render_versions(group: str, versions: list[dict[str, Any]]) -> None:
+    """A group's versions: approval status, metrics and artifact."""
+    from sagecli.registry.store import metrics_of
+
+    t = Table(title=f"{group}: {len(versions)} version(s)")
+    for col in ("version", "approval", "auc", "f1", "accuracy", "created", "model artifact"):
+        t.add_column(col, overflow="fold")
+    for v in versions:
+        m = metrics_of(v)
+        t.add_row(str(v["ModelPackageVersion"]), v["ModelApprovalStatus"],
+                  *(f"{m[k]:.4f}" if k in m else "-" for k in ("auc", "f1", "accuracy")), v["CreationTime"],
+                  escape(v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]))
+    out().print(t)
+
+
+def render_endpoints(endpoints: list[dict[str, Any]]) -> None:
+    """Local endpoints with status and URL."""
+    t = Table(title=f"Local endpoints ({len(endpoints)})")
+    for col in ("name", "status", "url", "pid", "run"):
+        t.add_column(col, overflow="fold")
+    for e in endpoints:
+        style = "green" if e["status"] == "InService" else "red"
+        t.add_row(escape(e["name"]), f"[{style}]{e['status']}[/]", e["url"], str(e["pid"]), e.get("run_id", ""))
+    out().print(t)

@@ -1,0 +1,43 @@
+"""A small trained model and a live endpoint server shared by the serve tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sagecli.flow.data import make_dataset, write_channels
+from sagecli.serve.model import extract_model
+from sagecli.serve.process import ServerHandle, realtime_payload_limit_bytes, start_server, stop_pid
+from sagecli.train.job import run_training_job
+
+HPS = {"num_round": "20", "objective": "binary:logistic", "max_depth": "3", "eval_metric": "auc"}
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    """(model.tar.gz, extracted model dir, dataset)."""
+    base = tmp_path_factory.mktemp("model")
+    ds = make_dataset(3, 1500)
+    dirs = write_channels(ds, base / "data")
+    result = run_training_job(base / "job", "t", {k: dirs[k] for k in ("train", "validation")}, HPS)
+    assert result.status == "Completed", result.failure_reason
+    tarball = base / "job" / "output" / "model.tar.gz"
+    return tarball, extract_model(tarball, base / "extracted"), ds
+
+
+def launch(model_dir: Path, state: Path, name: str, sampling: int = 100) -> ServerHandle:
+    """Start an endpoint server with capture under state/capture."""
+    return start_server({"model_dir": str(model_dir), "endpoint": name, "variant": "AllTraffic",
+                         "max_payload_bytes": realtime_payload_limit_bytes(),
+                         "capture": {"root": str(state / "capture"), "sampling_percentage": sampling}}, state)
+
+
+@pytest.fixture(scope="module")
+def endpoint(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerHandle, Path]]:
+    """A live endpoint named 'ep-test' and its state folder."""
+    state = tmp_path_factory.mktemp("endpoint")
+    handle = launch(trained[1], state, "ep-test")
+    yield handle, state
+    stop_pid(handle.pid)
