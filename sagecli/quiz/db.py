@@ -18,7 +18,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
   id INTEGER PRIMARY KEY, mode TEXT NOT NULL, created TEXT NOT NULL, seed INTEGER,
   plan TEXT NOT NULL, duration_s REAL, used_s REAL NOT NULL DEFAULT 0,
-  status TEXT NOT NULL DEFAULT 'active', finished TEXT, result TEXT);
+  status TEXT NOT NULL DEFAULT 'active', finished TEXT, result TEXT, content TEXT);
 CREATE TABLE IF NOT EXISTS answers (
   session_id INTEGER NOT NULL REFERENCES sessions(id), pos INTEGER NOT NULL, qid TEXT NOT NULL,
   answer TEXT, correct INTEGER NOT NULL, flagged INTEGER NOT NULL DEFAULT 0, seconds REAL NOT NULL DEFAULT 0,
@@ -90,18 +90,18 @@ class Store:
 
     # sessions -------------------------------------------------------------------------------------
     def new_session(self, mode: str, created: str, seed: int, plan: list[dict[str, Any]],
-                    duration_s: float | None) -> int:
-        """Record a new session with its fixed plan; returns its id."""
+                    duration_s: float | None, content: str | None = None) -> int:
+        """Record a new session with its fixed plan (and the content directory it came from); returns its id."""
         with self.write() as c:
             cur = c.execute(
-                "INSERT INTO sessions (mode, created, seed, plan, duration_s) VALUES (?, ?, ?, ?, ?)",
-                (mode, created, seed, json.dumps(plan), duration_s),
+                "INSERT INTO sessions (mode, created, seed, plan, duration_s, content) VALUES (?, ?, ?, ?, ?, ?)",
+                (mode, created, seed, json.dumps(plan), duration_s, content),
             )
             return int(cur.lastrowid or 0)
 
     def session(self, sid: int) -> dict[str, Any]:
         """One session with its plan and answers by position."""
-        rows = self.query("SELECT id, mode, created, seed, plan, duration_s, used_s, status, result "
+        rows = self.query("SELECT id, mode, created, seed, plan, duration_s, used_s, status, result, content "
                           "FROM sessions WHERE id = ?", (sid,))
         if not rows:
             raise SageCliError(f"no quiz session {sid}")
@@ -114,7 +114,7 @@ class Store:
         }
         return {"id": r[0], "mode": r[1], "created": r[2], "seed": r[3], "plan": json.loads(r[4]),
                 "duration_s": r[5], "used_s": r[6], "status": r[7],
-                "result": json.loads(r[8]) if r[8] else None, "answers": answers}
+                "result": json.loads(r[8]) if r[8] else None, "content": r[9], "answers": answers}
 
     def latest_active(self) -> int | None:
         """The most recent unfinished session, if any."""

@@ -66,15 +66,18 @@ def take(opts: QuizOptions, prompter: Any, resume: bool, content: Path | None = 
     """Start (or resume) a session, run it with the prompter, return (result, units)."""
     from sagecli.quiz.db import Store
 
-    units, _kb, fmt = load_units(content, opts.generated or resume)
     store = Store()
     try:
+        sid = None
         if resume:
             sid = store.latest_active()
             if sid is None:
                 raise SageCliError("no interrupted quiz to resume", hint="start one with `sagecli quiz`")
-        else:
-            sid = start(store, units, fmt, opts, clock())
+            saved = store.session(sid)["content"]
+            content = content or (Path(saved) if saved else None)
+        units, _kb, fmt = load_units(content, opts.generated or resume)
+        if sid is None:
+            sid = start(store, units, fmt, opts, clock(), str(content.resolve()) if content else None)
         runner = Runner(store, units, fmt, sid, prompter, clock, opts.timed_ratings)
         return runner.run(), units
     finally:

@@ -96,7 +96,8 @@ def _selection(store: Any, units: dict[str, dict[str, Any]], opts: QuizOptions, 
     return Filters(f.domain, f.task, f.topic, f.type, frozenset(only) if only is not None else None)
 
 
-def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: QuizOptions, now: datetime) -> int:
+def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: QuizOptions, now: datetime,
+          content: str | None = None) -> int:
     """Choose the questions for a new session, store its plan, return its id."""
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)
     rng = random.Random(seed)
@@ -116,7 +117,7 @@ def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: Q
         duration = None
     if not chosen:
         raise SageCliError("no questions fit in --count", hint="raise --count (a case study needs all its parts)")
-    return store.new_session(opts.mode, now.isoformat(), seed, plan(chosen, rng, opts.shuffle), duration)
+    return store.new_session(opts.mode, now.isoformat(), seed, plan(chosen, rng, opts.shuffle), duration, content)
 
 
 def _practice_pick(pool: list[dict[str, Any]], count: int, rng: random.Random, shuffle: bool) -> list[dict[str, Any]]:
@@ -142,6 +143,9 @@ class Runner:
             raise SageCliError(f"session {sid} is already finished")
         self.mode = self.s["mode"]
         self.rows = [p for p in self.s["plan"] if p["id"] in units]  # an item removed from the bank is skipped
+        if not self.rows:
+            raise SageCliError(f"none of session {sid}'s questions are in the bank any more",
+                               hint="pass the same --content as when it started, or start a new quiz")
         self.t0 = clock()
         self.used0 = self.s["used_s"]
         self.deadline = (self.t0 + timedelta(seconds=self.s["duration_s"] - self.used0)
@@ -195,6 +199,8 @@ class Runner:
         q = self._presented(pos)
         shown = self.clock()
         resp = self.prompter.ask(q)
+        if self.deadline and self.clock() >= self.deadline:
+            raise TimeUp  # an answer given after the time is up does not count
         if resp is None:
             return False
         if resp.action != "answer":
@@ -238,6 +244,7 @@ class Runner:
                     return True
                 if self._ask_at(choice) is False:
                     return True
+        return True
 
     def finish(self) -> dict[str, Any]:
         """Close the session (applying exam reviews to the cards) and return its result."""
