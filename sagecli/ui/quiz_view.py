@@ -1,18 +1,33 @@
-"""Rendering quiz questions, feedback with every option explained, and results (rich)."""
+"""Rendering quiz questions, feedback with every option explained, and results.
+
+The question itself is written as plain text before questionary and rich are imported, so it is on
+screen as soon as the bank is loaded; feedback and results use rich.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime
 from typing import Any
-
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
 
 from sagecli.quiz.grading import correct_answer, describe, to_display
 from sagecli.quiz.items import lettered
 from sagecli.quiz.session import Presented, Response
-from sagecli.ui.console import out
+
+
+def out() -> Any:
+    """The shared rich console (imported on first use)."""
+    from sagecli.ui.console import out as console
+
+    return console()
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in content text."""
+    from rich.markup import escape as esc
+
+    return esc(text)
 
 
 def progress_line(q: Presented, flagged: int = 0) -> str:
@@ -24,20 +39,21 @@ def progress_line(q: Presented, flagged: int = 0) -> str:
     return text
 
 
-def show_question(q: Presented) -> None:
-    """Print the scenario (case parts), the stem and, for ordering and matching, what to arrange."""
-    con = out()
+def show_question(q: Presented, flagged: int = 0) -> None:
+    """Write the progress line, the scenario (case parts), the stem and any prompts, as plain text."""
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    bold, dim, off = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
     u = q.unit
-    con.print()
+    lines = ["", f"{dim}{progress_line(q, flagged)}{off}"]
     if u.get("scenario"):
-        con.print(Panel(escape(u["scenario"]), title=f"Case study {u['case_id']}", expand=False))
-    con.print(f"[bold]{escape(u['stem'])}[/bold]")
+        lines += [f"Case study {u['case_id']}:", u["scenario"], ""]
+    lines.append(f"{bold}{u['stem']}{off}")
     if u["type"] == "matching":
-        for p in u["prompts"]:
-            con.print(f"  {p['key']}. {escape(p['text'])}")
-        con.print("  [dim]choices:[/dim]")
-        for letter, c in lettered(u, q.perm):
-            con.print(f"    {letter}. {escape(c['text'])}")
+        lines += [f"  {p['key']}. {p['text']}" for p in u["prompts"]]
+        lines.append(f"  {dim}choices:{off}")
+        lines += [f"    {letter}. {c['text']}" for letter, c in lettered(u, q.perm)]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
 
 
 def print_scripted(q: Presented, answer: list[str] | None, correct: bool) -> None:
@@ -88,7 +104,7 @@ class InteractivePrompter:
         """Show one question and return the learner's answer (displayed letters) or flag."""
         from sagecli.ui import quiz_widgets as w
 
-        show_question(q)
+        show_question(q, len(self.flagged))
         u = q.unit
         exam = q.mode == "exam"
         line = progress_line(q, len(self.flagged))
@@ -149,6 +165,8 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
     con.print(head)
     if "score" in res:
         con.print(_score_line(res))
+    from rich.table import Table
+
     table = Table(title="By domain", title_justify="left")
     for col in ("Domain", "Name", "Correct", "Accuracy"):
         table.add_column(col)
@@ -217,6 +235,8 @@ def render_stats(s: dict[str, Any]) -> None:
     else:
         con.print(f"Readiness ({s['exam']}): estimated [bold]{r['estimate']}[/bold] "
                   f"(95 % interval {r['low']}-{r['high']}) against {r['passing']}\n[dim]{escape(r['label'])}[/dim]")
+    from rich.table import Table
+
     t = Table(title="Accuracy by domain", title_justify="left")
     for col in ("Domain", "Name", "Correct", "Accuracy", ""):
         t.add_column(col)
