@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,13 +38,28 @@ def _fingerprint(root: Path) -> str:
     return h.hexdigest()[:24]
 
 
-@dataclass
 class KnowledgeBase:
-    """Validated records (plain dicts, as stored) and quiz items, keyed by id."""
+    """Validated records (plain dicts, as stored) and quiz items, keyed by id.
 
-    records: dict[str, dict[str, Any]]
-    questions: dict[str, dict[str, Any]]
-    root: Path
+    Quiz items are read on first use only, so commands that never touch the bank stay fast.
+    """
+
+    def __init__(
+        self,
+        records: dict[str, dict[str, Any]],
+        questions: dict[str, dict[str, Any]] | Callable[[], dict[str, dict[str, Any]]],
+        root: Path,
+    ) -> None:
+        self.records = records
+        self._questions = questions
+        self.root = root
+
+    @property
+    def questions(self) -> dict[str, dict[str, Any]]:
+        """Quiz items by id (authored ones; generated items live in sagecli.quiz)."""
+        if callable(self._questions):
+            self._questions = self._questions()
+        return self._questions
 
     def get(self, record_id: str) -> dict[str, Any]:
         """A record by id, or a SageCliError that suggests close ids."""
@@ -127,20 +142,29 @@ def _load(root_str: str, use_cache: bool) -> KnowledgeBase:
     if not root.is_dir():
         raise SageCliError(f"content directory not found: {root}")
     key = _fingerprint(root)
-    cache_file = cache_dir() / f"kb-{key}.json" if use_cache else None
-    if cache_file is not None and cache_file.exists():
+    folder = cache_dir()
+    rec_file, q_file = folder / f"kb-{key}-records.json", folder / f"kb-{key}-questions.json"
+    if use_cache and rec_file.exists() and q_file.exists():
         try:
-            data = json.loads(cache_file.read_text(encoding="utf-8"))
-            return KnowledgeBase(data["records"], data["questions"], root)
-        except (OSError, ValueError, KeyError):
+            records = json.loads(rec_file.read_text(encoding="utf-8"))
+
+            def read_questions() -> dict[str, dict[str, Any]]:
+                try:
+                    return json.loads(q_file.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return compile_or_raise(root)[1]
+
+            return KnowledgeBase(records, read_questions, root)
+        except (OSError, ValueError):
             pass  # a broken cache is only a cache: rebuild it
     records, questions = compile_or_raise(root)
-    if cache_file is not None:
-        for old in cache_file.parent.glob("kb-*.json"):
-            if old != cache_file:
+    if use_cache:
+        for old in folder.glob("kb-*.json"):
+            if not old.name.startswith(f"kb-{key}-"):
                 old.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # read-only home: work uncached
-            atomic_write_text(cache_file, json.dumps({"records": records, "questions": questions}))
+            atomic_write_text(q_file, json.dumps(questions))
+            atomic_write_text(rec_file, json.dumps(records))
     return KnowledgeBase(records, questions, root)
 
 
