@@ -18,22 +18,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from _timing import minimal_app_path
+
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
-MINIMAL = '''import typer
-app = typer.Typer()
-@app.command()
-def hello(name: str = "world") -> None:
-    """Say hello."""
-    print(name)
-if __name__ == "__main__":
-    app()
-'''
+RUNS = int(os.environ.get("BENCH_RUNS", "11"))
 
 
-def _median(fn) -> float:
-    fn()  # warm caches (compiled knowledge base, pyc files)
-    return statistics.median(fn() for _ in range(RUNS))
+def _medians(fns: list) -> list[float]:
+    """Median seconds of each function, run round-robin so load on the machine hits all alike."""
+    for fn in fns:
+        fn()  # warm caches (compiled knowledge base, pyc files)
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(RUNS):
+        for i, fn in enumerate(fns):
+            times[i].append(fn())
+    return [statistics.median(t) for t in times]
 
 
 def _content() -> Path:
@@ -52,7 +51,7 @@ def time_help(app: Path) -> float:
     """Seconds for the minimal Typer app's --help."""
     t = time.perf_counter()
     subprocess.run([sys.executable, str(app), "--help"], capture_output=True, check=True,
-                   env={**os.environ, "COLUMNS": "100"})
+                   env={**os.environ, "NO_COLOR": "1"})
     return time.perf_counter() - t
 
 
@@ -111,11 +110,12 @@ def main() -> None:
     content = _content()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        app = tmp / "minimal_app.py"
-        app.write_text(MINIMAL)
-        base = _median(lambda: time_help(app))
-        first = _median(lambda: time_first_question(str(tmp / "h1"), content))
-        scripted = _median(lambda: time_scripted(str(tmp / "h2"), content))
+        app = minimal_app_path()
+        base, first, scripted = _medians([
+            lambda: time_help(app),
+            lambda: time_first_question(str(tmp / "h1"), content),
+            lambda: time_scripted(str(tmp / "h2"), content),
+        ])
         print(f"content: {content.relative_to(ROOT)}  runs: {RUNS} (median)")
         print(f"minimal Typer app --help:           {base * 1000:7.1f} ms  (1.00x)")
         print(f"sagecli quiz, first question shown: {first * 1000:7.1f} ms  ({first / base:.2f}x, target <= 1.5x)")
