@@ -167,3 +167,22 @@ def test_scripted_json_path_does_not_import_questionary() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert res.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
+def test_two_processes_at_once_share_the_store(tmp_path, sagecli_home) -> None:
+    args = [*FX, "--count", "6", "--json"]
+    answers = {s: _answers_for([*FX, "--count", "6", "--seed", str(s)], 6, tmp_path / f"s{s}") for s in (1, 2)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "sagecli", "quiz", *args, "--seed", str(s), "--answers",
+                               ",".join(answers[s])], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env) for s in (1, 2)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert all(json.loads(o)["correct"] == 6 for o, _ in outs)
+    con = sqlite3.connect(sagecli_home / "progress.sqlite3")
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM answers").fetchone()[0] == 12
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 12
+    finally:
+        con.close()
