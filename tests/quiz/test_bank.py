@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sagecli.quiz.exam import exam_format, estimate
+from sagecli.quiz.exam import estimate, exam_format
 from sagecli.quiz.flow import load_units
 from sagecli.quiz.grading import correct_answer, grade, parse_answer, to_display
 from sagecli.quiz.items import shuffle_keys
