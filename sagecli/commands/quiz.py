@@ -111,7 +111,13 @@ def quiz_cmd(
         from sagecli.ui.quiz_view import InteractivePrompter
 
         prompter = InteractivePrompter()
-    result, units = take(opts, prompter, resume, content)
+    from sagecli.quiz.session import Interrupted
+
+    try:
+        result, units = take(opts, prompter, resume, content)
+    except Interrupted as stop:
+        sys.stderr.write(f"\n{stop.message} Continue with `sagecli quiz --resume`.\n")
+        raise typer.Exit(stop.exit_code) from None
     if json_out:
         from sagecli.output import emit_json
 

@@ -62,6 +62,10 @@ class Response:
     action: str = "answer"  # answer | review | submit
 
 
+class Interrupted(SageCliError):
+    """Ctrl-C during a quiz: everything answered is saved; exit 130 without an error line."""
+
+
 class TimeUp(Exception):
     """The exam's time ran out while a question was on screen."""
 
@@ -222,8 +226,8 @@ class Runner:
         except KeyboardInterrupt:
             self.store.set_used(self.sid, self.used())
             n = len(self.s["answers"])
-            raise SageCliError(f"interrupted: {n} answer(s) saved in session {self.sid}",
-                               hint="continue with `sagecli quiz --resume`", exit_code=130) from None
+            raise Interrupted(f"Stopped: {n} answer(s) saved in session {self.sid}.",
+                              hint="continue with `sagecli quiz --resume`", exit_code=130) from None
         if not complete:
             self.store.set_used(self.sid, self.used())
             return self._result(finished=False)
