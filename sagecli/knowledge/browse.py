@@ -84,9 +84,9 @@ def lifecycle() -> list[dict[str, Any]]:
     """The seed's lifecycle: each stage with its components, children nested under their parent."""
     kb = load_kb()
     # inference options are deployment-stage components too (real-time, serverless, ...)
-    comps = kb.of_kind("component") + [
+    comps = [
         {**o, "stage": "deployment", "parent": o.get("parent")} for o in kb.of_kind("inference_option")
-    ]
+    ] + kb.of_kind("component")
     by_parent: dict[str | None, list[dict[str, Any]]] = {}
     for c in comps:
         by_parent.setdefault(c.get("parent"), []).append(c)

@@ -138,7 +138,7 @@ class InstanceSize(Strict):
     gpu_model: str | None = None
     gpu_memory_gib: float | None = Field(None, ge=0)
     gpu_memory_mib_ec2: int | None = Field(None, ge=0)
-    accelerators: int = Field(0, ge=0)
+    accelerators: int | None = Field(0, ge=0, description="Neuron chips; null when no source gives the count")
     accelerator_model: str | None = None
     accelerator_memory_gib: float | None = Field(None, ge=0)
     neuron_cores: int | None = None
@@ -146,6 +146,7 @@ class InstanceSize(Strict):
     apis: list[Api] = []
     price: Price | None = None
     price_history: list[Price] = []
+    note: str | None = None
 
 
 class InstanceFamily(Record):
@@ -198,12 +199,14 @@ class DataSource(Record):
 
 
 class Contract(Record):
-    """A container contract: paths, environment variables, HTTP routes."""
+    """A container contract: paths, environment variables, HTTP routes and headers, file fields."""
 
     applies_to: Literal["training", "inference", "batch", "processing", "data_capture", "monitoring"]
     paths: dict[str, str] = {}
     env: dict[str, str] = {}
     routes: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    fields: dict[str, str] = {}
     rules: list[str] = []
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
+import zlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -21,11 +21,12 @@ CACHE_FORMAT = 3
 
 def _fingerprint(root: Path) -> str:
     """A key over every content file's name, size and mtime (cheap: stat calls only)."""
-    h = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}:{root.resolve()}".encode())
+    # zlib rather than hashlib: a cache key needs no cryptography, and hashlib costs ~10 ms to import
+    parts = [f"{__version__}:{CACHE_FORMAT}:{root.resolve()}"]
     schema_dir = Path(__file__).parent
     for path in sorted(schema_dir.glob("*.py")):
         st = path.stat()
-        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
     for sub in (root, root / "questions"):
         try:
             entries = sorted(os.scandir(sub), key=lambda e: e.name)
@@ -34,8 +35,9 @@ def _fingerprint(root: Path) -> str:
         for entry in entries:
             if entry.name.endswith(".yaml"):
                 st = entry.stat()
-                h.update(f"{sub.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:24]
+                parts.append(f"{sub.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    blob = "\n".join(parts).encode()
+    return f"{zlib.crc32(blob):08x}{zlib.adler32(blob):08x}{len(parts):04x}"
 
 
 class KnowledgeBase:

@@ -45,25 +45,57 @@ def _generic_table(kind: str, records: list[dict[str, Any]]) -> Table:
     return t
 
 
+def _accelerator(s: dict[str, Any]) -> tuple[str, Any]:
+    """'count x model' and total device memory (GiB) of a size; unknown counts show as '?'."""
+    if s.get("gpus"):
+        return f"{s['gpus']} x {s.get('gpu_model', '?')}", s.get("gpu_memory_gib")
+    if s.get("accelerator_model"):
+        return f"{s.get('accelerators') or '?'} x {s['accelerator_model']}", s.get("accelerator_memory_gib")
+    return "-", None
+
+
+API_SHORT = {"training": "train", "hosting": "host", "transform": "batch", "processing": "proc",
+             "notebook": "nb", "studio": "studio", "hyperpod": "hpod"}
+API_LEGEND = ("APIs: train = training jobs, host = real-time/async endpoints, batch = batch transform, "
+              "proc = processing, nb = notebook instances, studio = Studio apps, hpod = HyperPod")
+
+
+def _price_notes(records: list[dict[str, Any]]) -> list[str]:
+    """One line per (component, region, date) of the prices shown, so rows can show bare numbers."""
+    published = sorted({(s["price"]["component"], s["price"]["region"], str(s["price"]["published"]))
+                        for fam in records for s in fam["sizes"] if s.get("price")})
+    return [f"USD/h = on-demand {c} price, {r}, published {d}" for c, r, d in published]
+
+
+def _apis_short(s: dict[str, Any]) -> str:
+    return " ".join(API_SHORT.get(a, a) for a in s.get("apis", []))
+
+
 def _instances_table(records: list[dict[str, Any]]) -> Table:
-    t = Table(title="SageMaker ML instance types (price: us-east-1 on-demand, component named)")
+    caption = "\n".join([API_LEGEND, *_price_notes(records)])
+    t = Table(title="SageMaker ML instance types", caption=caption)
     for col in ("type", "category", "vCPU", "memory GiB", "accelerator", "acc. memory GiB", "APIs", "USD/h"):
         t.add_column(col, no_wrap=col in ("type", "USD/h"))
     for fam in records:
         for s in fam["sizes"]:
-            if s["gpus"]:
-                acc = f"{s['gpus']} x {s['gpu_model']}"
-                mem = s["gpu_memory_gib"]
-            elif s["accelerators"]:
-                acc = f"{s['accelerators']} x {s['accelerator_model']}"
-                mem = s["accelerator_memory_gib"]
-            else:
-                acc, mem = "-", None
-            price = s.get("price")
-            ptxt = f"{price['usd_per_hour']:.4g} ({price['component']}, {price['published']})" if price else "-"
-            t.add_row(s["type"], fam["category"], _fmt(s["vcpu"]), _fmt(s["memory_gib"]), escape(acc),
-                      _fmt(mem), _fmt(s["apis"]), ptxt)
+            acc, mem = _accelerator(s)
+            price = f"{s['price']['usd_per_hour']:.4g}" if s.get("price") else "-"
+            t.add_row(s["type"], fam["category"], _fmt(s.get("vcpu")), _fmt(s.get("memory_gib")), escape(acc),
+                      _fmt(mem), _apis_short(s), price)
     return t
+
+
+def _size_line(s: dict[str, Any]) -> str:
+    """One instance size on one line, for a family's panel."""
+    acc, mem = _accelerator(s)
+    parts = [f"{_fmt(s.get('vcpu'))} vCPU", f"{_fmt(s.get('memory_gib'))} GiB"]
+    if acc != "-":  # GPU memory is the marketed GB figure; Neuron device memory is GiB
+        parts.append(f"{escape(acc)} ({_fmt(mem)} {'GB' if s.get('gpus') else 'GiB'})")
+    if s.get("price"):
+        parts.append(f"USD/h {s['price']['usd_per_hour']:.4g}")
+    parts += [f"was {p['usd_per_hour']:.4g} on {p['published']}" for p in s.get("price_history", [])]
+    line = f"{s['type']}: " + ", ".join(parts) + f" [dim]({_apis_short(s)})[/dim]"
+    return line + (f"\n  [italic]{escape(s['note'])}[/italic]" if s.get("note") else "")
 
 
 def _inference_table(records: list[dict[str, Any]]) -> Table:
@@ -139,9 +171,12 @@ def render_record(rec: dict[str, Any]) -> None:
         if key in SKIP or value in (None, [], {}):
             continue
         if key == "sizes":
-            body.add_row("sizes", ", ".join(s["type"] for s in value))
+            notes = _price_notes([rec])
+            body.add_row("sizes", "\n".join([_size_line(s) for s in value] + [f"[dim]{n}[/dim]" for n in notes]))
         elif isinstance(value, dict):
-            body.add_row(key, "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})))
+            items = [f"{escape(k)}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})]
+            # long maps (contract paths, env, routes, fields) read better one entry per line
+            body.add_row(key, ("\n" if sum(map(len, items)) > 80 else "; ").join(items))
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             body.add_row(key, "\n".join("; ".join(f"{k}: {_fmt(v)}" for k, v in item.items()) for item in value))
         elif isinstance(value, list):
@@ -186,7 +221,8 @@ def render_lifecycle(stages: list[dict[str, Any]]) -> None:
     tree = Tree("[bold]Amazon SageMaker AI lifecycle[/bold]")
 
     def add(branch: Tree, comp: dict[str, Any]) -> None:
-        note = "" if comp["availability"] == "available" else f" [yellow]({comp['availability']})[/yellow]"
+        status = comp["availability"].replace("_", " ")
+        note = "" if status == "available" else f" [yellow]({status})[/yellow]"
         sub = branch.add(f"[cyan]{escape(comp['name'])}[/cyan]{note} [dim]{escape(comp['summary'])}[/dim]")
         for ch in comp["children"]:
             add(sub, ch)
