@@ -8,6 +8,7 @@ distractor is never equal to the right value.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -56,23 +57,32 @@ def _question(qid: str, kind: str, rec: dict[str, Any], stem: str, right: str, r
             "sources": sources, "generated": True}
 
 
-def _distractors(true: float, candidates: list[tuple[float, str]], n: int = 3) -> list[tuple[float, str]]:
-    """Up to n wrong values: siblings first (nearest first), then scaled values; no repeats."""
+def _distractors(true: float, candidates: list[tuple[float, str]], n: int = 3,
+                 cap: float | None = None) -> list[tuple[float, str]]:
+    """Up to n wrong values: siblings first (nearest first), then scaled values; no repeats, none above cap."""
     out: list[tuple[float, str]] = []
     seen = {true}
+
+    def ok(v: float) -> bool:
+        return v not in seen and v > 0 and (cap is None or v <= cap)
+
     for v, why in sorted(candidates, key=lambda c: abs(c[0] - true)):
-        if v not in seen and v > 0:
+        if ok(v):
             out.append((v, why))
             seen.add(v)
-    for factor in (2, 0.5, 4, 0.25, 10, 3):
+    for factor in (2, 0.5, 4, 0.25, 10, 3, 0.1):
         v = true * factor
-        v = round(v) if true.is_integer() else round(v, 3)
+        v = float(round(v)) if true.is_integer() else round(v, 3)
         if len(out) >= n:
             break
-        if v not in seen and v > 0:
+        if ok(v):
             out.append((v, ""))
             seen.add(v)
     return out[:n]
+
+
+def _words(ptype: str) -> str:
+    return ptype.replace("_", " ")
 
 
 def limit_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,17 +106,17 @@ def limit_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                           f"the current one is {_fmt(true, unit)}.")
                       for h in lim.get("history", []) if h.get("unit", unit) == unit
                       and (v := _num(h.get("value"))) is not None]
-            wrong = _distractors(true, cands)
-            if len(wrong) < 2:
+            wrong = _distractors(true, cands, cap=100.0 if unit in ("%", "percent") else None)
+            if len(wrong) < 3:
                 continue
             right = _fmt(true, unit)
             note = f" ({lim['note']})" if lim.get("note") else ""
             src = lim.get("source") or rec["sources"][0]
             out.append(_question(
                 f"q-gen-limit-{_slug(rec['id'])}-{_slug(name)}", rec["kind"], rec,
-                f"What is the documented {label} for {rec['name']}?", right,
-                f"Right: the {label} of {rec['name']} is {right}{note}.",
-                [(_fmt(v, unit), why or f"Not the documented value; the {label} of {rec['name']} is {right}.")
+                f"What is the current documented {label} for {rec['name']}?", right,
+                f"Right: for {rec['name']}, the {label} is {right}{note}.",
+                [(_fmt(v, unit), why or f"Not the documented value: for {rec['name']}, the {label} is {right}.")
                  for v, why in wrong], src))
     return out
 
@@ -150,21 +160,25 @@ def instance_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any
 
 
 def algorithm_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """For each built-in algorithm and problem type: pick it among algorithms that do not solve that problem."""
-    algos = [r for r in records.values() if r["kind"] == "algorithm"]
+    """For a built-in algorithm's problem type: pick it among algorithms whose problem types share no word
+    with it (so image or text classifiers are never offered as wrong answers to a classification question)."""
+    algos = sorted((r for r in records.values() if r["kind"] == "algorithm"), key=lambda a: a["id"])
     out = []
     for algo in algos:
         for ptype in algo.get("problem_types", [])[:2]:
-            others = [a for a in algos if a is not algo and not set(a["problem_types"]) & set(algo["problem_types"])]
+            words = set(ptype.split("_"))
+            others = [a for a in algos if a is not algo
+                      and not any(words & set(p.split("_")) for p in a["problem_types"])]
             if len(others) < 3:
                 continue
-            others.sort(key=lambda a: a["id"])
-            wrong = [(a["name"], f"{a['name']} is for {', '.join(a['problem_types'])}, not {ptype}.")
-                     for a in others[:3]]
+            others.sort(key=lambda a, p=ptype: hashlib.sha256(f"{algo['id']}/{p}/{a['id']}".encode()).digest())
+            wrong = [(a["name"], f"{a['name']} is for {', '.join(map(_words, a['problem_types']))}, "
+                                 f"not {_words(ptype)}.") for a in others[:3]]
             out.append(_question(
                 f"q-gen-algo-{_slug(algo['id'])}-{_slug(ptype)}", "algorithm", algo,
-                f"Which SageMaker built-in algorithm is meant for {ptype}?", algo["name"],
-                f"Right: {algo['name']} handles {', '.join(algo['problem_types'])}.", wrong, algo["sources"][0]))
+                f"Which SageMaker built-in algorithm is meant for {_words(ptype)}?", algo["name"],
+                f"Right: {algo['name']} handles {', '.join(map(_words, algo['problem_types']))}.", wrong,
+                algo["sources"][0]))
     return out
 
 

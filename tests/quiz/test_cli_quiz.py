@@ -28,6 +28,8 @@ def _db_answers(home) -> list[tuple]:
     con = sqlite3.connect(home / "progress.sqlite3")
     try:
         return con.execute("SELECT pos, qid, answer, correct FROM answers ORDER BY pos").fetchall()
+    except sqlite3.OperationalError:  # the process has not created its tables yet
+        return []
     finally:
         con.close()
 
@@ -75,8 +77,8 @@ def test_killed_between_answers_loses_nothing_and_resumes(tmp_path, sagecli_home
                 if (sagecli_home / "progress.sqlite3").exists() and len(_db_answers(sagecli_home)) == k + 1:
                     break
                 time.sleep(0.05)
-        proc.kill()
     finally:
+        proc.kill()
         proc.wait(timeout=30)
     saved = _db_answers(sagecli_home)
     assert [(p, ok) for p, _q, _a, ok in saved] == [(0, 1), (1, 1), (2, 1)]
