@@ -82,6 +82,17 @@ def test_nulls_stay_absent_and_numbers_match(reference, sizes):
 
 
 @needs_reference
+def test_family_fields_match_the_reference(reference, kb):
+    makers = {"intel": "Intel", "amd": "AMD", "aws": "AWS Graviton"}
+    for name, ref in reference.items():
+        fam = kb.get(f"ml.{name}")
+        assert fam["generation"] == ref["generation"], name
+        assert fam["processor"] == makers[ref["processor"]], name
+        assert fam["graviton"] == (ref["processor"] == "aws"), name
+        assert fam.get("accelerator") == ref["accelerator"], name
+
+
+@needs_reference
 def test_apis_follow_the_botocore_enums(reference, sizes):
     names = {"notebook_instance": "notebook", "studio_app": "studio", "hyperpod_cluster": "hyperpod"}
     for fam, data in reference.items():
