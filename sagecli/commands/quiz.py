@@ -118,6 +118,8 @@ def quiz_cmd(
     except Interrupted as stop:
         sys.stderr.write(f"\n{stop.message} Continue with `sagecli quiz --resume`.\n")
         raise typer.Exit(stop.exit_code) from None
+    if answers is not None and result["complete"] and (extra := prompter.leftover()):
+        sys.stderr.write(f"Note: {extra} answer(s) after the last question were ignored.\n")
     if json_out:
         from sagecli.output import emit_json
 

@@ -54,6 +54,10 @@ class ScriptPrompter:
         """A script never revisits: submit."""
         return None
 
+    def leftover(self) -> int:
+        """Answers given beyond the last question (read only from a finite --answers list)."""
+        return sum(1 for a in self.answers if a.strip())
+
 
 def stdin_answers(stream: Any) -> Iterator[str]:
     """One answer per line, read lazily so a piped quiz can be fed as it goes."""

@@ -18,13 +18,10 @@ class Filters:
     task: str | None = None
     topic: str | None = None
     type: str | None = None
-    only: frozenset[str] | None = None  # restrict to these unit ids (retake, due queue)
 
 
 def matches(unit: dict[str, Any], f: Filters) -> bool:
     """True when a unit passes every filter."""
-    if f.only is not None and unit["id"] not in f.only:
-        return False
     if f.domain is not None and unit["domain"] != f.domain:
         return False
     if f.task is not None and unit["task"] != f.task:

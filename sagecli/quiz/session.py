@@ -83,21 +83,25 @@ def bank_units(questions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     return {u["id"]: u for q in questions.values() for u in units_of(q)}
 
 
-def _selection(store: Any, units: dict[str, dict[str, Any]], opts: QuizOptions, now: datetime) -> Filters:
-    only: set[str] | None = None
-    if opts.retake:
-        last = store.last_answers()
-        idx = 0 if opts.retake == "wrong" else 1
-        only = {q for q, v in last.items() if (not v[0] if idx == 0 else v[1])}
-        if not only:
-            raise SageCliError(f"nothing to retake: no {opts.retake} questions yet",
-                               hint="answer some questions first (sagecli quiz)")
-    if opts.due:
-        start = srs.end_of_day(now) - timedelta(days=1)
-        queue = srs.due_queue(store.cards(), list(units), now, opts.new_limit, store.new_cards_since(start.isoformat()))
-        only = set(queue) if only is None else only & set(queue)
-    f = opts.filters
-    return Filters(f.domain, f.task, f.topic, f.type, frozenset(only) if only is not None else None)
+def _retake(store: Any, kind: str) -> set[str]:
+    """Ids whose latest answer was wrong, or flagged."""
+    last = store.last_answers()
+    ids = {q for q, (ok, flagged) in last.items() if (not ok if kind == "wrong" else flagged)}
+    if not ids:
+        raise SageCliError(f"nothing to retake: no {kind} questions yet",
+                           hint="answer some questions first (sagecli quiz)")
+    return ids
+
+
+def _due(store: Any, pool: list[dict[str, Any]], opts: QuizOptions, now: datetime) -> list[dict[str, Any]]:
+    """The pool cut down to today's queue, in queue order (most overdue first, then new cards)."""
+    start_of_day = (srs.end_of_day(now) - timedelta(days=1)).isoformat()
+    queue = srs.due_queue(store.cards(), [u["id"] for u in pool], now, opts.new_limit,
+                          store.new_cards_since(start_of_day))
+    if not queue:
+        raise SageCliError("nothing is due today", hint="come back tomorrow, or raise --new-limit for new cards")
+    by_id = {u["id"]: u for u in pool}
+    return [by_id[q] for q in queue]
 
 
 def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: QuizOptions, now: datetime,
@@ -105,18 +109,18 @@ def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: Q
     """Choose the questions for a new session, store its plan, return its id."""
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)
     rng = random.Random(seed)
-    filters = _selection(store, units, opts, now)
-    pool = [u for u in units.values() if opts.generated or not u.get("generated")]
-    pool = [u for u in pool if matches(u, filters)]
+    pool = [u for u in units.values() if (opts.generated or not u.get("generated")) and matches(u, opts.filters)]
+    if opts.retake:
+        keep = _retake(store, opts.retake)
+        pool = [u for u in pool if u["id"] in keep]
     if not pool:
         raise SageCliError("no questions match these filters", hint="loosen --domain/--task/--topic/--type")
+    if opts.due:
+        pool = _due(store, pool, opts, now)
     if opts.mode == "exam":
         chosen = draw_exam(pool, fmt.weights, opts.count or fmt.questions, rng)
         duration = fmt.minutes * 60 * (len(chosen) / fmt.questions)
     else:
-        if opts.due and filters.only is not None:  # keep the queue's order: most overdue first
-            order = {q: i for i, q in enumerate(srs.due_queue(store.cards(), list(units), now, 10**9))}
-            pool.sort(key=lambda u: order.get(u["id"], 0))
         chosen = _practice_pick(pool, opts.count or 10, rng, opts.shuffle and not opts.due)
         duration = None
     if not chosen:

@@ -108,6 +108,8 @@ class InteractivePrompter:
         u = q.unit
         exam = q.mode == "exam"
         line = progress_line(q, len(self.flagged))
+        if q.answer is not None:
+            line += f" \u00b7 your answer so far: {to_display(q.perm, q.answer, u['type'])}"
         opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]
         if u["type"] == "mc":
             text, flag = w.choose_one(opts, exam, q.deadline, line)

@@ -136,3 +136,19 @@ def test_seed_reproduces_the_plan(bank, tmp_path) -> None:
     pb = b.session(start(b, units, fmt, QuizOptions(seed=5, count=20), FakeClock()()))["plan"]
     assert pa == pb
     assert any(p["perm"] != sorted(p["perm"]) for p in pa)  # options are shuffled
+
+
+def test_due_queue_tomorrow_brings_back_the_wrong_answers_first(tmp_path) -> None:
+    from datetime import timedelta
+
+    units, _kb, fmt = load_units(FIXTURE, generated=False)
+    store, clock = Store(tmp_path / "d.db"), FakeClock()
+    sid = start(store, units, fmt, QuizOptions(count=4, seed=9, filters=Filters(domain=3)), clock())
+    plan = [p["id"] for p in store.session(sid)["plan"]]
+    right = _right(store, units, sid)
+    _run(store, units, fmt, sid, ["", right[1]], clock)  # the first blank (Again), the second right (Good)
+    clock.tick(timedelta(days=1).total_seconds())
+    sid2 = start(store, units, fmt, QuizOptions(due=True, new_limit=1, seed=9), clock())
+    queue = [p["id"] for p in store.session(sid2)["plan"]]
+    assert queue[:2] == plan  # both due; the forgotten one has waited longest
+    assert len(queue) == 3 and queue[2] not in plan  # plus one new card (the limit)
