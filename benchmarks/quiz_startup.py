@@ -55,6 +55,14 @@ def time_help(app: Path) -> float:
     return time.perf_counter() - t
 
 
+def time_invoke(app: Path) -> float:
+    """Seconds for the minimal Typer app run with an option (Typer's floor for any invoked command)."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, str(app), "--name", "x"], capture_output=True, check=True,
+                   env={**os.environ, "NO_COLOR": "1"})
+    return time.perf_counter() - t
+
+
 def time_first_question(home: str, content: Path) -> float:
     """Seconds from spawning `sagecli quiz` in a pty to the first question's progress line."""
     import pexpect
@@ -111,13 +119,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         app = minimal_app_path()
-        base, first, scripted = _medians([
+        base, invoke, first, scripted = _medians([
             lambda: time_help(app),
+            lambda: time_invoke(app),
             lambda: time_first_question(str(tmp / "h1"), content),
             lambda: time_scripted(str(tmp / "h2"), content),
         ])
         print(f"content: {content.relative_to(ROOT)}  runs: {RUNS} (median)")
         print(f"minimal Typer app --help:           {base * 1000:7.1f} ms  (1.00x)")
+        print(f"minimal Typer app --name x:         {invoke * 1000:7.1f} ms  ({invoke / base:.2f}x, reference)")
         print(f"sagecli quiz, first question shown: {first * 1000:7.1f} ms  ({first / base:.2f}x, target <= 1.5x)")
         print(f"sagecli quiz --answers A --json:    {scripted * 1000:7.1f} ms  ({scripted / base:.2f}x)")
         sizes = [100, 400, 1600]
