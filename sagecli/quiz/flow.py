@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sagecli.errors import SageCliError
-from sagecli.quiz.session import Presented, QuizOptions, Response, Runner, bank_units, start
+from sagecli.quiz.items import all_units
+from sagecli.quiz.session import Presented, QuizOptions, Response, Runner, start
 
 
 def utc_now() -> datetime:
@@ -28,7 +29,7 @@ def load_units(content: Path | None, generated: bool = True) -> tuple[dict[str, 
 
         for qid, q in generated_questions(kb.records).items():
             questions.setdefault(qid, q)
-    return bank_units(questions), kb, exam_format(kb.records)
+    return all_units(questions), kb, exam_format(kb.records)
 
 
 class ScriptPrompter:

@@ -16,7 +16,6 @@ from sagecli.errors import SageCliError
 from sagecli.quiz import srs
 from sagecli.quiz.exam import ExamFormat
 from sagecli.quiz.grading import AnswerFormatError, describe, grade, parse_answer
-from sagecli.quiz.items import units_of
 from sagecli.quiz.results import summarize
 from sagecli.quiz.selection import Filters, draw_exam, matches, pick, plan
 
@@ -76,11 +75,6 @@ class Prompter(Protocol):
     def ask(self, q: Presented) -> Response | None: ...
     def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None: ...
     def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None: ...
-
-
-def bank_units(questions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every scorable unit of a question dict, keyed by id."""
-    return {u["id"]: u for q in questions.values() for u in units_of(q)}
 
 
 def _retake(store: Any, kind: str) -> set[str]:

@@ -6,13 +6,13 @@ import pytest
 
 from sagecli.knowledge.store import load_kb
 from sagecli.quiz.grading import AnswerFormatError, correct_answer, grade, parse_answer, to_display
-from sagecli.quiz.session import bank_units
+from sagecli.quiz.items import all_units
 from tests.quiz.helpers import FIXTURE
 
 
 @pytest.fixture(scope="module")
 def units():
-    return bank_units(load_kb(FIXTURE, use_cache=False).questions)
+    return all_units(load_kb(FIXTURE, use_cache=False).questions)
 
 
 def test_case_study_parts_are_separate_units(units) -> None:
