@@ -104,7 +104,7 @@ def estimate(per_domain: dict[int, tuple[int, int]], fmt: ExamFormat) -> dict[st
         "weighted_accuracy": round(p, 4),
         "label": (
             f"estimate only: AWS scales scores by equating; this maps domain-weighted accuracy to "
-            f"{fmt.score_min}-{fmt.score_max} with {int(CUT_ACCURACY * 100)} % at {fmt.passing} "
-            f"(95 % interval from {n} answers)"
+            f"{fmt.score_min}-{fmt.score_max} with {int(CUT_ACCURACY * 100)}% at {fmt.passing} "
+            f"(95% interval from {n} answers)"
         ),
     }

@@ -56,6 +56,14 @@ def show_question(q: Presented, flagged: int = 0) -> None:
     sys.stdout.flush()
 
 
+def _why(text: str, indent: int = 6) -> Any:
+    """A dim explanation that wraps under its own indent."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    return Padding(Text(text, style="dim"), (0, 0, 0, indent), expand=False)
+
+
 def print_scripted(q: Presented, answer: list[str] | None, correct: bool) -> None:
     """A scripted practice answer: the question line, then the full feedback."""
     out().print(f"\n[bold]{progress_line(q)}[/bold]")
@@ -76,20 +84,22 @@ def print_feedback(q: Presented, answer: list[str] | None, correct: bool) -> Non
     if u["type"] in ("mc", "mr"):
         for letter, o in lettered(u, q.perm):
             tick = "[green]\u2713[/green]" if o["correct"] else "[red]\u2717[/red]"
-            con.print(f"  {tick} {letter}. {escape(o['text'])}\n      [dim]{escape(o['why'])}[/dim]")
+            con.print(f"  {tick} {letter}. {escape(o['text'])}")
+            con.print(_why(o["why"]))
     elif u["type"] == "ordering":
         to_letter = {k: letter for letter, k in zip((x for x, _ in lettered(u, q.perm)), q.perm, strict=True)}
         for n, item in enumerate(u["items"], 1):
             letter = to_letter[item["key"]]
-            con.print(f"  {n}. {letter}. {escape(item['text'])}\n      [dim]{escape(item['why'])}[/dim]")
+            con.print(f"  {n}. {letter}. {escape(item['text'])}")
+            con.print(_why(item["why"]))
     else:
         shown = {c["key"]: (letter, c["text"]) for letter, c in lettered(u, q.perm)}
         for p in u["prompts"]:
             letter, text = shown[p["answer"]]
-            con.print(f"  {p['key']}. {escape(p['text'])} -> {letter}. {escape(text)}\n"
-                      f"      [dim]{escape(p['why'])}[/dim]")
+            con.print(f"  {p['key']}. {escape(p['text'])} -> {letter}. {escape(text)}")
+            con.print(_why(p["why"]))
     if u.get("explanation"):
-        con.print(f"  {escape(u['explanation'])}")
+        con.print(_why(u["explanation"], 2))
     for src in u.get("sources", []):
         con.print(f"  [link={src}]{src}[/link]", soft_wrap=True)
 
@@ -150,7 +160,7 @@ def _score_line(res: dict[str, Any]) -> str:
     if sc["estimate"] is None:
         return "Estimated score: none (no answers)"
     verdict = "[green]above[/green]" if sc["pass_estimate"] else "[red]below[/red]"
-    return (f"Estimated score [bold]{sc['estimate']}[/bold] (95 % interval {sc['low']}-{sc['high']}), {verdict} "
+    return (f"Estimated score [bold]{sc['estimate']}[/bold] (95% interval {sc['low']}-{sc['high']}), {verdict} "
             f"the pass mark {sc['passing']}.\n[dim]{escape(sc['label'])}[/dim]")
 
 
@@ -187,6 +197,8 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
                 continue
             mark = "\u2713" if row["correct"] else "\u2717"
             con.print(f"\n{mark} {row['n']}. [dim]{row['id']} \u00b7 {row['seconds']} s[/dim]")
+            if u.get("scenario") and u.get("case_part", "").startswith("1/"):
+                con.print(_why(u["scenario"], 0))
             con.print(f"[bold]{escape(u['stem'])}[/bold]")
             perm = _perm_for(row, u)
             given = _given_keys(row, u, perm)
@@ -236,7 +248,7 @@ def render_stats(s: dict[str, Any]) -> None:
         con.print("Readiness: no answers yet. Start with [bold]sagecli quiz[/bold].")
     else:
         con.print(f"Readiness ({s['exam']}): estimated [bold]{r['estimate']}[/bold] "
-                  f"(95 % interval {r['low']}-{r['high']}) against {r['passing']}\n[dim]{escape(r['label'])}[/dim]")
+                  f"(95% interval {r['low']}-{r['high']}) against {r['passing']}\n[dim]{escape(r['label'])}[/dim]")
     from rich.table import Table
 
     t = Table(title="Accuracy by domain", title_justify="left")
