@@ -150,5 +150,5 @@ def test_due_queue_tomorrow_brings_back_the_wrong_answers_first(tmp_path) -> Non
     clock.tick(timedelta(days=1).total_seconds())
     sid2 = start(store, units, fmt, QuizOptions(due=True, new_limit=1, seed=9), clock())
     queue = [p["id"] for p in store.session(sid2)["plan"]]
-    assert queue[:2] == plan  # both due; the forgotten one has waited longest
-    assert len(queue) == 3 and queue[2] not in plan  # plus one new card (the limit)
+    assert queue[0] == plan[0]  # the missed one is due; the right one waits days
+    assert len(queue) == 2 and queue[1] not in plan  # plus one new card (the limit)

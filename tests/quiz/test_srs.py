@@ -21,9 +21,11 @@ def test_ratings() -> None:
 def test_wrong_is_again_and_right_is_good_with_a_fixed_clock() -> None:
     wrong, before, lapsed = srs.review(None, "q-a", srs.rating_for(False), T0)
     assert before == 0 and not lapsed
-    assert srs.due_of(wrong) - T0 == timedelta(minutes=1)  # first learning step again
+    assert srs.due_of(wrong) - T0 == timedelta(minutes=10)  # the learning step: back later today
+    assert json.loads(wrong)["state"] == 1
     right, _, _ = srs.review(None, "q-a", srs.rating_for(True), T0)
-    assert srs.due_of(right) - T0 == timedelta(minutes=10)  # Good moves to the second step
+    assert json.loads(right)["state"] == 2  # Good graduates at once
+    assert srs.due_of(right) - T0 >= timedelta(days=1)
     assert json.loads(right)["card_id"] == srs.card_id("q-a")
 
 
@@ -57,7 +59,7 @@ def test_due_queue_orders_overdue_first_and_limits_new_cards() -> None:
     queue = srs.due_queue(cards, ["q-a", "q-b", "q-n1", "q-n2", "q-n3"], later, new_limit=2, new_today=1)
     assert queue[:2] == ["q-b", "q-a"]  # q-b has been due longest
     assert queue[2:] == ["q-n1"]  # one new card left today
-    assert srs.due_queue(cards, ["q-a", "q-b"], T0 + timedelta(minutes=5), new_limit=0) == ["q-b"]
+    assert srs.due_queue(cards, ["q-a", "q-b"], T0 + timedelta(minutes=5), new_limit=0) == ["q-b"]  # due today
 
 
 def test_forecast_counts_each_day() -> None:
