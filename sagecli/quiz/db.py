@@ -137,6 +137,11 @@ class Store:
             if review:
                 self._apply_review(c, sid, review)
 
+    def abandon(self, sid: int) -> None:
+        """Mark a session that never got an answer as abandoned (it is kept, but not resumed)."""
+        with self.write() as c:
+            c.execute("UPDATE sessions SET status = 'abandoned' WHERE id = ?", (sid,))
+
     def set_used(self, sid: int, used_s: float) -> None:
         """Record the time used so far (on Ctrl-C or between questions)."""
         with self.write() as c:

@@ -84,6 +84,11 @@ def take(opts: QuizOptions, prompter: Any, resume: bool, content: Path | None = 
         if sid is None:
             sid = start(store, units, fmt, opts, clock(), str(content.resolve()) if content else None)
         runner = Runner(store, units, fmt, sid, prompter, clock, opts.timed_ratings)
-        return runner.run(), units
+        result = runner.run()
+        if not result["complete"] and not runner.s["answers"]:
+            store.abandon(sid)
+            raise SageCliError("no answers were given",
+                               hint='stdin is not a terminal: pass --answers "B,AC,..." or pipe one answer per line')
+        return result, units
     finally:
         store.close()

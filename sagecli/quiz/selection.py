@@ -31,8 +31,8 @@ def matches(unit: dict[str, Any], f: Filters) -> bool:
         if kind != f.type:
             return False
     if f.topic:
-        needle = f.topic.lower()
-        hay = " ".join([*unit.get("topics", []), unit["stem"], unit.get("scenario") or ""]).lower()
+        needle = f.topic.lower().replace("-", " ")
+        hay = " ".join([*unit.get("topics", []), unit["stem"], unit.get("scenario") or ""]).lower().replace("-", " ")
         if needle not in hay:
             return False
     return True

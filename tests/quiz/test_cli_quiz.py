@@ -188,3 +188,9 @@ def test_two_processes_at_once_share_the_store(tmp_path, sagecli_home) -> None:
         assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 12
     finally:
         con.close()
+
+
+def test_no_answers_on_a_non_terminal_is_an_error_not_an_empty_session() -> None:
+    res = run_cli("quiz", *FX, "--count", "2", input="")
+    assert res.returncode == 1 and res.stderr.startswith("Error: no answers were given")
+    assert run_cli("quiz", "--resume", "--answers", "A").stderr.startswith("Error: no interrupted quiz")

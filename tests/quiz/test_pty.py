@@ -114,3 +114,24 @@ def test_exam_auto_submits_on_screen_when_time_runs_out(tmp_path, sagecli_home) 
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("kind", ["ordering", "matching"])
+def test_ordering_and_matching_widgets(tmp_path, sagecli_home, kind: str) -> None:
+    args = ["--content", str(FIXTURE), "--no-generated", "--type", kind, "--count", "1", "--seed", "5"]
+    right = _right(args, tmp_path)
+    child = _spawn(args, sagecli_home)
+    left = sorted(right)
+    for n, letter in enumerate(right):
+        if kind == "ordering" and n == len(right) - 1:
+            break  # the last step is placed for you
+        _wait(child, "Step" if kind == "ordering" else "->")
+        _wait(child, "Use arrow keys")
+        time.sleep(0.2)
+        pool = left if kind == "ordering" else [chr(65 + i) for i in range(4)]
+        _keys(child, *[DOWN] * pool.index(letter), ENTER)
+        if kind == "ordering":
+            left.remove(letter)
+    _wait(child, "Correct")
+    _wait(child, "1/1 correct")
+    child.expect(pexpect.EOF)
