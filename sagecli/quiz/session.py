@@ -207,8 +207,11 @@ class Runner:
             return False
         if resp.action != "answer":
             return None
-        answer = self._parse(q, resp.text.rstrip("?")) if resp.text.strip() else None
+        text = resp.text.strip().rstrip("?")
+        answer = self._parse(q, text) if text else None
         flagged = resp.flag or resp.text.strip().endswith("?")
+        if flagged and answer is None and q.answer is not None:
+            answer = q.answer  # flagging a question already answered keeps its answer
         seconds = (self.clock() - shown).total_seconds()
         correct = self._commit(q, answer, flagged, seconds)
         if self.mode == "practice":

@@ -152,3 +152,28 @@ def test_due_queue_tomorrow_brings_back_the_wrong_answers_first(tmp_path) -> Non
     queue = [p["id"] for p in store.session(sid2)["plan"]]
     assert queue[0] == plan[0]  # the missed one is due; the right one waits days
     assert len(queue) == 2 and queue[1] not in plan  # plus one new card (the limit)
+
+
+def test_flagging_an_answered_question_keeps_its_answer(tmp_path) -> None:
+    from sagecli.quiz.session import Response
+
+    units, _kb, fmt = load_units(FIXTURE, generated=False)
+    store, clock = Store(tmp_path / "k.db"), FakeClock()
+    sid = start(store, units, fmt, QuizOptions(mode="exam", count=6, seed=4), clock())
+    right = _right(store, units, sid)
+
+    class Revisit(ScriptPrompter):
+        visits = 0
+
+        def review_screen(self, rows, deadline):
+            self.visits += 1
+            return 0 if self.visits == 1 else None  # go back to question 1 once, then submit
+
+        def ask(self, q):
+            if q.pos == 0 and q.answer is not None:
+                return Response(text="", flag=True)  # flag it on the second visit, no new answer
+            return super().ask(q)
+
+    res = Runner(store, units, fmt, sid, Revisit(iter(right)), clock).run()
+    first = res["questions"][0]
+    assert first["flagged"] and first["correct"] and res["correct"] == 6
