@@ -1,7 +1,8 @@
 """Startup of `sagecli quiz` against a minimal Typer app's --help, measured in the same run.
 
 Prints, as medians over several runs:
-- first question on screen: launch `sagecli quiz` in a pty until its progress line appears;
+- first question on screen: launch `sagecli quiz` in a pty until its progress line appears (the
+  question is written before questionary loads), and until its answer widget is drawn;
 - scripted answer: `sagecli quiz --count 1 --type mc --answers A --json` to exit;
 - bank loading: milliseconds per hundred questions for synthetic banks of growing size (warm cache).
 Each is also printed as a ratio to `python minimal_app.py --help`. Run: python benchmarks/quiz_startup.py
@@ -25,14 +26,18 @@ RUNS = int(os.environ.get("BENCH_RUNS", "11"))
 
 
 def _medians(fns: list) -> list[float]:
-    """Median seconds of each function, run round-robin so load on the machine hits all alike."""
+    """Median seconds of each function (a function may return several timings), run round-robin so
+    load on the machine hits all alike."""
     for fn in fns:
         fn()  # warm caches (compiled knowledge base, pyc files)
-    times: list[list[float]] = [[] for _ in fns]
+    times: list[list[float]] = []
     for _ in range(RUNS):
-        for i, fn in enumerate(fns):
-            times[i].append(fn())
-    return [statistics.median(t) for t in times]
+        row: list[float] = []
+        for fn in fns:
+            got = fn()
+            row.extend(got if isinstance(got, tuple) else (got,))
+        times.append(row)
+    return [statistics.median(col) for col in zip(*times, strict=True)]
 
 
 def _content() -> Path:
@@ -63,20 +68,22 @@ def time_invoke(app: Path) -> float:
     return time.perf_counter() - t
 
 
-def time_first_question(home: str, content: Path) -> float:
-    """Seconds from spawning `sagecli quiz` in a pty to the first question's progress line."""
+def time_first_question(home: str, content: Path) -> tuple[float, float]:
+    """Seconds from spawning `sagecli quiz` in a pty to (the question's text, its answer widget) on screen."""
     import pexpect
 
     t = time.perf_counter()
     child = pexpect.spawn(sys.executable, ["-m", "sagecli", "quiz", "--content", str(content), "--seed", "1",
                                            "--count", "1"], env=_env(home), encoding="utf-8", timeout=30,
                           dimensions=(40, 120))
-    while child.expect([re.escape("\x1b[6n"), r"Question 1/"]) == 0:
-        child.send("\x1b[5;1R")
-    elapsed = time.perf_counter() - t
+    marks = []
+    for pattern in (r"Question 1/", r"Your answer:|Select \d|Step 1 of|->"):
+        while child.expect([re.escape("\x1b[6n"), pattern]) == 0:
+            child.send("\x1b[5;1R")
+        marks.append(time.perf_counter() - t)
     child.terminate(force=True)
     child.close()
-    return elapsed
+    return marks[0], marks[1]
 
 
 def time_scripted(home: str, content: Path) -> float:
@@ -119,7 +126,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         app = minimal_app_path()
-        base, invoke, first, scripted = _medians([
+        base, invoke, first, widget, scripted = _medians([
             lambda: time_help(app),
             lambda: time_invoke(app),
             lambda: time_first_question(str(tmp / "h1"), content),
@@ -129,6 +136,7 @@ def main() -> None:
         print(f"minimal Typer app --help:           {base * 1000:7.1f} ms  (1.00x)")
         print(f"minimal Typer app --name x:         {invoke * 1000:7.1f} ms  ({invoke / base:.2f}x, reference)")
         print(f"sagecli quiz, first question shown: {first * 1000:7.1f} ms  ({first / base:.2f}x, target <= 1.5x)")
+        print(f"sagecli quiz, answer widget ready:  {widget * 1000:7.1f} ms  ({widget / base:.2f}x)")
         print(f"sagecli quiz --answers A --json:    {scripted * 1000:7.1f} ms  ({scripted / base:.2f}x)")
         sizes = [100, 400, 1600]
         loads = {n: bank_load_ms(n, tmp) for n in sizes}

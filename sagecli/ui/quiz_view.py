@@ -112,9 +112,9 @@ class InteractivePrompter:
 
     def ask(self, q: Presented) -> Response | None:
         """Show one question and return the learner's answer (displayed letters) or flag."""
+        show_question(q, len(self.flagged))  # on screen before questionary is imported
         from sagecli.ui import quiz_widgets as w
 
-        show_question(q, len(self.flagged))
         u = q.unit
         exam = q.mode == "exam"
         line = progress_line(q, len(self.flagged))
