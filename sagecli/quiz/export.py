@@ -46,7 +46,12 @@ def rows(units: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def _anki(units: dict[str, dict[str, Any]], path: Path) -> None:
     import html
 
-    import genanki
+    try:
+        import genanki
+    except ImportError:
+        from sagecli.errors import SageCliError
+
+        raise SageCliError("Anki export needs genanki", hint="pip install genanki (or use --format csv/json)") from None
 
     model = genanki.Model(
         MODEL_ID, "sagecli question",
@@ -70,7 +75,12 @@ def export_bank(fmt: str, output: Path | None, generated: bool, content: Path | 
     units, _kb, _fmt = load_units(content, generated)
     ext = {"anki": "apkg", "csv": "csv", "json": "json"}[fmt]
     path = output or Path(f"sagecli-questions.{ext}")
+    if path.is_dir():
+        from sagecli.errors import UsageError
+
+        raise UsageError(f"--output {path} is a folder; give a file name")
     if fmt == "anki":
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         _anki(units, tmp)
         tmp.replace(path)
