@@ -47,3 +47,30 @@ def test_estimate_scale_and_interval() -> None:
     small = estimate({1: (7, 10)}, fmt)
     assert small["high"] - small["low"] > cut["high"] - cut["low"]  # fewer answers, wider interval
     assert estimate({}, fmt)["estimate"] is None
+
+
+def test_generated_questions_pass_the_question_schema() -> None:
+    from sagecli.knowledge.question_schema import Question
+
+    units, _kb, _fmt = load_units(None)
+    gen = [u for u in units.values() if u.get("generated")]
+    for u in gen:
+        Question.model_validate({k: v for k, v in u.items() if k != "generated"})
+        texts = [o["text"] for o in u["options"]]
+        assert len(set(texts)) == len(texts), u["id"]  # no two options alike
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_mock_exam_from_the_bundled_bank(seed: int, tmp_path) -> None:
+    from sagecli.quiz.db import Store
+    from sagecli.quiz.selection import quotas
+    from sagecli.quiz.session import QuizOptions, start
+    from tests.quiz.helpers import FakeClock
+
+    units, _kb, fmt = load_units(None)
+    store = Store(tmp_path / "x.db")
+    plan = store.session(start(store, units, fmt, QuizOptions(mode="exam", seed=seed), FakeClock()()))["plan"]
+    assert len(plan) == fmt.questions == 65
+    assert len({p["id"] for p in plan}) == 65
+    got = {d: sum(units[p["id"]]["domain"] == d for p in plan) for d in fmt.weights}
+    assert all(abs(got[d] - q) <= 2 for d, q in quotas(fmt.weights, 65).items()), got
