@@ -117,7 +117,9 @@ class InteractivePrompter:
 
         u = q.unit
         exam = q.mode == "exam"
-        line = progress_line(q, len(self.flagged))
+        line = f"Question {q.pos + 1}/{q.total}"
+        if self.flagged:
+            line += f" \u00b7 {len(self.flagged)} flagged"
         if q.answer is not None:
             line += f" \u00b7 your answer so far: {to_display(q.perm, q.answer, u['type'])}"
         opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]

@@ -27,6 +27,7 @@ def clock_text(deadline: datetime) -> str:
 
 def _ask(question: Any, deadline: datetime | None, progress: str) -> Any:
     """Run a questionary prompt under a visible progress line and countdown; TimeUp when time runs out."""
+    from prompt_toolkit.filters import to_filter
     from prompt_toolkit.layout import HSplit, Layout, Window
     from prompt_toolkit.layout.controls import FormattedTextControl
 
@@ -36,7 +37,10 @@ def _ask(question: Any, deadline: datetime | None, progress: str) -> Any:
         text = progress + (f"  \u00b7  {clock_text(deadline)}" if deadline else "")
         return [("class:instruction", text)]
 
-    app.layout = Layout(HSplit([Window(FormattedTextControl(top), height=1), app.layout.container]))
+    bar = Window(FormattedTextControl(top), wrap_lines=True, dont_extend_height=True)
+    app.layout = Layout(HSplit([bar, app.layout.container]))
+    for window in app.layout.find_all_windows():
+        window.wrap_lines = to_filter(True)  # long options wrap instead of being cut at the edge
     timer = None
     if deadline is not None:
         app.refresh_interval = 1.0
