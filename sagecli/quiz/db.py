@@ -39,6 +39,9 @@ def db_path() -> Path:
 
 
 def _unreadable(path: Path, exc: Exception) -> SageCliError:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return SageCliError(f"the progress database {path} is busy: another sagecli kept it locked for 10 s",
+                            hint="nothing was lost; wait for the other sagecli to finish and run this again")
     return SageCliError(
         f"the progress database {path} cannot be read ({exc})",
         hint=f"nothing was changed; move it aside (mv '{path}' '{path}.broken') to start afresh, or try "
