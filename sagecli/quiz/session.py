@@ -72,9 +72,14 @@ class TimeUp(Exception):
 class Prompter(Protocol):
     """What the runner needs from a UI (interactive) or a script (--answers, stdin)."""
 
-    def ask(self, q: Presented) -> Response | None: ...
-    def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None: ...
-    def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None: ...
+    def ask(self, q: Presented) -> Response | None:
+        """The learner's response to one question, or None when scripted answers ran out."""
+
+    def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None:
+        """Practice: explain the answer at once."""
+
+    def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None:
+        """Exam: the index of a question to revisit, or None to submit."""
 
 
 def _retake(store: Any, kind: str) -> set[str]:
