@@ -13,6 +13,18 @@ def _acc(c: int, t: int) -> float | None:
     return round(c / t, 4) if t else None
 
 
+def _pace(questions: list[dict[str, Any]], budget: float) -> dict[str, Any]:
+    """Median seconds per answered question, how many took longer than the exam's average budget, the slowest."""
+    timed = sorted((q["seconds"], q["n"]) for q in questions if q["answered"])
+    if not timed:
+        return {"median_seconds": None, "budget_seconds": round(budget), "over_budget": 0, "slowest": []}
+    mid = len(timed) // 2
+    median = timed[mid][0] if len(timed) % 2 else (timed[mid - 1][0] + timed[mid][0]) / 2
+    return {"median_seconds": round(median, 1), "budget_seconds": round(budget),
+            "over_budget": sum(s > budget for s, _ in timed),
+            "slowest": [{"n": n, "seconds": s} for s, n in reversed(timed[-3:])]}
+
+
 def summarize(rows: list[dict[str, Any]], answers: dict[int, dict[str, Any]], units: dict[str, dict[str, Any]],
               fmt: ExamFormat, mode: str) -> dict[str, Any]:
     """Score a session: all-or-nothing per unit, unanswered wrong, domains, tasks, time per question."""
@@ -49,6 +61,7 @@ def summarize(rows: list[dict[str, Any]], answers: dict[int, dict[str, Any]], un
         },
         "tasks": {k: {"correct": c, "total": t, "accuracy": _acc(c, t)} for k, (c, t) in sorted(per_task.items())},
         "seconds_per_question": round(sum(timed) / len(timed), 1) if timed else None,
+        "pace": _pace(questions, fmt.minutes * 60 / fmt.questions),
         "questions": questions,
     }
     if mode == "exam":

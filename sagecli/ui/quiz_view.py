@@ -188,9 +188,11 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
         acc = f"{v['accuracy']:.0%}" if v["accuracy"] is not None else "-"
         table.add_row(d, v["name"], f"{v['correct']}/{v['total']}", acc)
     con.print(table)
-    if res["seconds_per_question"] is not None:
-        con.print(f"Time: {res['used_seconds']:.0f} s in all, {res['seconds_per_question']} s per answered question "
-                  "(the exam allows 120 s).")
+    pace = res["pace"]
+    if pace["median_seconds"] is not None:
+        slow = ", ".join(f"#{s['n']} {s['seconds']:.0f} s" for s in pace["slowest"])
+        con.print(f"Time: {res['used_seconds']:.0f} s in all; median {pace['median_seconds']} s per answered question "
+                  f"against the exam's {pace['budget_seconds']} s; {pace['over_budget']} over it; slowest: {slow}.")
     if res["mode"] == "exam" and res["complete"]:
         con.print("\n[bold]Explanations[/bold]")
         for row in res["questions"]:

@@ -177,3 +177,20 @@ def test_flagging_an_answered_question_keeps_its_answer(tmp_path) -> None:
     res = Runner(store, units, fmt, sid, Revisit(iter(right)), clock).run()
     first = res["questions"][0]
     assert first["flagged"] and first["correct"] and res["correct"] == 6
+
+
+def test_pace_in_the_result(tmp_path) -> None:
+    units, _kb, fmt = load_units(FIXTURE, generated=False)
+    store, clock = Store(tmp_path / "pace.db"), FakeClock()
+    sid = start(store, units, fmt, QuizOptions(count=6, seed=1), clock())
+    steps = iter([10, 200, 30, 40, 300, 50])
+
+    class Timed(ScriptPrompter):
+        def ask(self, q):
+            clock.tick(next(steps))
+            return super().ask(q)
+
+    res = Runner(store, units, fmt, sid, Timed(iter(_right(store, units, sid))), clock).run()
+    assert res["pace"] == {"median_seconds": 45.0, "budget_seconds": 120, "over_budget": 2,
+                           "slowest": [{"n": 5, "seconds": 300.0}, {"n": 2, "seconds": 200.0},
+                                       {"n": 6, "seconds": 50.0}]}
