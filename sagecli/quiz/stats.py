@@ -55,6 +55,8 @@ def summarize_progress(units: dict[str, dict[str, Any]], fmt: Any, answers: list
         "due": {"today": len(due_today), "overdue": len(overdue), "cards": len(cards),
                 "forecast": srs.forecast(cards, now)},
         "readiness": estimate(per_dom_recent, fmt),
+        "weakest_tasks": [t for t, _acc_ in sorted(
+            ((t, c / n) for t, (c, n) in task.items() if n >= 3), key=lambda x: (x[1], x[0]))[:3]],
         "mock_exams": [{"finished": h["finished"], "estimate": h.get("score", {}).get("estimate"),
                         "correct": h["correct"], "total": h["total"], "timed_out": h.get("timed_out", False)}
                        for h in history],

@@ -269,6 +269,9 @@ def render_stats(s: dict[str, Any]) -> None:
     for k, v in s["tasks"].items():
         t.add_row(k, f"{v['correct']}/{v['total']}", f"{v['accuracy']:.0%}" if v["accuracy"] is not None else "-")
     con.print(t)
+    if s["weakest_tasks"]:
+        con.print("Weakest tasks (3+ answers): " + ", ".join(
+            f"{t} ({s['tasks'][t]['accuracy']:.0%})" for t in s["weakest_tasks"]) + " - drill with --task.")
     c = s["coverage"]
     con.print(f"Coverage: {c['seen']} of {c['bank']} questions seen ({c['authored']} authored); "
               f"{c['tasks_with_3_answers']} of {c['tasks']} tasks with 3+ answers.")

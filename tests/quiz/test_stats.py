@@ -31,3 +31,16 @@ def test_leech_after_eight_lapses_and_accuracy() -> None:
         "name": "ML Model Development", "correct": 2, "total": 3, "accuracy": 0.6667}
     assert s["coverage"]["seen"] == 3 and s["coverage"]["bank"] == 8
     assert s["due"]["today"] >= 1 and s["exam_day"]["cards"] == 2
+
+
+def test_weakest_tasks_and_score_chart() -> None:
+    from sagecli.ui.quiz_view import score_chart
+
+    answers = [("q-0", False, "t")] * 3 + [("q-1", True, "t")] * 3 + [("q-2", True, "t"), ("q-2", False, "t")] * 2
+    s = summarize_progress(UNITS, exam_format({}), answers, [], [], FakeClock()())
+    assert s["weakest_tasks"] == ["1.1", "3.1", "2.1"]
+    lines = score_chart([{"finished": "2026-03-01T10:00", "estimate": 1000, "correct": 65, "total": 65},
+                         {"finished": "2026-03-02T10:00", "estimate": 100, "correct": 0, "total": 65}], width=30)
+    assert lines[0].startswith("2026-03-01 " + "\u2588" * 20 + "\u254b")  # full bar, through the pass mark
+    assert "\u2502" in lines[1] and lines[1].endswith(" 100 (0/65)")
+    assert lines[-1].strip() == "^ pass 720"
