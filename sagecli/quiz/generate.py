@@ -32,8 +32,21 @@ def _num(v: Any) -> float | None:
 
 
 def _fmt(v: float, unit: str | None) -> str:
-    text = f"{int(v):,}" if float(v).is_integer() else f"{v:g}"
-    return f"{text} {unit}".strip() if unit else text
+    """A value with its unit: thousands grouped when there is a unit, the unit singular for 1."""
+    whole = float(v).is_integer()
+    text = (f"{int(v):,}" if unit else str(int(v))) if whole else f"{v:g}"
+    if not unit:
+        return text
+    if v == 1:  # "1 instance", "1 IP address", "1 job per tuning job"
+        head, sep, tail = unit.partition(" per ")
+        words = head.split(" ")
+        noun = words[-1]
+        if noun.endswith(("sses", "shes", "ches", "xes")):
+            words[-1] = noun[:-2]
+        elif noun.endswith("s") and not noun.endswith("ss") and len(noun) > 2:
+            words[-1] = noun[:-1]
+        unit = " ".join(words) + sep + tail
+    return f"{text} {unit}"
 
 
 def _label(name: str) -> str:
@@ -97,6 +110,8 @@ def limit_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             true = _num(lim.get("value"))
             if true is None or lim.get("min") is not None or lim.get("max") is not None:
                 continue
+            if "port" in name.split("_"):
+                continue  # an identifier, not a quantity: scaled distractors would be nonsense
             unit = lim.get("unit")
             label = _label(name)
             cands = [(v, f"{_fmt(v, unit)} is the {label} of {o['name']}, not of {rec['name']}.")

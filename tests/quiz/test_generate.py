@@ -53,3 +53,12 @@ def test_ids_are_stable_and_unique() -> None:
     a, b = generated_questions(RECORDS), generated_questions(dict(reversed(list(RECORDS.items()))))
     assert set(a) == set(b) and all(qid.startswith("q-gen-") for qid in a)
     assert all(q["options"] == b[qid]["options"] for qid, q in a.items())
+
+
+def test_values_read_naturally() -> None:
+    from sagecli.quiz.generate import _fmt
+
+    assert _fmt(1, "instances") == "1 instance" and _fmt(1, "IP addresses") == "1 IP address"
+    assert _fmt(1, "jobs per tuning job") == "1 job per tuning job" and _fmt(2, "jobs") == "2 jobs"
+    assert _fmt(8080, None) == "8080" and _fmt(1024, "characters") == "1,024 characters"
+    assert _fmt(0.1, None) == "0.1" and _fmt(1, "GiB") == "1 GiB"
