@@ -151,7 +151,7 @@ def instance_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any
                 continue
             out.append(_question(
                 f"q-gen-memory-{_slug(s['type'])}", "instance_family", fam,
-                f"How much host memory does a {s['type']} instance have?", _fmt(true, "GiB"),
+                f"How much host memory does an {s['type']} instance have?", _fmt(true, "GiB"),
                 f"Right: {s['type']} has {s.get('vcpu', '?')} vCPUs and {_fmt(true, 'GiB')} of memory.",
                 [(_fmt(v, "GiB"), why or f"Not its memory: {s['type']} has {_fmt(true, 'GiB')}.") for v, why in wrong],
                 fam["sources"][0]))
