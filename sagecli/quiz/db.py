@@ -14,6 +14,7 @@ from typing import Any
 
 from sagecli.errors import SageCliError
 
+SCHEMA_VERSION = 1  # bump with a migration step when the tables change
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
   id INTEGER PRIMARY KEY, mode TEXT NOT NULL, created TEXT NOT NULL, seed INTEGER,
@@ -59,10 +60,16 @@ class Store:
             self.conn.execute("PRAGMA busy_timeout = 10000")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
-            with self.write():
-                for stmt in SCHEMA.strip().split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise SageCliError(f"the progress database {self.path} was written by a newer sagecli",
+                                   hint="upgrade sagecli; the file was not changed")
+            if version < SCHEMA_VERSION:
+                with self.write():
+                    for stmt in SCHEMA.strip().split(";"):
+                        if stmt.strip():
+                            self.conn.execute(stmt)
+                    self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise _unreadable(self.path, exc) from None
 

@@ -194,3 +194,14 @@ def test_no_answers_on_a_non_terminal_is_an_error_not_an_empty_session() -> None
     res = run_cli("quiz", *FX, "--count", "2", input="")
     assert res.returncode == 1 and res.stderr.startswith("Error: no answers were given")
     assert run_cli("quiz", "--resume", "--answers", "A").stderr.startswith("Error: no interrupted quiz")
+
+
+def test_database_from_a_newer_sagecli_is_left_alone(sagecli_home) -> None:
+    db = sagecli_home / "progress.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    before = db.read_bytes()
+    res = run_cli("quiz", *FX, "--count", "1", "--answers", "A")
+    assert res.returncode == 1 and "newer sagecli" in res.stderr.splitlines()[0]
+    assert db.read_bytes() == before
