@@ -58,12 +58,13 @@ class Store:
         try:
             self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.conn.execute("PRAGMA busy_timeout = 10000")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
+                self.conn.close()
                 raise SageCliError(f"the progress database {self.path} was written by a newer sagecli",
                                    hint="upgrade sagecli; the file was not changed")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
             if version < SCHEMA_VERSION:
                 with self.write():
                     for stmt in SCHEMA.strip().split(";"):
