@@ -190,9 +190,10 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
     con.print(table)
     pace = res["pace"]
     if pace["median_seconds"] is not None:
-        slow = ", ".join(f"#{s['n']} {s['seconds']:.0f} s" for s in pace["slowest"])
+        slow = ", ".join(f"#{s['n']} {s['seconds']:.0f} s" for s in pace["slowest"] if s["seconds"] >= 1)
         con.print(f"Time: {res['used_seconds']:.0f} s in all; median {pace['median_seconds']} s per answered question "
-                  f"against the exam's {pace['budget_seconds']} s; {pace['over_budget']} over it; slowest: {slow}.")
+                  f"against the exam's {pace['budget_seconds']} s; {pace['over_budget']} over it"
+                  + (f"; slowest: {slow}." if slow else "."))
     if res["mode"] == "exam" and res["complete"]:
         con.print("\n[bold]Explanations[/bold]")
         for row in res["questions"]:
