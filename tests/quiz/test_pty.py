@@ -105,11 +105,11 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path, sagecli_home) -> None:
 def test_exam_auto_submits_on_screen_when_time_runs_out(tmp_path, sagecli_home) -> None:
     from tests.quiz.helpers import big_bank
 
-    content = big_bank(tmp_path, per_domain=5, duration_minutes=1)  # 3 of 65 questions: about 3 seconds
-    child = _spawn(["--mode", "exam", "--content", str(content), "--no-generated", "--type", "mc", "--count", "3",
+    content = big_bank(tmp_path, per_domain=5, duration_minutes=1)  # 5 of 65 questions: about 4.6 seconds
+    child = _spawn(["--mode", "exam", "--content", str(content), "--no-generated", "--type", "mc", "--count", "5",
                     "--seed", "1"], sagecli_home)
     _wait(child, "left")
-    _wait(child, "0/3 correct")  # nobody answers: the prompt ends by itself
+    _wait(child, "0/5 correct")  # nobody answers: the prompt ends by itself
     _wait(child, "time ran out")
     child.expect(pexpect.EOF)
     child.close()
