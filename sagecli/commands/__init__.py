@@ -1,4 +1,4 @@
 """Command groups. Each module defines `register(app)`; keep their top-level imports light."""
 
 # Order here is the order in `sagecli --help`.
-COMMAND_MODULES: list[str] = ["kb", "quiz"]
+COMMAND_MODULES: list[str] = ["kb", "recommend", "quiz"]
