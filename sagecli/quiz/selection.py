@@ -1,0 +1,115 @@
+"""Choosing and ordering questions: drill filters, the exam draw by domain weight, shuffling."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sagecli.quiz.items import shuffle_keys
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Drill filters; None means 'any'."""
+
+    domain: int | None = None
+    task: str | None = None
+    topic: str | None = None
+    type: str | None = None
+
+
+def matches(unit: dict[str, Any], f: Filters) -> bool:
+    """True when a unit passes every filter."""
+    if f.domain is not None and unit["domain"] != f.domain:
+        return False
+    if f.task is not None and unit["task"] != f.task:
+        return False
+    if f.type is not None:
+        kind = "case" if unit.get("case_id") else unit["type"]
+        if kind != f.type:
+            return False
+    if f.topic:
+        needle = f.topic.lower().replace("-", " ")
+        hay = " ".join([*unit.get("topics", []), unit["stem"], unit.get("scenario") or ""]).lower().replace("-", " ")
+        if needle not in hay:
+            return False
+    return True
+
+
+def _blocks(units: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Units grouped so that the parts of one case study stay together, in input order."""
+    blocks: list[list[dict[str, Any]]] = []
+    by_case: dict[str, list[dict[str, Any]]] = {}
+    for u in units:
+        cid = u.get("case_id")
+        if cid is None:
+            blocks.append([u])
+        elif cid in by_case:
+            by_case[cid].append(u)
+        else:
+            by_case[cid] = [u]
+            blocks.append(by_case[cid])
+    return blocks
+
+
+def pick(units: list[dict[str, Any]], count: int, rng: random.Random, shuffle: bool = True) -> list[dict[str, Any]]:
+    """Up to count units (case parts together and in order), shuffled unless asked not to."""
+    blocks = _blocks(units)
+    if shuffle:
+        rng.shuffle(blocks)
+    out: list[dict[str, Any]] = []
+    for block in blocks:
+        if len(out) + len(block) <= count:
+            out.extend(block)
+        if len(out) >= count:
+            break
+    return out
+
+
+def quotas(weights: dict[int, float], total: int) -> dict[int, int]:
+    """Questions per domain for a draw of total, by largest remainder on the weights."""
+    wsum = sum(weights.values())
+    raw = {d: total * w / wsum for d, w in weights.items()}
+    out = {d: int(v) for d, v in raw.items()}
+    for d in sorted(raw, key=lambda d: raw[d] - out[d], reverse=True)[: total - sum(out.values())]:
+        out[d] += 1
+    return out
+
+
+def draw_exam(units: list[dict[str, Any]], weights: dict[int, float], total: int,
+              rng: random.Random) -> list[dict[str, Any]]:
+    """A mock exam: total units by domain weight, authored items before generated ones, shuffled."""
+    by_dom: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for u in units:
+        by_dom[u["domain"]].append(u)
+    chosen: list[dict[str, Any]] = []
+    for d, want in quotas(weights, total).items():
+        pool = by_dom.get(d, [])
+        authored = [u for u in pool if not u.get("generated")]
+        generated = [u for u in pool if u.get("generated")]
+        got = pick(authored, want, rng)
+        got += pick(generated, want - len(got), rng)
+        chosen.extend(got)
+    if len(chosen) < total:  # a thin domain: top up from the rest of the bank
+        ids = {u["id"] for u in chosen}
+        rest = [u for u in units if u["id"] not in ids]
+        chosen.extend(pick(rest, total - len(chosen), rng))
+    blocks = _blocks(chosen)
+    rng.shuffle(blocks)
+    return [u for b in blocks for u in b]
+
+
+def plan(units: list[dict[str, Any]], rng: random.Random, shuffle_options: bool = True) -> list[dict[str, Any]]:
+    """The stored plan: each unit id with the order its options, steps or choices are shown in."""
+    out = []
+    for u in units:
+        keys = shuffle_keys(u)
+        if shuffle_options or u["type"] == "ordering":  # steps shown in order would give the answer away
+            bank_order = list(keys)
+            rng.shuffle(keys)
+            if u["type"] == "ordering" and keys == bank_order:
+                keys = keys[1:] + keys[:1]
+        out.append({"id": u["id"], "perm": keys})
+    return out

@@ -1,0 +1,296 @@
+"""Rendering quiz questions, feedback with every option explained, and results.
+
+The question itself is written as plain text before questionary and rich are imported, so it is on
+screen as soon as the bank is loaded; feedback and results use rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+from sagecli.quiz.grading import correct_answer, describe, to_display
+from sagecli.quiz.items import lettered
+from sagecli.quiz.session import Presented, Response
+
+
+def out() -> Any:
+    """The shared rich console (imported on first use)."""
+    from sagecli.ui.console import out as console
+
+    return console()
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in content text."""
+    from rich.markup import escape as esc
+
+    return esc(text)
+
+
+def progress_line(q: Presented, flagged: int = 0) -> str:
+    """'Question 3/65 · domain 3 · task 3.1 · multiple response (select 2)'."""
+    u = q.unit
+    text = f"Question {q.pos + 1}/{q.total} \u00b7 domain {u['domain']} \u00b7 task {u['task']} \u00b7 {describe(u)}"
+    if flagged:
+        text += f" \u00b7 {flagged} flagged"
+    return text
+
+
+def show_question(q: Presented, flagged: int = 0) -> None:
+    """Write the progress line, the scenario (case parts), the stem and any prompts, as plain text."""
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    bold, dim, off = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
+    u = q.unit
+    lines = ["", f"{dim}{progress_line(q, flagged)}{off}"]
+    if u.get("scenario"):
+        lines += [f"Case study {u['case_id']}:", u["scenario"], ""]
+    lines.append(f"{bold}{u['stem']}{off}")
+    if u["type"] == "matching":
+        lines += [f"  {p['key']}. {p['text']}" for p in u["prompts"]]
+        lines.append(f"  {dim}choices:{off}")
+        lines += [f"    {letter}. {c['text']}" for letter, c in lettered(u, q.perm)]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def _why(text: str, indent: int = 6) -> Any:
+    """A dim explanation that wraps under its own indent."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    return Padding(Text(text, style="dim"), (0, 0, 0, indent), expand=False)
+
+
+def print_scripted(q: Presented, answer: list[str] | None, correct: bool) -> None:
+    """A scripted practice answer: the question line, then the full feedback."""
+    out().print(f"\n[bold]{progress_line(q)}[/bold]")
+    if q.unit.get("scenario"):
+        out().print(escape(q.unit["scenario"]))
+    out().print(escape(q.unit["stem"]))
+    print_feedback(q, answer, correct)
+
+
+def print_feedback(q: Presented, answer: list[str] | None, correct: bool) -> None:
+    """Right or wrong, the right answer, why for every option (or step, or pair), and the sources."""
+    con = out()
+    u = q.unit
+    right = to_display(q.perm, correct_answer(u), u["type"])
+    given = to_display(q.perm, answer, u["type"]) or "(unanswered)"
+    mark = "[green]\u2713 Correct[/green]" if correct else f"[red]\u2717 Wrong[/red] (you: {given})"
+    con.print(f"{mark}  [bold]answer: {right}[/bold]  [dim]{u['id']}[/dim]")
+    if u["type"] in ("mc", "mr"):
+        for letter, o in lettered(u, q.perm):
+            tick = "[green]\u2713[/green]" if o["correct"] else "[red]\u2717[/red]"
+            con.print(f"  {tick} {letter}. {escape(o['text'])}")
+            con.print(_why(o["why"]))
+    elif u["type"] == "ordering":
+        to_letter = {k: letter for letter, k in zip((x for x, _ in lettered(u, q.perm)), q.perm, strict=True)}
+        for n, item in enumerate(u["items"], 1):
+            letter = to_letter[item["key"]]
+            con.print(f"  {n}. {letter}. {escape(item['text'])}")
+            con.print(_why(item["why"]))
+    else:
+        shown = {c["key"]: (letter, c["text"]) for letter, c in lettered(u, q.perm)}
+        for p in u["prompts"]:
+            letter, text = shown[p["answer"]]
+            con.print(f"  {p['key']}. {escape(p['text'])} -> {letter}. {escape(text)}")
+            con.print(_why(p["why"]))
+    if u.get("explanation"):
+        con.print(_why(u["explanation"], 2))
+    for src in u.get("sources", []):
+        con.print(f"  [link={src}]{src}[/link]", soft_wrap=True)
+
+
+class InteractivePrompter:
+    """Questions through questionary widgets, feedback and results through rich."""
+
+    def __init__(self) -> None:
+        self.flagged: set[int] = set()
+
+    def ask(self, q: Presented) -> Response | None:
+        """Show one question and return the learner's answer (displayed letters) or flag."""
+        show_question(q, len(self.flagged))  # on screen before questionary is imported
+        from sagecli.ui import quiz_widgets as w
+
+        u = q.unit
+        exam = q.mode == "exam"
+        line = f"Question {q.pos + 1}/{q.total}"
+        if self.flagged:
+            line += f" \u00b7 {len(self.flagged)} flagged"
+        if q.answer is not None:
+            line += f" \u00b7 your answer so far: {to_display(q.perm, q.answer, u['type'])}"
+        opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]
+        if u["type"] == "mc":
+            text, flag = w.choose_one(opts, exam, q.deadline, line)
+        elif u["type"] == "mr":
+            text, flag = w.choose_n(opts, u["select"], exam, q.deadline, line)
+        elif u["type"] == "ordering":
+            text, flag = w.order(opts, exam, q.deadline, line)
+        else:
+            prompts = [(p["key"], p["text"]) for p in u["prompts"]]
+            text, flag = w.match(prompts, opts, exam, q.deadline, line)
+        (self.flagged.add if flag else self.flagged.discard)(q.pos)
+        return Response(text=text, flag=flag)
+
+    def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None:
+        """Practice: explain at once, then wait for a key."""
+        from sagecli.ui import quiz_widgets as w
+
+        print_feedback(q, answer, correct)
+        if q.pos + 1 < q.total:
+            w.pause(None, progress_line(q))
+
+    def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None:
+        """Every question with its state; pick one to revisit or submit."""
+        from sagecli.ui import quiz_widgets as w
+
+        labels = []
+        for r in rows:
+            state = "answered  " if r.answer is not None else "UNANSWERED"
+            flag = "\u2691" if r.flagged else " "
+            labels.append(f"{r.pos + 1:>3} {flag} {state} {r.unit['stem'][:70]}")
+        n_open = sum(r.answer is None for r in rows)
+        n_flag = sum(r.flagged for r in rows)
+        return w.pick_row(labels, deadline, f"Review \u00b7 {n_open} unanswered \u00b7 {n_flag} flagged")
+
+
+def _score_line(res: dict[str, Any]) -> str:
+    sc = res["score"]
+    if sc["estimate"] is None:
+        return "Estimated score: none (no answers)"
+    verdict = "[green]above[/green]" if sc["pass_estimate"] else "[red]below[/red]"
+    return (f"Estimated score [bold]{sc['estimate']}[/bold] (95% interval {sc['low']}-{sc['high']}), {verdict} "
+            f"the pass mark {sc['passing']}.\n[dim]{escape(sc['label'])}[/dim]")
+
+
+def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None:
+    """The end of a round: score, per-domain table, time per question; exam: every explanation."""
+    con = out()
+    con.print()
+    if not res["complete"]:
+        con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
+                  "Continue with [bold]sagecli quiz --resume[/bold].")
+    head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
+    if res.get("timed_out"):
+        head += " [red](time ran out: submitted automatically)[/red]"
+    con.print(head)
+    if "score" in res:
+        con.print(_score_line(res))
+    from rich.table import Table
+
+    table = Table(title="By domain", title_justify="left")
+    for col in ("Domain", "Name", "Correct", "Accuracy"):
+        table.add_column(col)
+    for d, v in res["domains"].items():
+        acc = f"{v['accuracy']:.0%}" if v["accuracy"] is not None else "-"
+        table.add_row(d, v["name"], f"{v['correct']}/{v['total']}", acc)
+    con.print(table)
+    pace = res["pace"]
+    if pace["median_seconds"] is not None:
+        slow = ", ".join(f"#{s['n']} {s['seconds']:.0f} s" for s in pace["slowest"] if s["seconds"] >= 1)
+        con.print(f"Time: {res['used_seconds']:.0f} s in all; median {pace['median_seconds']} s per answered question "
+                  f"against the exam's {pace['budget_seconds']} s; {pace['over_budget']} over it"
+                  + (f"; slowest: {slow}." if slow else "."))
+    if res["mode"] == "exam" and res["complete"]:
+        con.print("\n[bold]Explanations[/bold]")
+        for row in res["questions"]:
+            u = units.get(row["id"])
+            if u is None:
+                continue
+            mark = "\u2713" if row["correct"] else "\u2717"
+            con.print(f"\n{mark} {row['n']}. [dim]{row['id']} \u00b7 {row['seconds']} s[/dim]")
+            if u.get("scenario") and u.get("case_part", "").startswith("1/"):
+                con.print(_why(u["scenario"], 0))
+            con.print(f"[bold]{escape(u['stem'])}[/bold]")
+            perm = _perm_for(row, u)
+            given = _given_keys(row, u, perm)
+            print_feedback(Presented(u, perm, row["n"] - 1, res["total"], "exam"), given, row["correct"])
+
+
+def _perm_for(row: dict[str, Any], u: dict[str, Any]) -> list[str]:
+    return row.get("perm") or [o["key"] for o in (u["options"] or u["items"] or u["choices"])]
+
+
+def _given_keys(row: dict[str, Any], u: dict[str, Any], perm: list[str]) -> list[str] | None:
+    if not row["given"]:
+        return None
+    from sagecli.quiz.grading import parse_answer
+
+    try:
+        return parse_answer(u, perm, row["given"])
+    except ValueError:
+        return None
+
+
+def _bar(frac: float, width: int = 20) -> str:
+    n = int(round(max(0.0, min(1.0, frac)) * width))
+    return "\u2588" * n + "\u00b7" * (width - n)
+
+
+def score_chart(history: list[dict[str, Any]], lo: int = 100, hi: int = 1000, passing: int = 720,
+                width: int = 45) -> list[str]:
+    """Mock-exam scores as horizontal bars on the 100-1000 scale, with the pass mark as a rule."""
+    mark = int((passing - lo) / (hi - lo) * width)
+    lines = []
+    for h in history:
+        est = h["estimate"] or lo
+        n = int((est - lo) / (hi - lo) * width)
+        cells = ["\u2588" if i < n else " " for i in range(width)]
+        cells[mark] = "\u2502" if mark >= n else "\u254b"
+        lines.append(f"{h['finished'][:10]} {''.join(cells)} {est:>4} ({h['correct']}/{h['total']})")
+    lines.append(f"{'':10} {' ' * mark}^ pass {passing}")
+    return lines
+
+
+def render_stats(s: dict[str, Any]) -> None:
+    """The stats dashboard."""
+    con = out()
+    r = s["readiness"]
+    if r["estimate"] is None:
+        con.print("Readiness: no answers yet. Start with [bold]sagecli quiz[/bold].")
+    else:
+        con.print(f"Readiness ({s['exam']}): estimated [bold]{r['estimate']}[/bold] "
+                  f"(95% interval {r['low']}-{r['high']}) against {r['passing']}\n[dim]{escape(r['label'])}[/dim]")
+    from rich.table import Table
+
+    t = Table(title="Accuracy by domain", title_justify="left")
+    for col in ("Domain", "Name", "Correct", "Accuracy", ""):
+        t.add_column(col)
+    for d, v in s["domains"].items():
+        acc = v["accuracy"]
+        t.add_row(d, v["name"], f"{v['correct']}/{v['total']}", f"{acc:.0%}" if acc is not None else "-",
+                  _bar(acc or 0.0))
+    con.print(t)
+    t = Table(title="By task statement", title_justify="left")
+    for col in ("Task", "Correct", "Accuracy"):
+        t.add_column(col)
+    for k, v in s["tasks"].items():
+        t.add_row(k, f"{v['correct']}/{v['total']}", f"{v['accuracy']:.0%}" if v["accuracy"] is not None else "-")
+    con.print(t)
+    if s["weakest_tasks"]:
+        con.print("Weakest tasks (3+ answers): " + ", ".join(
+            f"{t} ({s['tasks'][t]['accuracy']:.0%})" for t in s["weakest_tasks"]) + " - drill with --task.")
+    c = s["coverage"]
+    con.print(f"Coverage: {c['seen']} of {c['bank']} questions seen ({c['authored']} authored); "
+              f"{c['tasks_with_3_answers']} of {c['tasks']} tasks with 3+ answers.")
+    d = s["due"]
+    con.print(f"Due today: [bold]{d['today']}[/bold] ({d['overdue']} overdue) of {d['cards']} cards. Next 7 days:")
+    peak = max([f["due"] for f in d["forecast"]] + [1])
+    for f in d["forecast"]:
+        con.print(f"  {f['date']} {_bar(f['due'] / peak, 20)} {f['due']}")
+    if "exam_day" in s:
+        e = s["exam_day"]
+        mean = f"{e['mean_recall']:.0%}" if e["mean_recall"] is not None else "-"
+        per = ", ".join(f"domain {k}: {v:.0%}" for k, v in e["domains"].items())
+        con.print(f"Predicted recall on {e['date']}: [bold]{mean}[/bold] over {e['cards']} cards ({per})")
+    if s["mock_exams"]:
+        con.print("\n[bold]Mock exams[/bold]")
+        for line in score_chart(s["mock_exams"], passing=r["passing"]):
+            con.print(line, highlight=False)
+    if s["leeches"]:
+        con.print("\n[bold]Leeches[/bold] (8+ lapses: rewrite your notes on these):")
+        for lc in s["leeches"]:
+            con.print(f"  {lc['id']}: {lc['lapses']} lapses in {lc['reps']} reviews")
