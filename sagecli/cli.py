@@ -1,27 +1,20 @@
 """The Typer app: options -> one core call -> render. Nothing heavy is imported here.
 
-Each command group lives in sagecli/commands/<group>.py and registers itself through `register(app)`;
-the modules only define options, so importing them is cheap. Core modules are imported inside the
-command bodies.
+Each command group lives in sagecli/commands/<group>.py and registers itself through `register(app)`.
+The console script builds an app with only the group its command line names (`build_app(sys.argv)`),
+so Typer assembles a small command tree; `sagecli.cli.app` (tests, docs) has every group.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sagecli import __version__
-from sagecli.commands import COMMAND_MODULES
+from sagecli.commands import COMMAND_MODULES, modules_for
 
-app = typer.Typer(
-    name="sagecli",
-    help="Amazon SageMaker AI decisions, MLA-C01 exam prep and a reference ML lifecycle, from one sourced "
-    "knowledge base.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+HELP = "Amazon SageMaker AI decisions, MLA-C01 exam prep and a reference ML lifecycle, from one sourced knowledge base."
 
 
 def _version(value: bool) -> None:
@@ -30,8 +23,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def main(
+def _main(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
@@ -40,11 +32,32 @@ def main(
     """Amazon SageMaker AI decisions, MLA-C01 exam prep and a reference ML lifecycle."""
 
 
-def _register_all() -> None:
+def build_app(argv: list[str] | None = None) -> typer.Typer:
+    """A sagecli app with the command groups argv needs (every group when argv is None)."""
     import importlib
 
-    for name in COMMAND_MODULES:
+    app = typer.Typer(
+        name="sagecli",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_main)
+    names = COMMAND_MODULES if argv is None else modules_for(argv)
+    for name in names:
         importlib.import_module(f"sagecli.commands.{name}").register(app)
+    return app
 
 
-_register_all()
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # `from sagecli.cli import app` builds the full app on first use (PEP 562).
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = build_app()
+        return _app
+    raise AttributeError(name)

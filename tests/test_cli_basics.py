@@ -81,3 +81,20 @@ def test_kb_show_json_does_not_import_rich_or_yaml_when_cached() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert res.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
+def test_console_script_registers_only_the_named_group() -> None:
+    from sagecli.commands import COMMAND_MODULES, modules_for
+
+    assert modules_for(["sagecli", "kb", "show", "x"]) == ["kb"]
+    assert modules_for(["sagecli", "--help"]) == COMMAND_MODULES
+    assert modules_for(["sagecli", "no-such-command"]) == COMMAND_MODULES
+    code = (
+        "import sys\nfrom sagecli.__main__ import main\nsys.argv=['sagecli','kb','show',"
+        "'serverless-inference','--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "mods = sorted(m.split('.')[-1] for m in sys.modules if m.startswith('sagecli.commands.'))\n"
+        "print('GROUPS:' + ','.join(mods))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.stdout.strip().splitlines()[-1] == "GROUPS:kb"

@@ -321,6 +321,8 @@ KINDS: dict[str, tuple[str, type[Record]]] = {
     "algorithms": ("algorithm", Algorithm),
     "exams": ("exam", Exam),
     "concepts": ("concept", Concept),
+    # Numeric rules of thumb the recommenders compute with (accelerator memory sizing, cost proxies).
+    "sizing_rules": ("sizing_rule", Concept),
 }
 
 

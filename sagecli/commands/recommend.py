@@ -1,0 +1,166 @@
+"""`sagecli recommend`: instance, input-mode and deployment decisions with reasons and sources."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+rec_app = typer.Typer(
+    help="Recommend a SageMaker instance type, training input mode, or inference option and rollout.",
+    no_args_is_help=True,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON (never asks questions).")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every rule that fired.")]
+NoInputOpt = Annotated[bool, typer.Option("--no-input", help="Never ask questions; use documented defaults.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Show every ranked option, not only the top ones.")]
+PriorityHelp = "What matters most: "
+
+
+def _opt(help_text: str, *names: str) -> Any:
+    return typer.Option(*names, help=help_text, show_default=False)
+
+
+def _flag(value: bool) -> bool | None:
+    """A plain on-flag: absent means 'not given' so the documented default is listed under assumed."""
+    return True if value else None
+
+
+def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool, no_input: bool,
+         show_all: bool) -> None:
+    from sagecli.recommend.facts import missing
+
+    given = {k: v for k, v in given.items() if v is not None}
+    ask = missing(recommender, given)
+    if ask and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
+        from sagecli.ui.recommend_view import interview
+
+        given.update(interview(recommender, ask))
+    from sagecli.knowledge.store import load_kb
+    from sagecli.recommend import decide
+
+    result = decide(recommender, given, load_kb())
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(result)
+        return
+    from sagecli.ui.recommend_view import render
+
+    render(result, explain=explain, show_all=show_all)
+
+
+@rec_app.command("instance")
+def instance_cmd(
+    workload: Annotated[str | None, _opt("training|inference|transform|processing|notebook (default: training).")]\
+    = None,
+    algorithm: Annotated[str | None, _opt("Built-in algorithm id (e.g. xgboost, deepar) or custom.")] = None,
+    algorithm_mode: Annotated[str | None, _opt("Algorithm mode, e.g. BlazingText batch_skipgram.")] = None,
+    framework: Annotated[str | None, _opt("pytorch|tensorflow|sklearn|xgboost|huggingface.")] = None,
+    params_b: Annotated[float | None, _opt("Model parameters in billions.")] = None,
+    precision: Annotated[str | None, _opt("fp32|bf16|fp16|int8|int4 (default bf16).")] = None,
+    gpu: Annotated[bool | None, _opt("Require or rule out accelerators (default: decide).", "--gpu/--no-gpu")] = None,
+    dataset_gb: Annotated[float | None, _opt("Training data size in GB.")] = None,
+    distributed: Annotated[bool | None, _opt("Allow or forbid several instances.", "--distributed/--single")] = None,
+    sparse: Annotated[bool, _opt("The data is sparse.")] = False,
+    arm: Annotated[bool, _opt("Graviton (ARM) images are acceptable.")] = False,
+    priority: Annotated[str | None, _opt(PriorityHelp + "cost|latency|throughput|sustainability.")] = None,
+    json_out: JsonOpt = False,
+    explain: ExplainOpt = False,
+    no_input: NoInputOpt = False,
+    show_all: AllOpt = False,
+) -> None:
+    """Recommend an instance type sized for the model, accepted by the workload's API."""
+    _run("instance", {
+        "workload": workload, "algorithm": algorithm, "algorithm_mode": algorithm_mode, "framework": framework,
+        "params_b": params_b, "precision": precision, "gpu": gpu, "dataset_gb": dataset_gb,
+        "distributed": distributed, "sparse": _flag(sparse), "arm": _flag(arm), "priority": priority,
+    }, json_out, explain, no_input, show_all)
+
+
+@rec_app.command("input-mode")
+def input_mode_cmd(
+    dataset_gb: Annotated[float | None, _opt("Dataset size in GB.")] = None,
+    files: Annotated[int | None, _opt("Number of files (S3 objects).")] = None,
+    avg_file_mb: Annotated[float | None, _opt("Average file size in MB.")] = None,
+    access: Annotated[str | None, _opt("sequential|random (default sequential).")] = None,
+    format: Annotated[str | None, _opt(
+        "csv|parquet|recordio-protobuf|tfrecord|jsonl|images|augmented-manifest.")] = None,
+    algorithm: Annotated[str | None, _opt("Built-in algorithm id or custom.")] = None,
+    storage: Annotated[str | None, _opt("Where the data lives: s3|efs|fsx (default s3).")] = None,
+    fast_start: Annotated[bool, _opt("Training must start quickly.")] = False,
+    shared: Annotated[bool, _opt("Many instances or jobs read the same data.")] = False,
+    vpc: Annotated[bool | None, _opt("The job may run in a VPC (default yes).", "--vpc/--no-vpc")] = None,
+    local_disk_gb: Annotated[float | None, _opt("Storage volume per instance in GB.")] = None,
+    instances: Annotated[int | None, _opt("Training instances reading the data (default 1).")] = None,
+    posix: Annotated[bool, _opt("Needs full POSIX semantics such as file locking.")] = False,
+    priority: Annotated[str | None, _opt(PriorityHelp + "cost|throughput|ops.")] = None,
+    json_out: JsonOpt = False,
+    explain: ExplainOpt = False,
+    no_input: NoInputOpt = False,
+    show_all: AllOpt = False,
+) -> None:
+    """Recommend how a training job reads its data: file, pipe, fastfile, fsx_lustre or efs."""
+    _run("input-mode", {
+        "dataset_gb": dataset_gb, "files": files, "avg_file_mb": avg_file_mb, "access": access, "format": format,
+        "algorithm": algorithm, "storage": storage, "fast_start": _flag(fast_start), "shared": _flag(shared),
+        "vpc": vpc, "local_disk_gb": local_disk_gb, "instances": instances, "posix": _flag(posix),
+        "priority": priority,
+    }, json_out, explain, no_input, show_all)
+
+
+@rec_app.command("deployment")
+def deployment_cmd(
+    payload_mb: Annotated[float | None, _opt("Request payload in MB (default 1).")] = None,
+    processing_seconds: Annotated[float | None, _opt("Seconds to process one request (default 1).")] = None,
+    latency_ms: Annotated[float | None, _opt("Latency target in milliseconds.")] = None,
+    traffic: Annotated[str | None, _opt("steady|spiky|intermittent|offline (default steady).")] = None,
+    realtime: Annotated[bool | None, _opt("A caller waits for the answer.", "--realtime/--no-realtime")] = None,
+    gpu: Annotated[bool | None, _opt("The model needs a GPU (default no).", "--gpu/--no-gpu")] = None,
+    scale_to_zero: Annotated[bool, _opt("Must cost nothing while idle.")] = False,
+    cold_start_ok: Annotated[bool | None, _opt("Cold starts are acceptable (default yes).",
+                                               "--cold-start-ok/--no-cold-start-ok")] = None,
+    models: Annotated[int | None, _opt("How many models to host (default 1).")] = None,
+    same_framework: Annotated[bool | None, _opt("Models share one framework (default yes).",
+                                                "--same-framework/--mixed-frameworks")] = None,
+    preprocessing: Annotated[bool, _opt("Pre/post-processing runs in its own container.")] = False,
+    dataset_gb: Annotated[float | None, _opt("Dataset scored offline, in GB.")] = None,
+    notify: Annotated[bool, _opt("Callers want to be told when a result is ready.")] = False,
+    priority: Annotated[str | None, _opt(PriorityHelp + "cost|latency|ops.")] = None,
+    endpoint: Annotated[str | None, _opt(
+        "Endpoint being updated: realtime|serverless|async|inference_components (default: the inference choice).")
+    ] = None,
+    risk: Annotated[str | None, _opt("low|medium|high (default medium).")] = None,
+    gradual: Annotated[bool | None, _opt("Shift traffic gradually.", "--gradual/--no-gradual")] = None,
+    steps: Annotated[int | None, _opt("Number of traffic-shifting steps.")] = None,
+    first_step_percent: Annotated[float | None, _opt("Share of capacity in the first step (%).")] = None,
+    no_user_impact: Annotated[bool, _opt("Try the new version on live traffic without affecting responses.",
+                                         "--no-user-impact/--user-impact-ok")] = False,
+    compare_variants: Annotated[bool, _opt("Compare versions side by side on a business metric.")] = False,
+    alarms: Annotated[bool | None, _opt("CloudWatch alarms for auto-rollback (default yes).",
+                                        "--alarms/--no-alarms")] = None,
+    capacity_limited: Annotated[bool, _opt("A second full fleet is not available.")] = False,
+    instance_family: Annotated[str | None, _opt("Endpoint instance family, e.g. ml.g5.")] = None,
+    json_out: JsonOpt = False,
+    explain: ExplainOpt = False,
+    no_input: NoInputOpt = False,
+    show_all: AllOpt = False,
+) -> None:
+    """Recommend an inference option and a rollout strategy for it."""
+    _run("deployment", {
+        "payload_mb": payload_mb, "processing_seconds": processing_seconds, "latency_ms": latency_ms,
+        "traffic": traffic, "realtime": realtime, "gpu": gpu, "scale_to_zero": _flag(scale_to_zero),
+        "cold_start_ok": cold_start_ok, "models": models, "same_framework": same_framework,
+        "preprocessing": _flag(preprocessing), "dataset_gb": dataset_gb, "notify": _flag(notify),
+        "priority": priority, "endpoint": endpoint, "risk": risk, "gradual": gradual, "steps": steps,
+        "first_step_percent": first_step_percent, "no_user_impact": _flag(no_user_impact),
+        "compare_variants": _flag(compare_variants), "alarms": alarms, "capacity_limited": _flag(capacity_limited),
+        "instance_family": instance_family,
+    }, json_out, explain, no_input, show_all)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `recommend` to the main app."""
+    app.add_typer(rec_app, name="recommend")

@@ -1,0 +1,198 @@
+"""Decide how a training job reads its data: File, Pipe, FastFile, FSx for Lustre or EFS.
+
+Thresholds and source/mode compatibility come from content/input_modes.yaml and data_sources.yaml
+(decision guide section 3: File for small data, FastFile first for large files, FSx for huge, random
+or shared data, EFS when the data already lives there; augmented manifests need Pipe).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sagecli.errors import UsageError
+from sagecli.recommend.kbfacts import bound, fmt, limit, page
+from sagecli.recommend.ranking import Decision
+
+OPTIONS: dict[str, str] = {
+    "file": "file-mode",
+    "fastfile": "fastfile-mode",
+    "pipe": "pipe-mode",
+    "fsx_lustre": "fsx-lustre-data-source",
+    "efs": "efs-data-source",
+}
+S3_MODES = ("file", "fastfile", "pipe")
+FILE_SYSTEMS = {"fsx_lustre": "fsx", "efs": "efs"}
+MB_PER_GB = 2**10  # a unit, not a limit
+BEST = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html"
+
+
+def derive_sizes(f: dict[str, Any]) -> dict[str, float]:
+    """Fill dataset size or average file size from the other two facts, when possible."""
+    out: dict[str, float] = {}
+    if f.get("avg_file_mb") is None and f.get("dataset_gb") is not None and f.get("files"):
+        out["avg_file_mb"] = round(f["dataset_gb"] * MB_PER_GB / f["files"], 3)
+    if f.get("dataset_gb") is None and f.get("avg_file_mb") is not None and f.get("files"):
+        out["dataset_gb"] = round(f["avg_file_mb"] * f["files"] / MB_PER_GB, 3)
+    return out
+
+
+def _source_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
+    storage = f["storage"]
+    for opt in S3_MODES:
+        if storage != "s3":
+            d[opt].exclude(f"{kb.get(OPTIONS[opt])['name']} reads from S3; the data lives in {storage.upper()}",
+                           page(kb, OPTIONS[opt]))
+    for opt, fs in FILE_SYSTEMS.items():
+        rec = kb.get(OPTIONS[opt])
+        if storage == fs:
+            d[opt].adjust(1.5, f"the data already lives in {rec['name']}: mount it as the channel", page(kb, rec["id"]))
+        elif storage == "s3":
+            d[opt].adjust(-1.0 if fs == "efs" else -0.3, f"the data would first have to reach {rec['name']}")
+        else:
+            d[opt].exclude(f"the data lives in {storage.upper()}, not {rec['name']}")
+        if rec["needs_vpc"] and not f["vpc"]:
+            d[opt].exclude(f"{rec['name']} needs the training job in a VPC", page(kb, rec["id"]))
+    fmt_ = f.get("format")
+    if fmt_ == "augmented-manifest":
+        for opt, rid in OPTIONS.items():
+            if "AugmentedManifestFile" not in kb.get(rid).get("data_sources", []):
+                d[opt].exclude("an augmented manifest channel can only use Pipe mode",
+                               "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html")
+        d.fire("augmented-manifest", "augmented manifest: Pipe mode only",
+               "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html")
+    elif fmt_ in ("recordio-protobuf", "csv", "tfrecord"):
+        d["pipe"].adjust(0.3, f"{fmt_} streams well through a pipe", page(kb, "pipe-mode"))
+
+
+def _algorithm_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
+    alg_id = f.get("algorithm") or "custom"
+    if alg_id == "custom":
+        return
+    if alg_id not in kb.records or kb.records[alg_id]["kind"] != "algorithm":
+        known = sorted(r["id"] for r in kb.of_kind("algorithm"))
+        raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "
+                         f"got {alg_id!r}")
+    alg = kb.get(alg_id)
+    modes = alg["input_modes"]
+    src = page(kb, alg_id)
+    if "Pipe" not in modes:
+        d["pipe"].exclude(f"{alg['name']} supports {', '.join(modes)} input only", src)
+    elif f.get("format") != "augmented-manifest":
+        d["pipe"].adjust(0.2, f"{alg['name']} supports Pipe mode", src)
+    if "FastFile" not in modes:
+        d["fastfile"].adjust(-1.0, f"{alg['name']} documents {', '.join(modes)} only; FastFile presents files like "
+                                   "File mode, so test it first", src)
+    for opt in FILE_SYSTEMS:
+        if "File" not in modes:
+            d[opt].exclude(f"file-system channels use File mode, which {alg['name']} does not support", src)
+    d.fire("algorithm", f"{alg['name']} input modes: {', '.join(modes)}", src)
+
+
+def _size_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
+    gb, avg = f.get("dataset_gb"), f.get("avg_file_mb")
+    small, ssrc = limit(kb, "file-mode", "small_dataset_gb")
+    large, _ = bound(kb, "file-mode", "small_dataset_gb", "max")
+    if gb is not None:
+        disk = f.get("local_disk_gb")
+        if disk is not None and gb > disk:
+            d["file"].exclude(f"{fmt(gb)} GB does not fit the {fmt(disk)} GB volume; File mode copies it all",
+                              page(kb, "file-mode"))
+        if gb <= small:
+            d["file"].adjust(1.0, f"{fmt(gb)} GB is under about {fmt(small)} GB: File mode downloads it in minutes",
+                             ssrc)
+        elif gb > large:
+            d["file"].adjust(-1.5, f"{fmt(gb)} GB is over {fmt(large)} GB: the download delays the start and "
+                                   "needs a volume that holds it all", ssrc)
+            d["fastfile"].adjust(1.0, "streams a large dataset on demand", ssrc)
+            d["fsx_lustre"].adjust(0.8, "built for datasets too big for File mode", ssrc)
+            d["pipe"].adjust(0.3, "streams, so the volume only holds the model")
+        else:
+            d["fastfile"].adjust(0.3, f"{fmt(gb)} GB is between {fmt(small)} and {fmt(large)} GB", ssrc)
+        d.fire("dataset-size", f"dataset {fmt(gb)} GB (File mode suits under about {fmt(small)}-{fmt(large)} GB)",
+               ssrc)
+    if avg is not None:
+        min_mb, msrc = limit(kb, "fastfile-mode", "min_file_mb")
+        ideal, _ = limit(kb, "fastfile-mode", "ideal_file_mb")
+        if avg < min_mb:
+            d["fastfile"].adjust(-1.0, f"files average {fmt(avg)} MB, under {fmt(min_mb)} MB: serialize them into "
+                                       f"about {fmt(ideal)} MB files (TFRecord, RecordIO) first", msrc)
+            d["fsx_lustre"].adjust(0.8, "handles many small files that cannot be serialized", msrc)
+            d.fire("small-files", f"files under {fmt(min_mb)} MB", msrc)
+        else:
+            d["fastfile"].adjust(0.8, f"files average {fmt(avg)} MB (over {fmt(min_mb)} MB): try FastFile first", msrc)
+
+
+def _access_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
+    if f["access"] == "random":
+        d["pipe"].exclude("a pipe is a FIFO read sequentially; random access is not possible", page(kb, "pipe-mode"))
+        d["fastfile"].adjust(-0.5, "random reads work, but sequential reads are fastest", page(kb, "fastfile-mode"))
+        d["fsx_lustre"].adjust(1.0, "random reads at high IOPS", BEST)
+        d["file"].adjust(0.3, "random reads from the local volume")
+    small, _ = limit(kb, "file-mode", "small_dataset_gb")
+    if f["fast_start"]:
+        gb = f.get("dataset_gb")
+        d["file"].adjust(-0.3 if gb is not None and gb <= small else -1.0,
+                         "downloads everything before training starts", page(kb, "file-mode"))
+        d["fastfile"].adjust(1.0, "streams on demand, so training starts at once", page(kb, "fastfile-mode"))
+        d["pipe"].adjust(0.5, "streams, so training starts quickly", page(kb, "pipe-mode"))
+        d["fsx_lustre"].adjust(0.3, "mounts in the same time at any size (lazy loading adds a cold start)", BEST)
+        d["efs"].adjust(0.3, "mounts instead of downloading")
+    if f["shared"]:
+        d["fsx_lustre"].adjust(1.0, "many jobs or instances share one mount; nothing is downloaded per job", BEST)
+        d["efs"].adjust(0.5, "a shared file system for many readers")
+        d["file"].adjust(-0.5, "every job and instance downloads its own copy")
+    if f["posix"]:
+        for opt in ("pipe", "fastfile"):
+            d[opt].exclude(f"{kb.get(OPTIONS[opt])['name']} gives no full POSIX semantics (no file locking)",
+                           page(kb, OPTIONS[opt]))
+        d["efs"].adjust(0.8, "full POSIX file system")
+        d["fsx_lustre"].adjust(0.8, "full POSIX file system")
+        d["file"].adjust(0.3, "ordinary local files")
+
+
+def _priority_rules(d: Decision, f: dict[str, Any]) -> None:
+    table = {
+        "cost": (("file", 0.5, "no file system to pay for"), ("fastfile", 0.5, "no file system to pay for"),
+                 ("pipe", 0.3, "small volumes"), ("fsx_lustre", -0.8, "a file system bills while it exists"),
+                 ("efs", -0.5, "a file system bills for storage")),
+        "throughput": (("fsx_lustre", 1.0, "hundreds of GB/s"), ("pipe", 0.5, "streams at high throughput"),
+                       ("fastfile", 0.3, "parallel S3 streaming")),
+        "ops": (("fastfile", 0.8, "no file system, no VPC, unchanged File-mode code"),
+                ("file", 0.5, "the default, nothing to set up"), ("fsx_lustre", -0.5, "a file system and VPC to run"),
+                ("efs", -0.3, "a file system and VPC to run"), ("pipe", -0.5, "code must read a FIFO")),
+    }
+    p = f.get("priority")
+    for opt, pts, why in table.get(p or "", ()):
+        d[opt].adjust(pts, f"priority {p}: {why}")
+
+
+def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, Any] | None:
+    """How S3 objects are spread over the training instances (S3DataDistributionType) for the choice."""
+    if choice not in S3_MODES:
+        return None
+    n, files = f.get("instances") or 1, f.get("files")
+    if n > 1 and (files is None or files >= n):
+        rid, why = "sharded-by-s3-key", f"{n} instances: each reads about 1/{n} of the objects"
+    elif n > 1:
+        rid, why = "fully-replicated", f"only {files} objects for {n} instances: sharding would leave some idle"
+    else:
+        rid, why = "fully-replicated", "one instance reads everything"
+    rec = kb.get(rid)
+    return {"type": rec["api_value"], "reason": why, "source": page(kb, rid)}
+
+
+def decide_input_mode(f: dict[str, Any], kb: Any) -> Decision:
+    """Rank the training input options for the given facts (inputs merged with defaults)."""
+    d = Decision("input_mode")
+    for opt, rid in OPTIONS.items():
+        d.add(opt, page(kb, rid), record=rid)
+    d["file"].adjust(0.5, "the default mode, simplest to run", page(kb, "file-mode"))
+    d["pipe"].adjust(-0.3, "largely replaced by FastFile", page(kb, "pipe-mode"))
+    d["fsx_lustre"].adjust(-0.3, "a file system to create and pay for")
+    d["efs"].adjust(-0.5, "a file system to create and pay for")
+    _source_rules(d, kb, f)
+    _algorithm_rules(d, kb, f)
+    _size_rules(d, kb, f)
+    _access_rules(d, kb, f)
+    _priority_rules(d, f)
+    return d

@@ -1,0 +1,286 @@
+"""Recommend an instance type: accepted by the workload's API, sized for the model, following algorithm advice.
+
+Specs, API acceptance and prices come from content/instances.yaml, per-algorithm advice from
+content/algorithms.yaml, and memory multipliers from content/sizing_rules.yaml. Scores never depend on
+the model size except through fit (eligibility and instance count), so a bigger model can never move
+the choice to less accelerator memory.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sagecli.errors import UsageError
+from sagecli.recommend.advice import Advice, advice_for, matches
+from sagecli.recommend.kbfacts import fmt, limit
+from sagecli.recommend.ranking import Candidate, Decision
+from sagecli.recommend.sizing import RULES, memory_need
+
+API_OF = {"training": "training", "inference": "hosting", "transform": "transform",
+          "processing": "processing", "notebook": "notebook"}
+API_PAGE = {
+    "training": "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ResourceConfig.html",
+    "hosting": "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html",
+    "transform": "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformResources.html",
+    "processing": "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProcessingClusterConfig.html",
+    "notebook": "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateNotebookInstance.html",
+}
+DL_FRAMEWORKS = ("pytorch", "tensorflow", "huggingface")
+LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html"
+GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html"
+TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
+INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
+COST_WEIGHT = {"cost": 1.0, "latency": 0.4, "throughput": 0.3, "sustainability": 0.6, None: 0.6}
+
+
+def kind_of(size: dict[str, Any]) -> str:
+    """cpu, gpu or neuron (Inferentia/Trainium)."""
+    if size.get("gpus"):
+        return "gpu"
+    if size.get("accelerators"):
+        return "neuron"
+    return "cpu"
+
+
+def accel_gib(size: dict[str, Any]) -> float:
+    """Total accelerator memory of one instance in GiB (EC2-reported MiB preferred for GPUs)."""
+    if size.get("gpus"):
+        if size.get("gpu_memory_mib_ec2"):
+            return size["gpu_memory_mib_ec2"] / 2**10  # MiB -> GiB
+        return float(size.get("gpu_memory_gib") or 0)
+    return float(size.get("accelerator_memory_gib") or 0)
+
+
+def _cost_units(kb: Any, size: dict[str, Any]) -> float:
+    wv, _ = limit(kb, RULES, "cost_weight_vcpu")
+    wm, _ = limit(kb, RULES, "cost_weight_memory_gib")
+    wa, _ = limit(kb, RULES, "cost_weight_accelerator_gib")
+    return max(1e-3, (size.get("vcpu") or 1) * wv + (size.get("memory_gib") or 1) * wm + accel_gib(size) * wa)
+
+
+def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]:
+    """True (required), False (ruled out) or None (either), with why."""
+    if f.get("gpu") is not None:
+        return f["gpu"], "--gpu" if f["gpu"] else "--no-gpu"
+    if adv.cpu is False:
+        return True, f"{adv.name} runs on GPU only"
+    if adv.gpu is False:
+        return False, f"{adv.name} runs on CPU only"
+    if f.get("params_b") is not None and f["workload"] in ("training", "inference", "transform"):
+        return True, "a model sized in parameters runs on accelerators (pass --no-gpu to size for CPU)"
+    if adv.builtin:
+        return None, f"{adv.name} runs on CPU or GPU"
+    if f.get("framework") in DL_FRAMEWORKS and f["workload"] == "training":
+        return True, "deep-learning training runs on accelerators (pass --no-gpu for CPU)"
+    if f.get("framework") in ("sklearn", "xgboost") or f["workload"] in ("processing", "notebook"):
+        return None, "CPU is the usual choice here"
+    return None, "either CPU or accelerators"
+
+
+def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: bool | None) -> None:
+    """CPU vs GPU vs Neuron: the algorithm's advice, the framework and the workload."""
+    workload = f["workload"]
+    if adv.builtin and adv.gpu is False and kind != "cpu":
+        c.exclude(f"{adv.name} does not run on {kind.upper()} instances for {workload}", adv.source)
+    if adv.builtin and adv.cpu is False and kind == "cpu":
+        c.exclude(f"{adv.name} needs a GPU for {workload}", adv.source)
+    if want is True and kind == "cpu":
+        c.exclude("no accelerator; accelerators are required here")
+    elif want is False and kind != "cpu":
+        c.exclude(f"{kind.upper()} instance; CPU is required here")
+    elif want is None and kind != "cpu":
+        prefers_cpu = f.get("framework") in ("sklearn", "xgboost") or workload in ("processing", "notebook") \
+            or (adv.builtin and adv.cpu and (adv.memory_bound or not adv.recommends_gpu))
+        if prefers_cpu:
+            c.adjust(-1.0, "CPU is enough here; accelerators add cost")
+        elif f.get("framework") in DL_FRAMEWORKS and workload in ("inference", "transform"):
+            c.adjust(2.0, "deep-learning inference: accelerators serve far more requests per dollar than CPUs")
+    elif want is None and kind == "cpu" and adv.recommends_only_gpu:
+        c.adjust(-1.5, f"{adv.name}'s documentation recommends GPU instances for {workload}", adv.source)
+    if kind == "neuron":
+        if adv.builtin:
+            c.exclude("built-in algorithm containers run on CPU or GPU, not Neuron devices")
+        elif f.get("framework") in ("sklearn", "xgboost", "tensorflow") and workload == "training":
+            c.exclude("Trainium training on SageMaker supports PyTorch only", TRAINIUM)
+        elif f.get("framework") in ("sklearn", "xgboost"):
+            c.exclude("Neuron devices run compiled deep-learning models only")
+        else:
+            c.adjust(-0.5, "the model must be compiled for Neuron (Neuron SDK; Neo for Inf1)", INFERENTIA)
+            if f.get("priority") in ("cost", "sustainability"):
+                c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
+                         INFERENTIA)
+
+
+def _family_rules(c: Candidate, fam: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
+    """Graviton, burstable, family category, GPU generation and sparse data."""
+    workload = f["workload"]
+    if fam.get("graviton"):
+        if not f.get("arm"):
+            c.exclude("Graviton needs an ARM64 (or multi-architecture) image; pass --arm if you have one", GRAVITON)
+        else:
+            c.adjust(0.5, "Graviton: good price-performance and energy efficiency for CPU inference", GRAVITON)
+            if f.get("priority") == "sustainability":
+                c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
+    if fam.get("burstable"):
+        if workload == "notebook":
+            c.adjust(1.0, "burstable types suit interactive notebooks (Studio defaults to ml.t3.medium)",
+                      "https://docs.aws.amazon.com/sagemaker/latest/dg/notebooks-available-instance-types.html")
+        else:
+            c.adjust(-1.5, "burstable CPU credits run out under sustained load (our policy, not an AWS rule)")
+    cat = fam.get("category", "")
+    if cat == "trainium" and workload != "training":
+        c.adjust(-0.8, "Trainium is built for training; Inferentia is the inference chip", TRAINIUM)
+    if kind == "gpu" and workload == "training" and cat == "gpu_training":
+        c.adjust(0.3, "a GPU family built for training")
+    if kind == "gpu" and workload in ("inference", "transform") and cat == "gpu_inference":
+        c.adjust(0.3, "a GPU family built for inference")
+    if kind == "gpu" and f.get("params_b") is not None and (fam.get("generation") or 99) < 5:
+        c.adjust(-1.0, "older GPU generation (T4/V100): for large models AWS's LMI guide prefers A10G (g5) or newer",
+                 LMI)
+    if f.get("sparse") and kind != "cpu":
+        c.adjust(-1.0, "sparse data gains little from GPUs (Factorization Machines uses GPUs only for dense data)",
+                 "https://docs.aws.amazon.com/sagemaker/latest/dg/fact-machines.html")
+    c.raw += 0.05 * (fam.get("generation") or 0)  # newer generations: better price-performance (no reason shown)
+
+
+def _advice_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], adv: Advice) -> None:
+    if not adv.builtin:
+        return
+    if adv.gpu_only_one and (size.get("gpus") or 0) > 1:
+        c.adjust(-2.0, f"{adv.name} uses one GPU per instance; the others would sit idle", adv.source)
+    if matches(adv.recommended, fam["id"], size["type"]):
+        c.adjust(1.5, f"{adv.name}'s documentation recommends this type or family", adv.source)
+
+
+def _priority_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], f: dict[str, Any]) -> None:
+    p, kind = f.get("priority"), kind_of(size)
+    if p == "latency" and kind != "cpu" and f["workload"] in ("inference", "transform"):
+        c.adjust(0.5, "priority latency: accelerated inference")
+    if p == "throughput":
+        n = (size.get("gpus") or size.get("accelerators") or 0)
+        if n > 1:
+            c.adjust(0.2 * math.log2(n), f"priority throughput: {n} devices")
+
+
+def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gib: float | None,
+         multi_node: bool) -> int:
+    """Instance count needed (1 unless the model or data must span instances); excludes what cannot fit."""
+    nodes = 1
+    kind = kind_of(size)
+    if need_gib is not None:
+        have = accel_gib(size) if kind != "cpu" else float(size.get("memory_gib") or 0)
+        what = "accelerator memory" if kind != "cpu" else "host memory"
+        if have <= 0:
+            c.exclude(f"no {what} figure in the knowledge base")
+        elif need_gib > have:
+            if multi_node:
+                nodes = math.ceil(need_gib / have)
+                c.note(f"needs {need_gib:.1f} GiB of {what}: {nodes} instances of {have:.1f} GiB (sharded)")
+            else:
+                why = "one model copy must fit one instance" if f["workload"] != "training" else "single instance"
+                c.exclude(f"needs {need_gib:.1f} GiB of {what}; this type has {have:.1f} GiB ({why})", LMI)
+        else:
+            devices = size.get("gpus") or size.get("accelerators") or 0
+            per = have / devices if devices else have
+            if devices > 1 and need_gib > per:
+                c.note(f"{need_gib:.1f} GiB spans {math.ceil(need_gib / per)} of {devices} devices "
+                       f"({per:.1f} GiB each; tensor parallelism)", LMI)
+            else:
+                c.note(f"{need_gib:.1f} GiB fits in {have:.1f} GiB of {what}")
+    data = f.get("dataset_gb")
+    if data is not None and f["workload"] == "training" and f.get("_data_in_memory"):
+        # Memory-bound trainers (XGBoost and friends) hold the data in host memory, or in GPU memory on GPUs.
+        mem = float(size.get("memory_gib") or 0) if kind == "cpu" else accel_gib(size)
+        what = "memory" if kind == "cpu" else "accelerator memory"
+        if mem and data > mem * nodes:
+            if multi_node:
+                nodes = max(nodes, math.ceil(data / mem))
+                c.note(f"{fmt(data)} GB of data held in {what}: {nodes} instances")
+            else:
+                c.exclude(f"{fmt(data)} GB of training data does not fit {mem:.1f} GiB of {what} (memory-bound "
+                          "training on one instance)")
+        elif mem:
+            c.note(f"{fmt(data)} GB of training data fits {mem * nodes:.0f} GiB of {what}")
+    return nodes
+
+
+def _price(kb: Any, size: dict[str, Any], nodes: int) -> dict[str, Any] | None:
+    price = size.get("price")
+    if not price:
+        return None
+    hours, _ = limit(kb, RULES, "hours_per_month")
+    hourly = price["usd_per_hour"] * nodes
+    return {"usd_per_hour": round(hourly, 4), "usd_per_month": round(hourly * hours, 2),
+            "region": price.get("region"), "component": price.get("component"), "published": price.get("published"),
+            "source": price.get("source")}
+
+
+def specs(size: dict[str, Any]) -> dict[str, Any]:
+    """The specs shown for a type."""
+    keys = ("vcpu", "memory_gib", "gpus", "gpu_model", "accelerators", "accelerator_model")
+    out = {k: size[k] for k in keys if size.get(k)}
+    if kind_of(size) != "cpu":
+        out["accelerator_memory_gib"] = round(accel_gib(size), 1)
+    return out
+
+
+def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
+    """Rank instance types for the facts (inputs merged with defaults)."""
+    workload = f["workload"]
+    api = API_OF[workload]
+    adv = advice_for(kb, f.get("algorithm") or "custom", f.get("algorithm_mode"), workload)
+    sizes = kb.instance_sizes()
+    if not sizes:
+        raise UsageError("the knowledge base has no instance types (content/instances.yaml)")
+    d = Decision("instance")
+    want, why = _want_accelerator(f, adv)
+    d.fire("accelerator", f"{'accelerators' if want else 'CPU' if want is False else 'CPU or accelerators'}: {why}",
+           adv.source)
+    need = None
+    if f.get("params_b") is not None:
+        need = memory_need(kb, f["params_b"], f["precision"], workload)
+        for step in need.steps:
+            d.fire("memory", step, need.sources[0] if need.sources else None)
+        d.extra["memory_need_gib"] = need.gib
+    multi = f.get("distributed")
+    if multi is None:
+        multi = workload == "training" and adv.multi_instance
+    elif multi and workload != "training":
+        multi = False
+    if workload == "training" and not adv.multi_instance and f.get("distributed"):
+        d.fire("single-instance", f"{adv.name} trains on a single instance", adv.source)
+        multi = False
+    f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
+    weight = COST_WEIGHT.get(f.get("priority"), 0.6)
+    for fam, size in sizes:
+        first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
+        c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
+        if api not in size.get("apis", []):
+            c.exclude(f"not accepted by the {api} API", API_PAGE[api])
+            continue
+        _kind_rules(c, kind_of(size), f, adv, want)
+        _family_rules(c, fam, kind_of(size), f)
+        _advice_rules(c, fam, size, adv)
+        _priority_rules(c, fam, size, f)
+        nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
+        c.raw -= weight * math.log2(_cost_units(kb, size) * nodes)
+        if nodes > 1:
+            c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
+                                              "training, so fewer, larger instances come first")
+        c.extra["instance_count"] = nodes
+        price = _price(kb, size, nodes)
+        c.extra["cost"] = price
+    d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
+    if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):
+        d.fire("graviton", "--arm: the knowledge base lists no Graviton family, so nothing changes", GRAVITON)
+    d.relative = True
+    ranked = d.ranked()
+    if ranked and ranked[0].eligible:
+        d.extra["cost"] = ranked[0].extra.get("cost")
+        if d.extra["cost"] is None:
+            d.extra["cost_note"] = f"the knowledge base has no published price for {ranked[0].option}"
+    return d
+
+
+__all__ = ["decide_instance", "accel_gib", "kind_of", "specs", "memory_need"]

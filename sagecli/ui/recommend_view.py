@@ -1,0 +1,180 @@
+"""Rich output and the questionary interview for `sagecli recommend` (the only UI imports live here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.table import Table
+
+from sagecli.recommend.facts import Fact
+from sagecli.ui.console import out
+
+TOP = 10
+SKIP = "(skip: use the default)"
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    return str(value)
+
+
+def _specs(row: dict[str, Any]) -> str:
+    s = row.get("specs") or {}
+    parts = [f"{s['vcpu']} vCPU" if "vcpu" in s else "", f"{s['memory_gib']:g} GiB" if "memory_gib" in s else ""]
+    if s.get("gpus"):
+        parts.append(f"{s['gpus']}x {s.get('gpu_model', 'GPU')}")
+    if s.get("accelerators"):
+        parts.append(f"{s['accelerators']}x {s.get('accelerator_model', 'accelerator')}")
+    if "accelerator_memory_gib" in s:
+        parts.append(f"{s['accelerator_memory_gib']:g} GiB accel")
+    return ", ".join(p for p in parts if p)
+
+
+def _cost_line(decision: dict[str, Any]) -> str:
+    cost = decision.get("cost")
+    if cost:
+        return (f"Estimated cost: ${cost['usd_per_hour']:,.4g}/hour, about ${cost['usd_per_month']:,.0f}/month "
+                f"({cost.get('component')} on-demand price, {cost.get('region')}, published {cost.get('published')}; "
+                "other SageMaker components may differ)")
+    if decision["decision"] == "instance":
+        return "Cost: " + decision.get("cost_note", "no published price in the knowledge base")
+    return "Cost: the knowledge base has no prices for this decision; it depends on the instances you pick."
+
+
+def _reasons(row: dict[str, Any]) -> str:
+    """Ruled-out rows: the constraints. Others: + for what counts for it, - against, plain for notes."""
+    if row.get("ruled_out_by"):
+        return "; ".join(row["ruled_out_by"])
+    pros, cons = row.get("pros", []), row.get("cons", [])
+    notes = [r for r in row["reasons"] if r not in pros and r not in cons]
+    parts = [f"+ {r}" for r in pros] + [f"- {r}" for r in cons] + notes
+    return "\n".join(parts) or "-"
+
+
+def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
+    is_instance = decision["decision"] == "instance"
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("option")
+    if is_instance:
+        table.add_column("specs")
+        table.add_column("count", justify="right")
+        table.add_column("$/hour", justify="right")
+    table.add_column("eligible")
+    table.add_column("score", justify="right")
+    table.add_column("reasons", overflow="fold")
+    rows = decision["ranked"]
+    shown = rows
+    if not show_all and len(rows) > TOP + 5:
+        eligible = [r for r in rows if r["eligible"]]
+        if is_instance:  # the best size of each family says more than five sizes of one family
+            seen: set[str] = set()
+            eligible = [r for r in eligible if not (r["family"] in seen or seen.add(r["family"]))]
+        # ruled-out rows: the interesting constraints (fit, advice) before "not accepted by the API"
+        kinds: set[str] = set()
+        ruled_out = [r for r in rows if not r["eligible"]
+                     and not (r["reasons"][0][:25] in kinds or kinds.add(r["reasons"][0][:25]))]
+        ruled_out.sort(key=lambda r: r["reasons"][0].startswith("not accepted"))
+        shown = eligible[:TOP] + ruled_out[:5]
+    rank = {id(r): i for i, r in enumerate(rows, 1)}
+    for row in shown:
+        cells = [str(rank[id(row)]) if row["eligible"] else "-", row["option"]]
+        if is_instance:
+            cost = row.get("cost")
+            cells += [_specs(row), str(row.get("instance_count", 1)),
+                      f"{cost['usd_per_hour']:.4g}" if cost else "-"]
+        reasons = _reasons(row)
+        cells += ["yes" if row["eligible"] else "[red]no[/red]", f"{row['score']:.2f}", reasons]
+        table.add_row(*cells)
+    return table, len(rows) - len(shown)
+
+
+def render(result: dict[str, Any], explain: bool = False, show_all: bool = False) -> None:
+    """Print a recommender's answer: choice, why, ranked table, cost, sources, assumptions."""
+    con = out()
+    for decision in result["decisions"]:
+        title = decision["decision"].replace("_", " ")
+        choice = decision["choice"]
+        rows = decision["ranked"]
+        if choice is None:
+            con.print(f"[bold]{title}:[/bold] [red]nothing is eligible[/red] (see the reasons below)")
+        else:
+            best = rows[0]
+            con.print(f"[bold]{title}: [green]{choice}[/green][/bold]")
+            cons = set(best.get("cons", []))
+            why = [r for r in best["reasons"] if r and r not in cons][:4]
+            if why:
+                con.print("  why: " + "; ".join(why), soft_wrap=True)
+            if best["sources"]:
+                con.print(f"  docs: {best['sources'][0]}", soft_wrap=True)
+        if "memory_need_gib" in decision:
+            con.print(f"  accelerator memory needed: {decision['memory_need_gib']:.1f} GiB")
+        table, hidden = _table(decision, show_all)
+        con.print(table)
+        if hidden:
+            con.print(f"  ... {hidden} more options (use --all, or --json for every one)")
+        spread = decision.get("s3_distribution")
+        if spread:
+            con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)
+        if decision["decision"] != "rollout":
+            con.print("  " + _cost_line(decision))
+        if explain:
+            con.print("  [bold]rules that fired:[/bold]")
+            for rule in decision.get("rules", []):
+                src = f"  ({rule['source']})" if rule.get("source") else ""
+                con.print(f"   - \\[{rule['rule']}] {rule['text']}{src}", soft_wrap=True)
+        con.print()
+    if result.get("derived"):
+        con.print("derived: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["derived"].items()))
+    if result["assumed"]:
+        con.print("assumed (documented defaults; pass the flag to change): "
+                  + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["assumed"].items()))
+
+
+def ask_questionary(fact: Fact, **io: Any) -> Any:
+    """Ask one fact with questionary; returns the answer, SKIP, or None when the user cancels.
+
+    `io` passes prompt_toolkit's input/output through (tests use a pipe input and DummyOutput).
+    """
+    import questionary
+
+    label = fact.help
+    if fact.kind == "choice":
+        default = fact.default if fact.default in fact.choices else SKIP
+        return questionary.select(label, choices=[*fact.choices, SKIP], default=default, **io).ask()
+    if fact.kind == "bool":
+        answer = questionary.select(label, choices=["yes", "no", SKIP], default=SKIP, **io).ask()
+        return answer if answer in (None, SKIP) else answer == "yes"
+    hint = f" (Enter to skip{', default ' + str(fact.default) if fact.default is not None else ''})"
+    text = questionary.text(label + hint, **io).ask()
+    if text is None:
+        return None
+    return text.strip() or SKIP
+
+
+def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None) -> dict[str, Any]:
+    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given."""
+    from sagecli.errors import UsageError
+    from sagecli.recommend.facts import check
+
+    ask = ask or ask_questionary
+    answers: dict[str, Any] = {}
+    out().print(f"[bold]{recommender}[/bold]: a few questions (choose skip or press Enter to use the default; "
+                "Ctrl-C stops asking)")
+    for fact in facts:
+        while True:
+            value = ask(fact)
+            if value is None:
+                return answers
+            if value == SKIP:
+                break
+            try:
+                answers[fact.name] = check(fact, value)
+                break
+            except UsageError as err:
+                out().print(f"[red]{err.message}[/red]")
+    return answers

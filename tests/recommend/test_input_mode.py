@@ -1,0 +1,91 @@
+"""Scenario tests for the training input decision, each written from an AWS documentation page."""
+
+from __future__ import annotations
+
+import pytest
+
+BEST = "model-access-training-data-best-practices"
+
+SCENARIOS = [
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (small: File)
+    pytest.param({"dataset_gb": 10, "format": "csv"}, "file", id="small-csv"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (large files)
+    pytest.param({"dataset_gb": 500, "avg_file_mb": 200}, "fastfile", id="large-files"),
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html (augmented manifest: Pipe)
+    pytest.param({"format": "augmented-manifest"}, "pipe", id="augmented-manifest"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/deepar.html (File only) + augmented manifest needs Pipe
+    pytest.param({"format": "augmented-manifest", "algorithm": "deepar"}, None, id="manifest-file-only-algorithm"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (data in EFS)
+    pytest.param({"storage": "efs", "dataset_gb": 50}, "efs", id="data-in-efs"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (FSx for Lustre channel)
+    pytest.param({"storage": "fsx", "dataset_gb": 2000}, "fsx_lustre", id="data-in-fsx"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (EFS needs a VPC)
+    pytest.param({"storage": "efs", "vpc": False}, None, id="efs-without-vpc"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (small, random)
+    pytest.param({"dataset_gb": 2000, "avg_file_mb": 0.5, "access": "random"}, "fsx_lustre", id="many-small-random"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (FastFile: no VPC needed)
+    pytest.param({"dataset_gb": 300, "fast_start": True}, "fastfile", id="fast-start-large"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (shared data)
+    pytest.param({"dataset_gb": 1000, "shared": True}, "fsx_lustre", id="shared-by-many-jobs"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (File mode, POSIX files)
+    pytest.param({"dataset_gb": 5, "posix": True}, "file", id="posix-small"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (FastFile: nothing to run)
+    pytest.param({"dataset_gb": 400, "avg_file_mb": 500, "priority": "ops"}, "fastfile", id="ops-large"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/randomcutforest.html (File or Pipe; small data: File)
+    pytest.param({"dataset_gb": 5, "algorithm": "random-cut-forest", "format": "csv"}, "file", id="rcf-small"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (volume holds the data)
+    pytest.param({"dataset_gb": 200, "local_disk_gb": 100, "avg_file_mb": 300}, "fastfile", id="disk-too-small"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (throughput)
+    pytest.param({"dataset_gb": 5000, "priority": "throughput", "access": "random"}, "fsx_lustre",
+                 id="throughput-huge"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (Pipe: small volumes, stream)
+    pytest.param({"dataset_gb": 800, "format": "recordio-protobuf", "algorithm": "linear-learner", "vpc": False,
+                  "priority": "cost", "local_disk_gb": 50}, "pipe", id="pipe-builtin-recordio"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (File default)
+    pytest.param({}, "file", id="defaults"),
+]
+
+
+@pytest.mark.parametrize(("facts", "expected"), SCENARIOS)
+def test_input_mode_scenarios(choose, facts, expected):
+    assert choose("input-mode", "input_mode", **facts) == expected
+
+
+def _row(result, option):
+    return next(r for r in result["decisions"][0]["ranked"] if r["option"] == option)
+
+
+def test_file_only_algorithm_rules_out_pipe(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/deepar.html (File mode only)
+    row = _row(run("input-mode", algorithm="deepar"), "pipe")
+    assert not row["eligible"] and "File" in row["reasons"][0]
+
+
+def test_no_vpc_rules_out_file_systems(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data.html (FSx and EFS need a VPC)
+    result = run("input-mode", dataset_gb=2000, avg_file_mb=0.5, access="random", vpc=False)
+    assert result["decisions"][0]["choice"] not in ("fsx_lustre", "efs")
+    assert any("VPC" in r for r in _row(result, "fsx_lustre")["reasons"])
+
+
+def test_small_files_suggest_serializing(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html (~150 MB)
+    row = _row(run("input-mode", dataset_gb=100, files=100000), "fastfile")
+    assert any("150 MB" in r for r in row["reasons"])
+
+
+def test_average_file_size_is_derived(run):
+    result = run("input-mode", dataset_gb=100, files=1000)
+    assert result["derived"]["avg_file_mb"] == pytest.approx(102.4)
+
+
+def test_distributed_training_shards_by_s3_key(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html (ShardedByS3Key: 1/n each)
+    spread = run("input-mode", dataset_gb=10, instances=4, files=400)["decisions"][0]["s3_distribution"]
+    assert spread["type"] == "ShardedByS3Key"
+
+
+def test_fewer_objects_than_instances_replicates(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html (instances <= objects)
+    spread = run("input-mode", dataset_gb=10, instances=8, files=2)["decisions"][0]["s3_distribution"]
+    assert spread["type"] == "FullyReplicated"
