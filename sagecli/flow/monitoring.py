@@ -12,6 +12,8 @@ from sagecli.flow.deps import require
 if TYPE_CHECKING:
     from sagecli.flow.runner import StepResult, _Run
 
+DRIFT_ROWS = 400  # the second wave: rows with a shifted distribution
+DRIFT_BATCH = 10  # rows per request in that wave
 CAPTURE_WAIT_S = 120.0  # S3 delivery of capture files lags about a minute on AWS; local files appear at once
 
 WHY = {
@@ -71,9 +73,9 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     wave2 = []
     if run.ctx.options.drift_wave:
         rng = np.random.default_rng(run.ctx.options.seed + 1)
-        drifted = make_features(rng, 400, drift=True)
-        send(run, drifted, 10, "wave2-drift")
-        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + 40)
+        drifted = make_features(rng, DRIFT_ROWS, drift=True)
+        send(run, drifted, DRIFT_BATCH, "wave2-drift")
+        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + -(-DRIFT_ROWS // DRIFT_BATCH))
     v2 = {"violations": []}
     if wave2:
         v2, _ = run_monitoring(capture_to_csv(wave2), base_stats, cons, mon / "run-2")

@@ -32,8 +32,6 @@ DEFAULT_HYPERPARAMETERS: dict[str, str] = {
     "verbosity": "0",
 }
 WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
-DRIFT_ROWS = 400
-DRIFT_BATCH = 10
 
 
 def _fail(message: str, hint: str | None = None) -> None:
