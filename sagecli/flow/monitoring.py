@@ -12,6 +12,8 @@ from sagecli.flow.deps import require
 if TYPE_CHECKING:
     from sagecli.flow.runner import StepResult, _Run
 
+DRIFT_ROWS = 400  # the second wave: rows with a shifted distribution
+DRIFT_BATCH = 10  # rows per request in that wave
 CAPTURE_WAIT_S = 120.0  # S3 delivery of capture files lags about a minute on AWS; local files appear at once
 
 WHY = {
@@ -66,19 +68,23 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     base_stats, cons = suggest_baseline(baseline_csv, mon / "baseline")
     run.ctx.emit("monitor", "baseline: statistics.json, constraints.json")
     first = _new_records(run, "capture-1", run.wave1_requests)
-    v1, _ = run_monitoring(capture_to_csv(first), base_stats, cons, mon / "run-1")
+    v1 = {"violations": []}
+    if first:  # no captured data (sampling 0 %): nothing to monitor, and no false "missing column" alarm
+        v1, _ = run_monitoring(capture_to_csv(first), base_stats, cons, mon / "run-1")
     run.ctx.emit("monitor", f"run 1 over {len(first)} captured requests: {len(v1['violations'])} violation(s)")
     wave2 = []
     if run.ctx.options.drift_wave:
         rng = np.random.default_rng(run.ctx.options.seed + 1)
-        drifted = make_features(rng, 400, drift=True)
-        send(run, drifted, 10, "wave2-drift")
-        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + 40)
+        drifted = make_features(rng, DRIFT_ROWS, drift=True)
+        send(run, drifted, DRIFT_BATCH, "wave2-drift")
+        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + -(-DRIFT_ROWS // DRIFT_BATCH))
     v2 = {"violations": []}
     if wave2:
         v2, _ = run_monitoring(capture_to_csv(wave2), base_stats, cons, mon / "run-2")
     names = run.dataset.feature_names
-    res.artifacts = {"baseline": str(mon / "baseline"), "run_1": str(mon / "run-1" / "constraint_violations.json")}
+    res.artifacts = {"baseline": str(mon / "baseline")}
+    if first:
+        res.artifacts["run_1"] = str(mon / "run-1" / "constraint_violations.json")
     if wave2:
         res.artifacts["run_2"] = str(mon / "run-2" / "constraint_violations.json")
     res.data = {"baseline_features": len(cons["features"]),
@@ -88,4 +94,5 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     drifted_names = sorted({explain(v, names).split(":")[0] for v in v2["violations"]})
     res.summary = (f"run 1 ({len(first)} requests): {len(v1['violations'])} violations; "
                    f"drifted run 2 ({len(wave2)} requests): {len(v2['violations'])} violations"
-                   + (f" in {', '.join(drifted_names)}" if drifted_names else ""))
+                   + (f" in {', '.join(drifted_names)}" if drifted_names else "")
+                   + ("" if first or wave2 else " (nothing captured: sampling is 0 %)"))

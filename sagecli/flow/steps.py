@@ -32,8 +32,6 @@ DEFAULT_HYPERPARAMETERS: dict[str, str] = {
     "verbosity": "0",
 }
 WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
-DRIFT_ROWS = 400
-DRIFT_BATCH = 10
 
 
 def _fail(message: str, hint: str | None = None) -> None:
@@ -44,8 +42,11 @@ def _fail(message: str, hint: str | None = None) -> None:
 
 def skip_reason(step: str, run: _Run) -> str | None:
     """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
+    registered = run.package is not None
     if step in ("deploy", "invoke", "monitor") and not run.approved:
         return "model not approved by the condition step; nothing deployed"
+    if step == "transform" and registered and not run.approved:
+        return "model not approved by the condition step; no batch inference"
     if step in ("invoke", "monitor") and run.endpoint is None:
         return "no endpoint"
     return None

@@ -1,6 +1,7 @@
 """The endpoint's HTTP app (RSGI, served by granian): the inference container contract plus the runtime route.
 
     GET  /ping                              200 when the model is loaded
+    GET  /execution-parameters              batch transform settings the container suggests
     POST /invocations                       the container contract (what SageMaker calls inside the instance)
     POST /endpoints/<name>/invocations      what boto3's sagemaker-runtime client calls (endpoint_url set)
 
@@ -21,6 +22,9 @@ from sagecli.serve.handler import InferenceHandler, RequestError
 
 RUNTIME_PREFIX = "/endpoints/"
 RUNTIME_SUFFIX = "/invocations"
+# One worker predicts one batch at a time; MultiRecord batches up to the API's default payload.
+EXECUTION_PARAMETERS = json.dumps({"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD",
+                                   "MaxPayloadInMB": 6}).encode()
 
 
 class MicroBatcher:
@@ -91,6 +95,9 @@ class EndpointApp:
         path, method = scope.path, scope.method
         if path == "/ping" and method in ("GET", "HEAD"):
             proto.response_bytes(200, [], b"")
+            return
+        if path == "/execution-parameters" and method == "GET":  # what batch transform asks a container
+            proto.response_bytes(200, [("content-type", "application/json")], EXECUTION_PARAMETERS)
             return
         runtime = path.startswith(RUNTIME_PREFIX) and path.endswith(RUNTIME_SUFFIX)
         if method != "POST" or not (runtime or path == "/invocations"):

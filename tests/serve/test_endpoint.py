@@ -165,3 +165,9 @@ def test_sampling_percentage_fifty_captures_about_half(trained, tmp_path: Path) 
     finally:
         stop_pid(handle.pid)
     assert 400 <= len(read_capture(tmp_path / "capture")) <= 600  # binomial(1000, 0.5): 10 sigma either side
+
+
+def test_execution_parameters_for_batch_transform(endpoint) -> None:
+    with urllib.request.urlopen(endpoint[0].url + "/execution-parameters", timeout=2) as resp:
+        doc = json.loads(resp.read())
+    assert doc == {"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6}
