@@ -23,6 +23,9 @@ class Advice:
     recommends_only_gpu: bool = False
     memory_bound: bool = False
     source: str | None = None
+    mode: str | None = None
+    cpu_data_limit_gb: float | None = None  # training data above this goes to one GPU (BlazingText supervised)
+    cpu_data_limit_source: str | None = None
 
 
 def matches(entries: tuple[str, ...], family_id: str, type_name: str) -> bool:
@@ -72,6 +75,7 @@ def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advi
             # No inference list: the note may still say so ("Inference runs on CPU only").
             sentences = [x for x in note.split(".") if "inference" in x]
             cpu, gpu = True, not any("cpu only" in x for x in sentences)
+    data_limit = (rec.get("limits") or {}).get(f"{mode}_cpu_data_limit_gb") if mode else None
     return Advice(
         name=rec["name"],
         builtin=True,
@@ -84,4 +88,7 @@ def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advi
         recommends_only_gpu=bool(entries) and all(_gpu_family(kb, e) for e in entries),
         memory_bound="memory" in note or "ml.m5" in entries and workload == "training" and not gpu,
         source=source,
+        mode=mode,
+        cpu_data_limit_gb=data_limit["value"] if data_limit and workload == "training" else None,
+        cpu_data_limit_source=(data_limit or {}).get("source") or source,
     )

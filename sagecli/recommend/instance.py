@@ -31,6 +31,9 @@ LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instan
 GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html"
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
+# Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
+# Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
+OLDER_GPUS = ("T4", "V100", "K80", "M60")
 COST_WEIGHT = {"cost": 1.0, "latency": 0.4, "throughput": 0.3, "sustainability": 0.6, None: 0.6}
 
 
@@ -63,6 +66,13 @@ def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]
     """True (required), False (ruled out) or None (either), with why."""
     if f.get("gpu") is not None:
         return f["gpu"], "--gpu" if f["gpu"] else "--no-gpu"
+    data, cap = f.get("dataset_gb"), adv.cpu_data_limit_gb
+    if cap is not None and data is not None:
+        if data > cap:
+            return True, f"{adv.name} {adv.mode}: {fmt(data)} GB of training data is over {fmt(cap)} GB, " \
+                         "so the documentation recommends one GPU instance"
+        return False, f"{adv.name} {adv.mode}: {fmt(data)} GB of training data is at most {fmt(cap)} GB, " \
+                      "so the documentation recommends C5 (CPU) instances"
     if adv.cpu is False:
         return True, f"{adv.name} runs on GPU only"
     if adv.gpu is False:
@@ -112,7 +122,7 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
                          INFERENTIA)
 
 
-def _family_rules(c: Candidate, fam: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
+def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
     """Graviton, burstable, family category, GPU generation and sparse data."""
     workload = f["workload"]
     if fam.get("graviton"):
@@ -135,9 +145,11 @@ def _family_rules(c: Candidate, fam: dict[str, Any], kind: str, f: dict[str, Any
         c.adjust(0.3, "a GPU family built for training")
     if kind == "gpu" and workload in ("inference", "transform") and cat == "gpu_inference":
         c.adjust(0.3, "a GPU family built for inference")
-    if kind == "gpu" and f.get("params_b") is not None and (fam.get("generation") or 99) < 5:
-        c.adjust(-1.0, "older GPU generation (T4/V100): for large models AWS's LMI guide prefers A10G (g5) or newer",
-                 LMI)
+    gpu_model = str(size.get("gpu_model") or fam.get("accelerator") or "")
+    older = next((g for g in OLDER_GPUS if gpu_model.split()[-1:] == [g]), None)
+    if kind == "gpu" and f.get("params_b") is not None and older:
+        c.adjust(-1.0, f"older GPU ({older}): for large models AWS's LMI guide prefers A-series GPUs (A10G, A100) "
+                       "or newer", LMI)
     if f.get("sparse") and kind != "cpu":
         c.adjust(-1.0, "sparse data gains little from GPUs (Factorization Machines uses GPUs only for dense data)",
                  "https://docs.aws.amazon.com/sagemaker/latest/dg/fact-machines.html")
@@ -235,8 +247,9 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         raise UsageError("the knowledge base has no instance types (content/instances.yaml)")
     d = Decision("instance")
     want, why = _want_accelerator(f, adv)
+    rule_page = adv.cpu_data_limit_source if adv.cpu_data_limit_gb is not None else adv.source
     d.fire("accelerator", f"{'accelerators' if want else 'CPU' if want is False else 'CPU or accelerators'}: {why}",
-           adv.source)
+           rule_page)
     need = None
     if f.get("params_b") is not None:
         need = memory_need(kb, f["params_b"], f["precision"], workload)
@@ -260,7 +273,10 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
             c.exclude(f"not accepted by the {api} API", API_PAGE[api])
             continue
         _kind_rules(c, kind_of(size), f, adv, want)
-        _family_rules(c, fam, kind_of(size), f)
+        if adv.cpu_data_limit_gb is not None and f.get("dataset_gb") is not None and f.get("gpu") is None \
+                and (kind_of(size) == "cpu") == (want is False):
+            c.note(why, rule_page)
+        _family_rules(c, fam, size, kind_of(size), f)
         _advice_rules(c, fam, size, adv)
         _priority_rules(c, fam, size, f)
         nodes = _fit(c, kb, size, f, need.gib if need else None, multi)

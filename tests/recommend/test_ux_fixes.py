@@ -1,0 +1,54 @@
+"""Decisions fixed after using the CLI like its users; each test names the AWS page behind the rule."""
+
+from __future__ import annotations
+
+from tests.recommend.test_limits_from_content import _choice, _edit
+
+BLAZINGTEXT = "https://docs.aws.amazon.com/sagemaker/latest/dg/blazingtext.html"
+LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html"
+
+
+def _row(result: dict, option: str) -> dict:
+    return next(r for r in result["decisions"][0]["ranked"] if r["option"] == option)
+
+
+def test_a100_is_not_called_an_older_gpu(run):
+    """LMI guide: prefer A-series GPUs or newer over T4; A100 (p4d) is A-series even though its family says 4."""
+    result = run("instance", workload="inference", params_b=70, precision="fp16")
+    p4d = " ".join(_row(result, "ml.p4d.24xlarge")["reasons"])
+    assert "older GPU" not in p4d
+    g4dn = " ".join(_row(result, "ml.g4dn.12xlarge")["reasons"])
+    assert "older GPU (T4)" in g4dn  # the T4 still carries the LMI guide's warning
+
+
+def test_blazingtext_supervised_over_2_gb_goes_to_one_gpu(choose, kb):
+    """BlazingText page: text classification on C5 under 2 GB of data, otherwise a single GPU instance."""
+    chosen = choose("instance", "instance", workload="training", algorithm="blazingtext",
+                    algorithm_mode="supervised", dataset_gb=5)
+    fam, size = kb.instance(chosen)
+    assert size.get("gpus") == 1, chosen
+
+
+def test_blazingtext_supervised_small_data_stays_on_cpu(choose, kb):
+    """BlazingText page: under 2 GB, C5 CPU instances."""
+    chosen = choose("instance", "instance", workload="training", algorithm="blazingtext",
+                    algorithm_mode="supervised", dataset_gb=1)
+    fam, size = kb.instance(chosen)
+    assert not size.get("gpus") and fam["id"] == "ml.c5", chosen
+
+
+def test_blazingtext_data_limit_is_read_from_content(tmp_path, kb):
+    """The 2 GB threshold is content (algorithms.yaml), not code: raise it and 5 GB stays on CPU."""
+    facts = {"workload": "training", "algorithm": "blazingtext", "algorithm_mode": "supervised", "dataset_gb": 5}
+    before = _choice(kb, "instance", "instance", **facts)
+    edited = _edit(tmp_path, "algorithms.yaml", "blazingtext", "supervised_cpu_data_limit_gb", value=10)
+    after = _choice(edited, "instance", "instance", **facts)
+    assert kb.instance(before)[1].get("gpus") and not kb.instance(after)[1].get("gpus")
+
+
+def test_blazingtext_reason_names_the_threshold_and_page(run):
+    result = run("instance", workload="training", algorithm="blazingtext", algorithm_mode="supervised",
+                 dataset_gb=5)
+    top = result["decisions"][0]["ranked"][0]
+    assert any("over 2 GB" in r for r in top["reasons"])
+    assert BLAZINGTEXT in top["sources"]
