@@ -34,6 +34,10 @@ INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
 # Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
 # Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
 OLDER_GPUS = ("T4", "V100", "K80", "M60")
+# The SageMaker pricing component that bills each workload (how AWS's price list names it).
+WORKLOAD_COMPONENTS = {"notebook": ("Studio-Notebook", "Notebook"), "training": ("Training",),
+                       "inference": ("Hosting", "Real-Time-Inference"), "transform": ("Batch-Transform",),
+                       "processing": ("Processing",)}
 COST_WEIGHT = {"cost": 1.0, "latency": 0.4, "throughput": 0.3, "sustainability": 0.6, None: 0.6}
 
 
@@ -217,7 +221,7 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
     return nodes
 
 
-def _price(kb: Any, size: dict[str, Any], nodes: int) -> dict[str, Any] | None:
+def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str, Any] | None:
     price = size.get("price")
     if not price:
         return None
@@ -225,7 +229,8 @@ def _price(kb: Any, size: dict[str, Any], nodes: int) -> dict[str, Any] | None:
     hourly = price["usd_per_hour"] * nodes
     return {"usd_per_hour": round(hourly, 4), "usd_per_month": round(hourly * hours, 2),
             "region": price.get("region"), "component": price.get("component"), "published": price.get("published"),
-            "source": price.get("source")}
+            "source": price.get("source"),
+            "for_workload": price.get("component") in WORKLOAD_COMPONENTS.get(workload, ())}
 
 
 def specs(size: dict[str, Any]) -> dict[str, Any]:
@@ -285,7 +290,7 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
             c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
                                               "training, so fewer, larger instances come first")
         c.extra["instance_count"] = nodes
-        price = _price(kb, size, nodes)
+        price = _price(kb, size, nodes, workload)
         c.extra["cost"] = price
     d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
     if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):

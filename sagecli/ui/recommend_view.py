@@ -34,12 +34,15 @@ def _specs(row: dict[str, Any]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _cost_line(decision: dict[str, Any]) -> str:
+def _cost_line(decision: dict[str, Any], workload: str | None) -> str:
     cost = decision.get("cost")
     if cost:
-        return (f"Estimated cost: ${cost['usd_per_hour']:,.4g}/hour, about ${cost['usd_per_month']:,.0f}/month "
-                f"({cost.get('component')} on-demand price, {cost.get('region')}, published {cost.get('published')}; "
-                "other SageMaker components may differ)")
+        money = f"${cost['usd_per_hour']:,.4g}/hour, about ${cost['usd_per_month']:,.0f}/month if always on"
+        where = f"{cost.get('region')}, published {cost.get('published')}"
+        if cost.get("for_workload", True):
+            return f"Estimated cost: {money} ({cost.get('component')} on-demand price, {where})"
+        return (f"Price on record: {money} - the {cost.get('component')} on-demand price ({where}); the knowledge "
+                f"base has no {workload} price for this type, which may differ")
     if decision["decision"] == "instance":
         return "Cost: " + decision.get("cost_note", "no published price in the knowledge base")
     return "Cost: the knowledge base has no prices for this decision; it depends on the instances you pick."
@@ -52,7 +55,7 @@ def _reasons(row: dict[str, Any]) -> str:
     pros, cons = row.get("pros", []), row.get("cons", [])
     notes = [r for r in row["reasons"] if r not in pros and r not in cons]
     parts = [f"+ {r}" for r in pros] + [f"- {r}" for r in cons] + notes
-    return "\n".join(parts) or "-"
+    return "\n".join(parts) or "no rule for or against; ranked by size and cost"
 
 
 def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
@@ -63,7 +66,7 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     if is_instance:
         table.add_column("specs")
         table.add_column("count", justify="right")
-        table.add_column("$/hour", justify="right")
+        table.add_column("$/hour*", justify="right")
     table.add_column("eligible")
     table.add_column("score", justify="right")
     table.add_column("reasons", overflow="fold")
@@ -112,7 +115,8 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
             if best["sources"]:
                 con.print(f"  docs: {best['sources'][0]}", soft_wrap=True)
         if "memory_need_gib" in decision:
-            con.print(f"  accelerator memory needed: {decision['memory_need_gib']:.1f} GiB")
+            on_cpu = choice is not None and "accelerator_memory_gib" not in (rows[0].get("specs") or {})
+            con.print(f"  {'host' if on_cpu else 'accelerator'} memory needed: {decision['memory_need_gib']:.1f} GiB")
         table, hidden = _table(decision, show_all)
         con.print(table)
         if hidden:
@@ -121,7 +125,9 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         if spread:
             con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)
         if decision["decision"] != "rollout":
-            con.print("  " + _cost_line(decision))
+            workload = {**result["assumed"], **result["inputs"]}.get("workload")
+            con.print("  " + ("* " if decision["decision"] == "instance" else "") + _cost_line(decision, workload),
+                      soft_wrap=True)
         if explain:
             con.print("  [bold]rules that fired:[/bold]")
             for rule in decision.get("rules", []):

@@ -1,0 +1,69 @@
+"""The real `sagecli recommend` as users drive it: contradictions are one-line usage errors, answers read well."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.mark.parametrize("args, words", [
+    (["deployment", "--traffic", "offline", "--realtime"], "--traffic offline and --realtime contradict"),
+    (["deployment", "--endpoint", "serverless", "--gpu"], "Serverless Inference has no GPU support"),
+    (["input-mode", "--files", "10", "--avg-file-mb", "100", "--dataset-gb", "5000"], "give any two of the three"),
+])
+def test_contradicting_flags_are_one_line_usage_errors(args, words):
+    for extra in ([], ["--json"]):
+        res = run_cli("recommend", *args, *extra)
+        assert res.returncode == 2, res.stdout + res.stderr
+        assert words in res.stderr
+        assert "Traceback" not in res.stderr
+        assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr
+        assert res.stdout == ""
+
+
+def test_consistent_sizes_and_gpu_endpoints_still_answer():
+    """Sizes that agree within rounding, and a GPU on an endpoint type that has GPUs, are fine."""
+    res = run_cli("recommend", "input-mode", "--files", "10", "--avg-file-mb", "100", "--dataset-gb", "1.2",
+                  "--json")
+    assert res.returncode == 0, res.stderr
+    res = run_cli("recommend", "deployment", "--endpoint", "async", "--gpu", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["decisions"][1]["choice"]
+
+
+def test_efs_data_already_there_is_not_a_file_system_to_create():
+    res = run_cli("recommend", "input-mode", "--storage", "efs", "--dataset-gb", "100", "--json")
+    top = json.loads(res.stdout)["decisions"][0]["ranked"][0]
+    assert top["option"] == "efs"
+    assert not any("to create" in r for r in top["reasons"]), top["reasons"]
+
+
+WIDE = {"COLUMNS": "200", "NO_COLOR": "1"}
+
+
+def test_notebook_price_is_not_passed_off_as_a_training_cost():
+    """The knowledge base's prices are Studio-Notebook prices: a training answer says so instead of 'Estimated'."""
+    res = run_cli("recommend", "instance", "--workload", "training", "--algorithm", "xgboost", "--dataset-gb", "20",
+                  env=WIDE)
+    assert res.returncode == 0, res.stderr
+    assert "Estimated cost" not in res.stdout
+    assert "Price on record" in res.stdout and "no training price" in res.stdout
+    nb = run_cli("recommend", "instance", "--workload", "notebook", env=WIDE)
+    assert "Estimated cost" in nb.stdout and "Studio-Notebook" in nb.stdout
+
+
+def test_memory_label_matches_the_chosen_type():
+    """A CPU choice needs host memory; calling it accelerator memory misleads."""
+    cpu = run_cli("recommend", "instance", "--workload", "notebook", "--params-b", "7", env=WIDE)
+    assert "host memory needed" in cpu.stdout and "accelerator memory needed" not in cpu.stdout
+    gpu = run_cli("recommend", "instance", "--workload", "inference", "--params-b", "7", "--precision", "fp16",
+                  env=WIDE)
+    assert "accelerator memory needed" in gpu.stdout
+
+
+def test_rows_without_rules_say_why_they_rank():
+    res = run_cli("recommend", "instance", "--workload", "processing", env=WIDE)
+    assert "ranked by size and cost" in res.stdout
