@@ -52,3 +52,12 @@ def test_blazingtext_reason_names_the_threshold_and_page(run):
     top = result["decisions"][0]["ranked"][0]
     assert any("over 2 GB" in r for r in top["reasons"])
     assert BLAZINGTEXT in top["sources"]
+
+
+def test_waiting_caller_with_payload_within_realtime_limits_gets_an_endpoint_that_answers(choose):
+    """deploy-model-options: async is for payloads or times beyond real-time limits, answered through S3; a
+    caller waiting on a 5 MB request (over serverless's 4 MB, under real-time's limit) needs a synchronous answer."""
+    choice = choose("deployment", "inference_option", traffic="intermittent", payload_mb=5, realtime=True)
+    assert choice in ("realtime", "inference_components")
+    queued = choose("deployment", "inference_option", traffic="intermittent", payload_mb=5, realtime=False)
+    assert queued == "async"  # nobody waits: the queue and scale-to-zero win
