@@ -110,7 +110,7 @@ def validate_cmd(
         lines = "\n".join(report["problems"])
         raise SageCliError(
             f"{len(report['problems'])} problem(s) in {report['directory']}\n{lines}",
-            hint="fix each file:line above and run `sagecli kb validate` again",
+            hint="fix each file:line below and run `sagecli kb validate` again",
         )
     if not json_out:
         typer.echo(

@@ -142,14 +142,21 @@ def lifecycle() -> list[dict[str, Any]]:
 
 def validate(directory: Path | None) -> dict[str, Any]:
     """Run every content check on a directory; return counts and problems as file:line strings."""
+    from sagecli.errors import UsageError
     from sagecli.knowledge.loader import compile_content
     from sagecli.paths import content_dir
 
+    if directory is not None and not directory.is_dir():
+        raise UsageError(f"no content directory at {directory}", hint="give a folder of <kind>.yaml files")
     root = directory or content_dir()
     compiled = compile_content(root)
+    problems = [str(p) for p in compiled.problems]
+    if directory is not None:  # name the user's own files, not the bundled content/ folder
+        shown = directory.as_posix().rstrip("/") + "/"
+        problems = [shown + p[len("content/"):] if p.startswith("content/") else p for p in problems]
     return {
         "directory": str(root),
         "records": len(compiled.records),
         "questions": len(compiled.questions),
-        "problems": [str(p) for p in compiled.problems],
+        "problems": problems,
     }

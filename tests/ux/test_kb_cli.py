@@ -72,3 +72,22 @@ def test_search_without_hits_says_what_to_try():
     res = run_cli("kb", "search", "zzqx nothing", env=NARROW)
     assert res.returncode == 0
     assert "Try fewer or shorter words" in res.stdout
+
+
+def test_validate_names_the_users_own_files(tmp_path):
+    """A user's directory is not the bundled content/: problems point at the files they can open."""
+    mine = tmp_path / "mykb"
+    mine.mkdir()
+    (mine / "components.yaml").write_text("- id: a-thing\n  name: A thing\n")
+    res = run_cli("kb", "validate", str(mine))
+    assert res.returncode == 1
+    lines = res.stderr.splitlines()
+    assert "below" in lines[1]  # the hint points where the problems are printed
+    problems = lines[2:]
+    assert problems and all(p.startswith(f"{mine.as_posix()}/components.yaml:") for p in problems), problems
+
+
+def test_validate_missing_directory_is_a_usage_error(tmp_path):
+    res = run_cli("kb", "validate", str(tmp_path / "nowhere"))
+    assert res.returncode == 2
+    assert res.stderr.startswith("Error: no content directory at") and "Traceback" not in res.stderr
