@@ -48,6 +48,11 @@ def _cost_line(decision: dict[str, Any], workload: str | None) -> str:
     return "Cost: the knowledge base has no prices for this decision; it depends on the instances you pick."
 
 
+def _no_rule(row: dict[str, Any]) -> str:
+    """What a row with no reasons means (instances are then ranked by their size and cost)."""
+    return "no rule for or against" + ("; ranked by size and cost" if "family" in row else "")
+
+
 def _reasons(row: dict[str, Any]) -> str:
     """Ruled-out rows: the constraints. Others: + for what counts for it, - against, plain for notes."""
     if row.get("ruled_out_by"):
@@ -55,7 +60,7 @@ def _reasons(row: dict[str, Any]) -> str:
     pros, cons = row.get("pros", []), row.get("cons", [])
     notes = [r for r in row["reasons"] if r not in pros and r not in cons]
     parts = [f"+ {r}" for r in pros] + [f"- {r}" for r in cons] + notes
-    return "\n".join(parts) or "no rule for or against; ranked by size and cost"
+    return "\n".join(parts) or _no_rule(row)
 
 
 def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
@@ -96,6 +101,17 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     return table, len(rows) - len(shown)
 
 
+def _explain_weights(decision: dict[str, Any]) -> None:
+    """The points behind the top two eligible options, so a reader sees why one beat the other."""
+    con = out()
+    for row in [r for r in decision["ranked"] if r["eligible"]][:2]:
+        weights = row.get("weights") or []
+        con.print(f"  [bold]{row['option']}[/bold] (score {row['score']:.2f}):"
+                  + ("" if weights else f" {_no_rule(row)}"))
+        for w in weights:
+            con.print(f"   {w['points']:+.1f}  {w['reason']}", soft_wrap=True)
+
+
 def render(result: dict[str, Any], explain: bool = False, show_all: bool = False) -> None:
     """Print a recommender's answer: choice, why, ranked table, cost, sources, assumptions."""
     con = out()
@@ -133,6 +149,7 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
             for rule in decision.get("rules", []):
                 src = f"  ({rule['source']})" if rule.get("source") else ""
                 con.print(f"   - \\[{rule['rule']}] {rule['text']}{src}", soft_wrap=True)
+            _explain_weights(decision)
         con.print()
     if result.get("derived"):
         con.print("derived: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["derived"].items()))

@@ -67,3 +67,16 @@ def test_memory_label_matches_the_chosen_type():
 def test_rows_without_rules_say_why_they_rank():
     res = run_cli("recommend", "instance", "--workload", "processing", env=WIDE)
     assert "ranked by size and cost" in res.stdout
+
+
+def test_explain_shows_the_points_behind_the_top_two():
+    """--explain: the rules, then each adjustment of the choice and the runner-up with its points."""
+    res = run_cli("recommend", "deployment", "--traffic", "spiky", "--explain", env=WIDE)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "rules that fired" in out
+    assert "+1.0  unpredictable bursts with cold starts acceptable" in out
+    assert "+0.8  real-time endpoints absorb spikes with auto scaling" in out
+    data = json.loads(run_cli("recommend", "deployment", "--traffic", "spiky", "--json").stdout)
+    top = data["decisions"][0]["ranked"][0]
+    assert top["weights"] and all({"points", "reason"} <= set(w) for w in top["weights"])
