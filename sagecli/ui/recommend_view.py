@@ -136,7 +136,9 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
         table, hidden = _table(decision, show_all)
         con.print(table)
         if hidden:
-            con.print(f"  ... {hidden} more options (use --all, or --json for every one)")
+            what = "the best size of each family is shown and # is its overall rank; " \
+                if decision["decision"] == "instance" else ""
+            con.print(f"  ... {hidden} more options ({what}use --all, or --json for every one)", soft_wrap=True)
         spread = decision.get("s3_distribution")
         if spread:
             con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)

@@ -80,3 +80,11 @@ def test_explain_shows_the_points_behind_the_top_two():
     data = json.loads(run_cli("recommend", "deployment", "--traffic", "spiky", "--json").stdout)
     top = data["decisions"][0]["ranked"][0]
     assert top["weights"] and all({"points", "reason"} <= set(w) for w in top["weights"])
+
+
+def test_instance_table_says_why_ranks_skip():
+    """The table shows one size per family, so ranks jump (1, 3, 4...); the footer says so."""
+    res = run_cli("recommend", "instance", "--workload", "training", "--algorithm", "xgboost", env=WIDE)
+    assert "the best size of each family is shown and # is its overall rank" in res.stdout
+    full = run_cli("recommend", "instance", "--workload", "training", "--algorithm", "xgboost", "--all", env=WIDE)
+    assert "more options" not in full.stdout
