@@ -120,7 +120,7 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
         elif f.get("framework") in ("sklearn", "xgboost"):
             c.exclude("Neuron devices run compiled deep-learning models only")
         else:
-            c.adjust(-0.5, "the model must be compiled for Neuron (Neuron SDK; Neo for Inf1)", INFERENTIA)
+            c.adjust(-0.5, "the model must be compiled for Neuron devices (Neuron SDK)", INFERENTIA)
             if f.get("priority") in ("cost", "sustainability"):
                 c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
                          INFERENTIA)
@@ -143,6 +143,8 @@ def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind:
         else:
             c.adjust(-1.5, "burstable CPU credits run out under sustained load (our policy, not an AWS rule)")
     cat = fam.get("category", "")
+    if fam["id"] == "ml.inf1":
+        c.note("Inf1 models are compiled with SageMaker Neo", INFERENTIA)
     if cat == "trainium" and workload != "training":
         c.adjust(-0.8, "Trainium is built for training; Inferentia is the inference chip", TRAINIUM)
     if kind == "gpu" and workload == "training" and cat == "gpu_training":

@@ -61,3 +61,13 @@ def test_waiting_caller_with_payload_within_realtime_limits_gets_an_endpoint_tha
     assert choice in ("realtime", "inference_components")
     queued = choose("deployment", "inference_option", traffic="intermittent", payload_mb=5, realtime=False)
     assert queued == "async"  # nobody waits: the queue and scale-to-zero win
+
+
+def test_neo_is_named_only_for_inf1(run):
+    """deploy-model page: Inf1 models are compiled with Neo; Trainium and Inf2 use the Neuron SDK directly."""
+    result = run("instance", workload="inference", params_b=1, precision="fp16")
+    trn = " ".join(_row(result, "ml.trn1.32xlarge")["reasons"])
+    inf2 = " ".join(_row(result, "ml.inf2.xlarge")["reasons"])
+    inf1 = " ".join(_row(result, "ml.inf1.xlarge")["reasons"])
+    assert "Neo" not in trn and "Neo" not in inf2
+    assert "Neo" in inf1
