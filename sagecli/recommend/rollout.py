@@ -182,5 +182,5 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
     _risk_and_alarms(d, kb, f)
     eligible = [c for c in d.candidates.values() if c.eligible]
     if len(eligible) == 1:
-        eligible[0].note(f"the only strategy available for this {f['endpoint'].replace('_', ' ')} endpoint")
+        eligible[0].note(f"the only strategy left for a {f['endpoint'].replace('_', ' ')} endpoint with these facts")
     return d

@@ -71,3 +71,12 @@ def test_neo_is_named_only_for_inf1(run):
     inf1 = " ".join(_row(result, "ml.inf1.xlarge")["reasons"])
     assert "Neo" not in trn and "Neo" not in inf2
     assert "Neo" in inf1
+
+
+def test_capacity_limited_rolling_does_not_claim_to_be_the_only_strategy_for_the_endpoint_type(run):
+    """deployment-guardrails-rolling: rolling suits tight capacity; real-time endpoints still support the others."""
+    result = run("deployment", traffic="steady", risk="high", capacity_limited=True)
+    rollout = result["decisions"][1]
+    assert rollout["choice"] == "rolling"
+    text = " ".join(rollout["ranked"][0]["reasons"])
+    assert "available for this realtime endpoint" not in text and "with these facts" in text
