@@ -41,17 +41,23 @@ def _gpu_family(kb: Any, entry: str) -> bool | None:
     return any(s.get("gpus") for s in fam["sizes"])
 
 
+def algorithm_record(kb: Any, algorithm: str) -> dict[str, Any]:
+    """The built-in algorithm's record; a usage error naming the known ids when there is none."""
+    rec = kb.records.get(algorithm)
+    if not rec or rec.get("kind") != "algorithm":
+        known = sorted(r["id"] for r in kb.of_kind("algorithm"))
+        raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "
+                         f"got {algorithm!r}")
+    return rec
+
+
 def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advice:
     """The advice for an algorithm id (or custom) and optional mode, for a workload."""
     if algorithm == "custom":
         if mode:
             raise UsageError("--algorithm-mode applies to built-in algorithms only")
         return Advice(name="custom model", builtin=False)
-    rec = kb.records.get(algorithm)
-    if not rec or rec.get("kind") != "algorithm":
-        known = sorted(r["id"] for r in kb.of_kind("algorithm"))
-        raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "
-                         f"got {algorithm!r}")
+    rec = algorithm_record(kb, algorithm)
     inst = rec["instances"]
     if mode:
         modes = rec.get("modes") or {}

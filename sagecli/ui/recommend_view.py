@@ -181,12 +181,17 @@ def ask_questionary(fact: Fact, **io: Any) -> Any:
     return text.strip() or SKIP
 
 
-def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None) -> dict[str, Any]:
-    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given."""
+def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None,
+              check: Callable[[Fact, Any], Any] | None = None) -> dict[str, Any]:
+    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given.
+
+    `check` validates one answer (default: the fact's own rules); a bad answer is explained and asked again.
+    """
     from sagecli.errors import UsageError
-    from sagecli.recommend.facts import check
+    from sagecli.recommend.facts import check as check_fact
 
     ask = ask or ask_questionary
+    check = check or check_fact
     answers: dict[str, Any] = {}
     out().print(f"[bold]{recommender}[/bold]: a few questions (choose skip or press Enter to use the default; "
                 "Ctrl-C stops asking)")
