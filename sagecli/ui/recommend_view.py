@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.padding import Padding
 from rich.table import Table
 
 from sagecli.recommend.facts import Fact
@@ -22,13 +23,15 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
-def _specs(row: dict[str, Any]) -> str:
+def _specs(row: dict[str, Any], narrow: bool = False) -> str:
     s = row.get("specs") or {}
     parts = [f"{s['vcpu']} vCPU" if "vcpu" in s else "", f"{s['memory_gib']:g} GiB" if "memory_gib" in s else ""]
-    if s.get("gpus"):
-        parts.append(f"{s['gpus']}x {s.get('gpu_model', 'GPU')}")
-    if s.get("accelerators"):
-        parts.append(f"{s['accelerators']}x {s.get('accelerator_model', 'accelerator')}")
+    for count, model in (("gpus", "gpu_model"), ("accelerators", "accelerator_model")):
+        if s.get(count):
+            name = s.get(model, "GPU" if count == "gpus" else "accelerator")
+            if narrow:  # "1x NVIDIA L4" -> "1x L4"
+                name = name.replace("NVIDIA ", "").replace("AWS ", "")
+            parts.append(f"{s[count]}x {name}")
     if "accelerator_memory_gib" in s:
         parts.append(f"{s['accelerator_memory_gib']:g} GiB accel")
     return ", ".join(p for p in parts if p)
@@ -63,16 +66,22 @@ def _reasons(row: dict[str, Any]) -> str:
     return "\n".join(parts) or _no_rule(row)
 
 
+NARROW = 100  # below this many columns the eligible column goes (ruled-out rows rank "-") and specs shorten
+
+
 def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     is_instance = decision["decision"] == "instance"
-    table = Table(show_lines=False, header_style="bold")
+    narrow = out().width < NARROW
+    table = Table(show_lines=False, header_style="bold",
+                  caption="# - = ruled out (the reasons say by what)" if narrow else None)
     table.add_column("#", justify="right")
-    table.add_column("option")
+    table.add_column("option", no_wrap=True)  # the answer itself is never cut
     if is_instance:
         table.add_column("specs")
-        table.add_column("count", justify="right")
+        table.add_column("count" if not narrow else "n", justify="right")
         table.add_column("$/hour*", justify="right")
-    table.add_column("eligible")
+    if not narrow:
+        table.add_column("eligible")
     table.add_column("score", justify="right")
     table.add_column("reasons", overflow="fold")
     rows = decision["ranked"]
@@ -93,10 +102,11 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
         cells = [str(rank[id(row)]) if row["eligible"] else "-", row["option"]]
         if is_instance:
             cost = row.get("cost")
-            cells += [_specs(row), str(row.get("instance_count", 1)),
+            cells += [_specs(row, narrow), str(row.get("instance_count", 1)),
                       f"{cost['usd_per_hour']:.4g}" if cost else "-"]
-        reasons = _reasons(row)
-        cells += ["yes" if row["eligible"] else "[red]no[/red]", f"{row['score']:.2f}", reasons]
+        if not narrow:
+            cells.append("yes" if row["eligible"] else "[red]no[/red]")
+        cells += [f"{row['score']:.2f}", _reasons(row)]
         table.add_row(*cells)
     return table, len(rows) - len(shown)
 
@@ -126,8 +136,8 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
             con.print(f"[bold]{title}: [green]{choice}[/green][/bold]")
             cons = set(best.get("cons", []))
             why = [r for r in best["reasons"] if r and r not in cons][:4]
-            if why:
-                con.print("  why: " + "; ".join(why), soft_wrap=True)
+            if why:  # wrapped lines stay indented under the choice
+                con.print(Padding("why: " + "; ".join(why), (0, 0, 0, 2)))
             if best["sources"]:
                 con.print(f"  docs: {best['sources'][0]}", soft_wrap=True)
         if "memory_need_gib" in decision:

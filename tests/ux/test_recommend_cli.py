@@ -88,3 +88,21 @@ def test_instance_table_says_why_ranks_skip():
     assert "the best size of each family is shown and # is its overall rank" in res.stdout
     full = run_cli("recommend", "instance", "--workload", "training", "--algorithm", "xgboost", "--all", env=WIDE)
     assert "more options" not in full.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["instance", "--workload", "inference", "--params-b", "70", "--precision", "fp16"],
+    ["instance", "--workload", "training", "--algorithm", "xgboost", "--dataset-gb", "20"],
+    ["input-mode", "--dataset-gb", "2000", "--format", "images", "--avg-file-mb", "0.1"],
+    ["deployment", "--traffic", "spiky", "--payload-mb", "5"],
+])
+def test_answers_at_80_columns_never_cut_an_option(args):
+    """On an 80-column terminal the options (full instance types) are shown whole, nothing ends in '…'."""
+    res = run_cli("recommend", *args, "--no-input", env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    assert "…" not in res.stdout
+    data = json.loads(run_cli("recommend", *args, "--json").stdout)
+    for decision in data["decisions"]:
+        if decision["choice"]:
+            assert any(decision["choice"] in line.split() for line in res.stdout.splitlines()
+                       if line.startswith("│")), decision["choice"]
