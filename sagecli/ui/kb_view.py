@@ -199,6 +199,22 @@ def render_list(result: dict[str, Any]) -> None:
         con.print(_generic_table(kind, records, width))
 
 
+def _options_grid(options: list[dict[str, Any]]) -> Table:
+    """Keyed items (options, prompts, choices) as a grid: key, text, the answer marked, why underneath."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for o in options:
+        mark = " [green](correct)[/green]" if o.get("correct") else ""
+        if o.get("answer") is not None:
+            mark += f" [green]-> {escape(_fmt(o['answer']))}[/green]"
+        rest = [f"{k}: {_fmt(v)}" for k, v in o.items() if k not in ("key", "text", "correct", "answer", "why")]
+        mark += f" [dim]({'; '.join(rest)})[/dim]" if rest else ""
+        why = f"\n[dim]{escape(str(o['why']))}[/dim]" if o.get("why") else ""
+        grid.add_row(f"{escape(str(o['key']))}.", f"{escape(str(o.get('text', '')))}{mark}{why}")
+    return grid
+
+
 SKIP = {"id", "name", "summary", "sources", "related", "exam_tips", "limits", "kind", "tags"}
 
 
@@ -220,6 +236,9 @@ def render_record(rec: dict[str, Any]) -> None:
             items = [f"{escape(k)}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})]
             # long maps (contract paths, env, routes, fields) read better one entry per line
             body.add_row(key, ("\n" if sum(map(len, items)) > 80 else "; ").join(items))
+        elif isinstance(value, list) and value and all(isinstance(o, dict) and {"key", "text"} <= set(o)
+                                                       for o in value):
+            body.add_row(key, _options_grid(value))
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             body.add_row(key, "\n".join("; ".join(f"{k}: {_fmt(v)}" for k, v in item.items()) for item in value))
         elif isinstance(value, list):
@@ -239,8 +258,12 @@ def render_record(rec: dict[str, Any]) -> None:
         body.add_row("related", ", ".join(rec["related"]))
     for src in rec.get("sources", []):
         body.add_row("source", f"[link={src}]{escape(src)}[/link]")
-    title = f"{escape(rec.get('name', rec.get('type', rec.get('id', ''))))} [dim]({rec.get('kind')}: " \
-            f"{escape(rec.get('id', rec.get('type', '')))})[/dim]"
+    if rec.get("kind") == "question":  # a question has no name; its type is not one either
+        title = f"Question {escape(rec['id'])} [dim]({escape(str(rec.get('type', '')))}, task " \
+                f"{escape(str(rec.get('task', '-')))})[/dim]"
+    else:
+        title = f"{escape(rec.get('name', rec.get('type', rec.get('id', ''))))} [dim]({rec.get('kind')}: " \
+                f"{escape(rec.get('id', rec.get('type', '')))})[/dim]"
     con.print(Panel(body, title=title, title_align="left"))
 
 

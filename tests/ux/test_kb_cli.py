@@ -91,3 +91,14 @@ def test_validate_missing_directory_is_a_usage_error(tmp_path):
     res = run_cli("kb", "validate", str(tmp_path / "nowhere"))
     assert res.returncode == 2
     assert res.stderr.startswith("Error: no content directory at") and "Traceback" not in res.stderr
+
+
+def test_show_question_reads_as_a_question():
+    """A question's panel is titled with its id, and options read 'A. text (correct)' rather than key: A; text: ..."""
+    qid, q = next((k, v) for k, v in sorted(KB.questions.items()) if v["type"] == "mc")
+    res = run_cli("kb", "show", qid, env={"COLUMNS": "160", "NO_COLOR": "1"})
+    assert f"Question {qid}" in res.stdout
+    assert "key: A;" not in res.stdout
+    right = next(o for o in q["options"] if o["correct"])
+    assert f"{right['key']}. {right['text']} (correct)" in _unboxed(res.stdout) or \
+        f"{right['key']}. {right['text']} (correct)" in res.stdout
