@@ -22,6 +22,9 @@ def _deployment(given: dict[str, Any], kb: Any) -> None:
     if given.get("traffic") == "offline" and given.get("realtime") is True:
         raise UsageError("--traffic offline and --realtime contradict: offline scoring has no caller waiting "
                          "(drop --realtime, or pick steady, spiky or intermittent traffic)")
+    if given.get("no_user_impact") and given.get("compare_variants"):
+        raise UsageError("--no-user-impact and --compare-variants contradict: a business metric needs users to get "
+                         "the new version's answers, which a shadow test hides (pick one)")
     endpoint = given.get("endpoint")
     if given.get("gpu") is True and endpoint in ENDPOINT_RECORD:
         rec = kb.records.get(ENDPOINT_RECORD[endpoint])

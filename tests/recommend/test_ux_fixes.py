@@ -80,3 +80,10 @@ def test_capacity_limited_rolling_does_not_claim_to_be_the_only_strategy_for_the
     assert rollout["choice"] == "rolling"
     text = " ".join(rollout["ranked"][0]["reasons"])
     assert "available for this realtime endpoint" not in text and "with these facts" in text
+
+
+def test_no_gradual_is_honoured_even_at_high_risk(choose):
+    """deployment-guardrails-blue-green: all at once is the non-gradual mode (it still bakes and rolls back on
+    alarms); a user who rules out gradual shifting should not be handed linear."""
+    assert choose("deployment", "rollout", endpoint="realtime", risk="high", gradual=False) == "all_at_once"
+    assert choose("deployment", "rollout", endpoint="realtime", risk="high") == "linear"

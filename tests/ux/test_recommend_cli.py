@@ -106,3 +106,9 @@ def test_answers_at_80_columns_never_cut_an_option(args):
         if decision["choice"]:
             assert any(decision["choice"] in line.split() for line in res.stdout.splitlines()
                        if line.startswith("│")), decision["choice"]
+
+
+def test_shadow_and_business_metric_wishes_contradict():
+    """shadow-tests vs model-ab-testing: a shadow hides responses from users, an A/B test measures how users react."""
+    res = run_cli("recommend", "deployment", "--no-user-impact", "--compare-variants", "--json")
+    assert res.returncode == 2 and "contradict" in res.stderr and res.stdout == ""
