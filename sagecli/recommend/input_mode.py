@@ -172,6 +172,16 @@ def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, An
     if choice not in S3_MODES:
         return None
     n, files = f.get("instances") or 1, f.get("files")
+    rec = kb.records.get(f.get("algorithm") or "custom") or {}
+    # A built-in whose only multi-instance mode documents FullyReplicated (BlazingText batch_skipgram).
+    multi = [(name, m) for name, m in (rec.get("modes") or {}).items() if m.get("multi_instance")]
+    replicated = n > 1 and multi and all("FullyReplicated" in (m.get("note") or "") for _, m in multi)
+    if replicated:
+        modes = ", ".join(name for name, _ in multi)
+        rid = "fully-replicated"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0],
+                "reason": f"{rec['name']} trains on several instances only in {modes}, whose train channel must "
+                          "be FullyReplicated"}
     if n > 1 and (files is None or files >= n):
         rid, why = "sharded-by-s3-key", f"{n} instances: each reads about 1/{n} of the objects"
     elif n > 1:

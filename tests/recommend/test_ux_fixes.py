@@ -87,3 +87,13 @@ def test_no_gradual_is_honoured_even_at_high_risk(choose):
     alarms); a user who rules out gradual shifting should not be handed linear."""
     assert choose("deployment", "rollout", endpoint="realtime", risk="high", gradual=False) == "all_at_once"
     assert choose("deployment", "rollout", endpoint="realtime", risk="high") == "linear"
+
+
+def test_multi_instance_blazingtext_is_fully_replicated(run, kb):
+    """blazingtext page: only batch_skipgram uses several instances, and its train channel must be FullyReplicated."""
+    result = run("input-mode", algorithm="blazingtext", instances=2)
+    spread = result["decisions"][0]["s3_distribution"]
+    assert spread["type"] == kb.get("fully-replicated")["api_value"]
+    assert spread["source"] == BLAZINGTEXT and "batch_skipgram" in spread["reason"]
+    custom = run("input-mode", instances=2)["decisions"][0]["s3_distribution"]
+    assert custom["type"] == kb.get("sharded-by-s3-key")["api_value"]
