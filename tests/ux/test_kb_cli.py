@@ -102,3 +102,10 @@ def test_show_question_reads_as_a_question():
     right = next(o for o in q["options"] if o["correct"])
     assert f"{right['key']}. {right['text']} (correct)" in _unboxed(res.stdout) or \
         f"{right['key']}. {right['text']} (correct)" in res.stdout
+
+
+def test_search_takes_several_words_without_quotes():
+    """Users type `kb search serverless payload`; that is one search, not a usage error."""
+    res = run_cli("kb", "search", "serverless", "payload", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)[0]["id"] == "serverless-inference"
