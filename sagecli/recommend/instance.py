@@ -223,6 +223,16 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
     return nodes
 
 
+def _sizing_page(kb: Any, need: Any, workload: str) -> str | None:
+    """The AWS page behind a parameter-sized fit: the training-memory page, or AWS's inference right-sizing page."""
+    aws = "https://docs.aws.amazon.com/"
+    pages = [s for s in need.sources if s.startswith(aws)]
+    if not pages and workload != "training":
+        _, training_page = limit(kb, RULES, "training_bytes_per_param_mixed")
+        pages = [s for s in kb.get(RULES).get("sources", []) if s.startswith(aws) and s != training_page]
+    return pages[0] if pages else None
+
+
 def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str, Any] | None:
     price = size.get("price")
     if not price:
@@ -273,9 +283,13 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         multi = False
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
+    sizing_page = _sizing_page(kb, need, workload) if need and not adv.builtin else None
     for fam, size in sizes:
         first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
+        if sizing_page and kind_of(size) != "cpu":  # the page behind the memory fit, then the family's
+            first_page = sizing_page
         c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
+        c._cite((fam.get("sources") or [None])[0])
         if api not in size.get("apis", []):
             c.exclude(f"not accepted by the {api} API", API_PAGE[api])
             continue

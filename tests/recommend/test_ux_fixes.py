@@ -97,3 +97,16 @@ def test_multi_instance_blazingtext_is_fully_replicated(run, kb):
     assert spread["source"] == BLAZINGTEXT and "batch_skipgram" in spread["reason"]
     custom = run("input-mode", instances=2)["decisions"][0]["s3_distribution"]
     assert custom["type"] == kb.get("sharded-by-s3-key")["api_value"]
+
+
+def test_llm_instance_cites_the_sizing_page_not_the_notebook_type_list(run, kb):
+    """A parameter-sized GPU pick cites the page behind the fit (AWS's right-sizing guidance for inference, the
+    model-parallel memory page for training) before the family page; the family page stays among the sources."""
+    notebook_list = "https://docs.aws.amazon.com/sagemaker/latest/dg/notebooks-available-instance-types.html"
+    for workload, page_part in (("inference", "right-sizing"), ("training", "model-parallel-intro")):
+        top = run("instance", workload=workload, params_b=70)["decisions"][0]["ranked"][0]
+        assert page_part in top["sources"][0], top["sources"]
+        fam = kb.get(top["family"])
+        assert fam["sources"][0] in top["sources"]
+    assert notebook_list != run("instance", workload="inference", params_b=7)["decisions"][0]["ranked"][0][
+        "sources"][0]
