@@ -111,6 +111,13 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     return table, len(rows) - len(shown)
 
 
+def _left_over(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a choice with no reason of its own won: the options the facts favoured were ruled out."""
+    favoured = sorted((r for r in rows if not r["eligible"] and r.get("pros")), key=lambda r: -len(r["pros"]))
+    return ["the best of what is left"] + [f"{r['option']} is ruled out: {r['ruled_out_by'][0]}"
+                                           for r in favoured[:2] if r.get("ruled_out_by")]
+
+
 def _explain_weights(decision: dict[str, Any]) -> None:
     """The points behind the top two eligible options, so a reader sees why one beat the other."""
     con = out()
@@ -135,7 +142,7 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
             best = rows[0]
             con.print(f"[bold]{title}: [green]{choice}[/green][/bold]")
             cons = set(best.get("cons", []))
-            why = [r for r in best["reasons"] if r and r not in cons][:4]
+            why = [r for r in best["reasons"] if r and r not in cons][:4] or _left_over(rows)
             if why:  # wrapped lines stay indented under the choice
                 con.print(Padding("why: " + "; ".join(why), (0, 0, 0, 2)))
             if best["sources"]:

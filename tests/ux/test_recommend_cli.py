@@ -112,3 +112,11 @@ def test_shadow_and_business_metric_wishes_contradict():
     """shadow-tests vs model-ab-testing: a shadow hides responses from users, an A/B test measures how users react."""
     res = run_cli("recommend", "deployment", "--no-user-impact", "--compare-variants", "--json")
     assert res.returncode == 2 and "contradict" in res.stderr and res.stdout == ""
+
+
+def test_a_choice_that_won_by_elimination_says_so():
+    """Intermittent traffic favours serverless; at 5 MB it is over serverless's payload limit, so the answer
+    explains that instead of showing no reason at all."""
+    res = run_cli("recommend", "deployment", "--traffic", "intermittent", "--payload-mb", "5", "--no-input", env=WIDE)
+    why = next(line for line in res.stdout.splitlines() if line.strip().startswith("why:"))
+    assert "serverless is ruled out: payload 5 MB exceeds" in why
