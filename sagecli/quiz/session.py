@@ -50,6 +50,7 @@ class Presented:
     deadline: datetime | None = None
     answer: list[str] | None = None
     flagged: bool = False
+    flagged_total: int = 0  # questions of the session flagged so far (this one included)
 
 
 @dataclass
@@ -167,7 +168,8 @@ class Runner:
         row = self.rows[pos]
         prev = self.s["answers"].get(pos)
         return Presented(self.units[row["id"]], row["perm"], pos, len(self.rows), self.mode, self.deadline,
-                         prev["answer"] if prev else None, bool(prev and prev["flagged"]))
+                         prev["answer"] if prev else None, bool(prev and prev["flagged"]),
+                         sum(bool(a["flagged"]) for a in self.s["answers"].values()))
 
     def _parse(self, q: Presented, text: str) -> list[str] | None:
         try:

@@ -63,23 +63,37 @@ def _ask(question: Any, deadline: datetime | None, progress: str) -> Any:
             timer.cancel()
 
 
+def title(key: str, text: str, lead: int) -> str:
+    """'A. text' wrapped at words to the terminal, continuation lines under the text (lead: the columns
+    questionary draws before the title, pointer and tick box)."""
+    import shutil
+    import textwrap
+
+    cols = max(40, shutil.get_terminal_size((80, 24)).columns)
+    hang = " " * (lead + len(key) + 2)
+    lines = textwrap.wrap(f"{key}. {text}", cols - lead - 1, subsequent_indent=hang[lead:])
+    return ("\n" + " " * lead).join(lines) if lines else f"{key}."
+
+
+def _flag_choices(can_flag: bool, checked: bool = False) -> list[Any]:
+    return [Separator(), Choice(FLAG, value="?", checked=checked)] if can_flag else []
+
+
 def choose_one(options: list[tuple[str, str]], can_flag: bool, deadline: datetime | None,
-               progress: str) -> tuple[str, bool]:
-    """Multiple choice: arrow keys and Enter."""
-    choices: list[Any] = [Choice(f"{k}. {t}", value=k) for k, t in options]
-    if can_flag:
-        choices += [Separator(), Choice(FLAG, value="?")]
-    got = _ask(questionary.select("Your answer:", choices=choices, style=STYLE, instruction="(arrows, Enter)"),
-               deadline, progress)
+               progress: str, prev: str = "") -> tuple[str, bool]:
+    """Multiple choice: arrow keys and Enter (the cursor starts on the previous answer when revisiting)."""
+    choices: list[Any] = [Choice(title(k, t, 3), value=k) for k, t in options] + _flag_choices(can_flag)
+    got = _ask(questionary.select("Your answer:", choices=choices, style=STYLE, instruction="(arrows, Enter)",
+                                  default=prev or None), deadline, progress)
     return ("", True) if got == "?" else (got, False)
 
 
 def choose_n(options: list[tuple[str, str]], n: int, can_flag: bool, deadline: datetime | None,
-             progress: str) -> tuple[str, bool]:
-    """Multiple response: Space to tick, Enter to submit; exactly n ticks (the flag does not count)."""
-    choices: list[Any] = [Choice(f"{k}. {t}", value=k) for k, t in options]
-    if can_flag:
-        choices += [Separator(), Choice(FLAG, value="?")]
+             progress: str, prev: str = "", flagged: bool = False) -> tuple[str, bool]:
+    """Multiple response: Space to tick, Enter to submit; exactly n ticks (the flag does not count).
+    Revisiting starts with the previous ticks and flag."""
+    choices: list[Any] = [Choice(title(k, t, 5), value=k, checked=k in prev) for k, t in options]
+    choices += _flag_choices(can_flag, flagged)
 
     def valid(picked: list[str]) -> bool | str:
         real = [p for p in picked if p != "?"]
@@ -90,48 +104,72 @@ def choose_n(options: list[tuple[str, str]], n: int, can_flag: bool, deadline: d
     return "".join(sorted(p for p in got if p != "?")), "?" in got
 
 
+UNDO = "\u21a9 Undo the last step"
+
+
 def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | None,
           progress: str) -> tuple[str, bool]:
-    """Ordering: pick the first step, then the next, ...; the last one is placed for you."""
-    left = list(steps)
+    """Ordering: pick the first step, then the next, ... (a step can be undone); the last one is placed
+    for you."""
+    text = dict(steps)
     picked: list[str] = []
-    while len(left) > 1:
-        choices: list[Any] = [Choice(f"{k}. {t}", value=k) for k, t in left]
-        if can_flag and not picked:
-            choices += [Separator(), Choice(FLAG, value="?")]
+    while len(picked) < len(steps) - 1:
+        left = [(k, t) for k, t in steps if k not in picked]
+        choices: list[Any] = [Choice(title(k, t, 3), value=k) for k, t in left]
+        if picked:
+            choices += [Separator(), Choice(UNDO, value="<")]
+        elif can_flag:
+            choices += _flag_choices(True)
+        so_far = " \u2192 ".join(picked) or "-"
         got = _ask(questionary.select(f"Step {len(picked) + 1} of {len(steps)}:", choices=choices, style=STYLE),
-                   deadline, f"{progress}  \u00b7  order so far: {''.join(picked) or '-'}")
+                   deadline, f"{progress}  \u00b7  order so far: {so_far}")
         if got == "?":
             return "", True
+        if got == "<":
+            picked.pop()
+            continue
         picked.append(got)
-        left = [s for s in left if s[0] != got]
-    picked.append(left[0][0])
+    picked += [k for k in text if k not in picked]
     return "".join(picked), False
 
 
 def match(prompts: list[tuple[str, str]], options: list[tuple[str, str]], can_flag: bool,
           deadline: datetime | None, progress: str) -> tuple[str, bool]:
-    """Matching: for each numbered prompt, select its choice."""
-    letters = []
-    for i, (num, text) in enumerate(prompts):
-        choices: list[Any] = [Choice(f"{k}. {t}", value=k) for k, t in options]
-        if can_flag and i == 0:
-            choices += [Separator(), Choice(FLAG, value="?")]
+    """Matching: for each numbered prompt, select its choice (a prompt can be gone back to)."""
+    letters: list[str] = []
+    while len(letters) < len(prompts):
+        i = len(letters)
+        num, text = prompts[i]
+        choices: list[Any] = [Choice(title(k, t, 3), value=k) for k, t in options]
+        if i:
+            choices += [Separator(), Choice("\u21a9 Back to the previous prompt", value="<")]
+        elif can_flag:
+            choices += _flag_choices(True)
         got = _ask(questionary.select(f"{num}. {text}  ->", choices=choices, style=STYLE), deadline,
                    f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}")
         if got == "?":
             return "", True
+        if got == "<":
+            letters.pop()
+            continue
         letters.append(got)
     return "".join(letters), False
 
 
-def pick_row(labels: list[str], deadline: datetime | None, progress: str) -> int | None:
-    """The exam review screen: a question to revisit (its index), or None to submit."""
-    choices: list[Any] = [Choice("Submit the exam", value=-1), Separator()]
-    choices += [Choice(label, value=i) for i, label in enumerate(labels)]
-    got = _ask(questionary.select("Review: revisit a question or submit", choices=choices, style=STYLE),
-               deadline, progress)
-    return None if got == -1 else got
+def pick_row(labels: list[str], deadline: datetime | None, progress: str, start: int | None = None,
+             confirm: str = "") -> int | None:
+    """The exam review screen: a question to revisit (its index), or None to submit. The cursor starts on
+    `start`; with `confirm` (e.g. '2 unanswered'), submitting asks first."""
+    while True:
+        choices: list[Any] = [Choice("Submit the exam", value=-1), Separator()]
+        choices += [Choice(label, value=i) for i, label in enumerate(labels)]
+        got = _ask(questionary.select("Review: revisit a question or submit", choices=choices, style=STYLE,
+                                      default=start), deadline, progress)
+        if got != -1:
+            return got
+        if not confirm or _ask(questionary.confirm(f"Submit with {confirm}?", default=False, style=STYLE),
+                               deadline, progress):
+            return None
 
 
 def pause(deadline: datetime | None, progress: str) -> None:
