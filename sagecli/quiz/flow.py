@@ -38,13 +38,16 @@ class ScriptPrompter:
     def __init__(self, answers: Iterator[str], on_feedback: Callable[..., None] | None = None) -> None:
         self.answers = answers
         self.on_feedback = on_feedback
+        self.given = 0
 
     def ask(self, q: Presented) -> Response | None:
         """The next scripted answer."""
         try:
-            return Response(text=next(self.answers))
+            text = next(self.answers)
         except StopIteration:
             return None
+        self.given += 1
+        return Response(text=text, n=self.given)
 
     def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None:
         """Pass practice feedback to the printer, if any (none with --json)."""

@@ -60,6 +60,7 @@ class Response:
     text: str = ""
     flag: bool = False
     action: str = "answer"  # answer | review | submit
+    n: int | None = None  # a scripted answer's place in the script (1-based), for error messages
 
 
 class Interrupted(SageCliError):
@@ -171,15 +172,17 @@ class Runner:
                          prev["answer"] if prev else None, bool(prev and prev["flagged"]),
                          sum(bool(a["flagged"]) for a in self.s["answers"].values()))
 
-    def _parse(self, q: Presented, text: str) -> list[str] | None:
+    def _parse(self, q: Presented, text: str, n: int | None = None) -> list[str] | None:
         try:
             return parse_answer(q.unit, q.perm, text)
         except AnswerFormatError as exc:
-            raise SageCliError(
-                f"answer {q.pos + 1} ({q.unit['id']}, {describe(q.unit)}): {exc}",
-                hint="separate answers with commas; leave one empty to skip it",
-                exit_code=2,
-            ) from None
+            where = f"question {q.pos + 1} of {q.total}, {q.unit['id']}, {describe(q.unit)}"
+            saved = len(self.s["answers"])
+            hint = "separate answers with commas; leave one empty to skip it"
+            if saved:
+                hint = (f"{saved} answer(s) before it are saved; continue from question {q.pos + 1} with "
+                        "`sagecli quiz --resume --answers ...`")
+            raise SageCliError(f"{f'answer {n} ' if n else ''}({where}): {exc}", hint=hint, exit_code=2) from None
 
     def _review(self, qid: str, correct: bool, seconds: float, at: datetime) -> dict[str, Any]:
         budget = self.fmt.minutes * 60 / self.fmt.questions if self.timed_ratings else None
@@ -215,7 +218,7 @@ class Runner:
         if resp.action != "answer":
             return None
         text = resp.text.strip().rstrip("?")
-        answer = self._parse(q, text) if text else None
+        answer = self._parse(q, text, resp.n) if text else None
         flagged = resp.flag or resp.text.strip().endswith("?")
         if flagged and answer is None and q.answer is not None:
             answer = q.answer  # flagging a question already answered keeps its answer

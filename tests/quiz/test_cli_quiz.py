@@ -103,7 +103,7 @@ def test_malformed_answer_is_one_line_naming_the_question() -> None:
     res = run_cli("quiz", *FX, "--type", "mr", "--count", "1", "--seed", "1", "--answers", "A")
     assert res.returncode == 2
     first = res.stderr.splitlines()[0]
-    assert first.startswith("Error: answer 1 (q-") and "expected 2 different letters" in first
+    assert first.startswith("Error: answer 1 (question 1 of 1, q-") and "expected 2 different letters" in first
     assert "Traceback" not in res.stderr
 
 

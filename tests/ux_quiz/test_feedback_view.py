@@ -86,3 +86,15 @@ def test_mock_exam_ends_with_the_score_not_the_last_explanation(tmp_path) -> Non
     assert text.index("Explanations") < text.index("Estimated score") < text.index("By domain")
     assert text.rstrip().splitlines()[-1].startswith("Missed: #1")
     assert "--retake wrong" in text.rstrip().splitlines()[-1]
+
+
+def test_malformed_answer_after_good_ones_says_they_are_saved_and_how_to_go_on() -> None:
+    res = run_cli("quiz", "--content", str(FIXTURE), "--no-generated", "--count", "4", "--seed", "1",
+                  "--no-shuffle", "--answers", "A,ZZZZ")
+    assert res.returncode == 2
+    lines = res.stderr.splitlines()
+    assert lines[0].startswith("Error: answer 2 (question 2 of ") and "Traceback" not in res.stderr
+    assert "1 answer(s) before it are saved" in lines[1] and "--resume" in lines[1]
+    # the saved answer is really there: resuming asks from question 2 and numbers the script afresh
+    res = run_cli("quiz", "--resume", "--answers", "ZZZZ")
+    assert res.returncode == 2 and res.stderr.startswith("Error: answer 1 (question 2 of ")
