@@ -17,7 +17,7 @@ from sagecli.quiz import srs
 from sagecli.quiz.exam import ExamFormat
 from sagecli.quiz.grading import AnswerFormatError, describe, grade, parse_answer
 from sagecli.quiz.results import summarize
-from sagecli.quiz.selection import Filters, draw_exam, matches, pick, plan
+from sagecli.quiz.selection import Filters, draw_exam, matches, pick, plan, whole_cases
 
 Clock = Callable[[], datetime]
 
@@ -111,6 +111,8 @@ def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: Q
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)
     rng = random.Random(seed)
     pool = [u for u in units.values() if (opts.generated or not u.get("generated")) and matches(u, opts.filters)]
+    if opts.filters.type == "case":
+        pool = whole_cases(pool, list(units.values()))
     if opts.retake:
         keep = _retake(store, opts.retake)
         pool = [u for u in pool if u["id"] in keep]
