@@ -208,15 +208,17 @@ class InteractivePrompter:
         if prev:
             line += f" \u00b7 your answer so far: {prev}"
         opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]
+        # an answer flagged for review stays flagged until unflagged; "answer later" ends with the answer
+        keep = q.flagged and q.answer is not None
         if u["type"] == "mc":
-            text, flag = w.choose_one(opts, exam, q.deadline, line, prev)
+            text, flag = w.choose_one(opts, exam, q.deadline, line, prev, keep)
         elif u["type"] == "mr":
-            text, flag = w.choose_n(opts, u["select"], exam, q.deadline, line, prev, q.flagged)
+            text, flag = w.choose_n(opts, u["select"], exam, q.deadline, line, prev, keep)
         elif u["type"] == "ordering":
-            text, flag = w.order(opts, exam, q.deadline, line)
+            text, flag = w.order(opts, exam, q.deadline, line, keep)
         else:
             prompts = [(p["key"], p["text"]) for p in u["prompts"]]
-            text, flag = w.match(prompts, opts, exam, q.deadline, line)
+            text, flag = w.match(prompts, opts, exam, q.deadline, line, keep)
         return Response(text=text, flag=flag)
 
     def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None:

@@ -25,17 +25,35 @@ def clock_text(deadline: datetime) -> str:
     return f"\u23f1 {left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d} left"
 
 
-def _ask(question: Any, deadline: datetime | None, progress: str) -> Any:
-    """Run a questionary prompt under a visible progress line and countdown; TimeUp when time runs out."""
+def flag_text(flag: list[bool] | None) -> str:
+    """The flag state for the top line: how to flag, or that the question is flagged."""
+    if flag is None:
+        return ""
+    return "  \u00b7  \u2691 FLAGGED (f to unflag)" if flag[0] else "  \u00b7  f: flag for review"
+
+
+def _ask(question: Any, deadline: datetime | None, progress: str, flag: list[bool] | None = None) -> Any:
+    """Run a questionary prompt under a visible progress line and countdown; TimeUp when time runs out.
+    With `flag` (a one-item list), the f key toggles it, so an answer can be given and flagged at once."""
     from prompt_toolkit.filters import to_filter
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
     from prompt_toolkit.layout import HSplit, Layout, Window
     from prompt_toolkit.layout.controls import FormattedTextControl
 
     app = question.application
 
     def top() -> list[tuple[str, str]]:
-        text = progress + (f"  \u00b7  {clock_text(deadline)}" if deadline else "")
+        text = progress + (f"  \u00b7  {clock_text(deadline)}" if deadline else "") + flag_text(flag)
         return [("class:instruction", text)]
+
+    if flag is not None:
+        keys = KeyBindings()
+
+        @keys.add("f")
+        def _toggle(event: Any) -> None:
+            flag[0] = not flag[0]
+
+        app.key_bindings = merge_key_bindings([app.key_bindings, keys]) if app.key_bindings else keys
 
     bar = Window(FormattedTextControl(top), wrap_lines=True, dont_extend_height=True)
     app.layout = Layout(HSplit([bar, app.layout.container]))
@@ -80,12 +98,14 @@ def _flag_choices(can_flag: bool, checked: bool = False) -> list[Any]:
 
 
 def choose_one(options: list[tuple[str, str]], can_flag: bool, deadline: datetime | None,
-               progress: str, prev: str = "") -> tuple[str, bool]:
-    """Multiple choice: arrow keys and Enter (the cursor starts on the previous answer when revisiting)."""
+               progress: str, prev: str = "", flagged: bool = False) -> tuple[str, bool]:
+    """Multiple choice: arrow keys and Enter (the cursor starts on the previous answer when revisiting);
+    in an exam, f flags the answer for review."""
     choices: list[Any] = [Choice(title(k, t, 3), value=k) for k, t in options] + _flag_choices(can_flag)
+    flag = [flagged] if can_flag else None
     got = _ask(questionary.select("Your answer:", choices=choices, style=STYLE, instruction="(arrows, Enter)",
-                                  default=prev or None), deadline, progress)
-    return ("", True) if got == "?" else (got, False)
+                                  default=prev or None), deadline, progress, flag)
+    return ("", True) if got == "?" else (got, bool(flag and flag[0]))
 
 
 def choose_n(options: list[tuple[str, str]], n: int, can_flag: bool, deadline: datetime | None,
@@ -99,20 +119,22 @@ def choose_n(options: list[tuple[str, str]], n: int, can_flag: bool, deadline: d
         real = [p for p in picked if p != "?"]
         return len(real) == n or (not real and "?" in picked) or f"Select exactly {n} (you have {len(real)})"
 
+    flag = [False] if can_flag else None
     got = _ask(questionary.checkbox(f"Select {n}:", choices=choices, validate=valid, style=STYLE,
-                                    instruction="(Space to tick, Enter to submit)"), deadline, progress)
-    return "".join(sorted(p for p in got if p != "?")), "?" in got
+                                    instruction="(Space to tick, Enter to submit)"), deadline, progress, flag)
+    return "".join(sorted(p for p in got if p != "?")), "?" in got or bool(flag and flag[0])
 
 
 UNDO = "\u21a9 Undo the last step"
 
 
 def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | None,
-          progress: str) -> tuple[str, bool]:
+          progress: str, flagged: bool = False) -> tuple[str, bool]:
     """Ordering: pick the first step, then the next, ... (a step can be undone); the last one is placed
     for you."""
     text = dict(steps)
     picked: list[str] = []
+    flag = [flagged] if can_flag else None
     while len(picked) < len(steps) - 1:
         left = [(k, t) for k, t in steps if k not in picked]
         choices: list[Any] = [Choice(title(k, t, 3), value=k) for k, t in left]
@@ -122,7 +144,7 @@ def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | Non
             choices += _flag_choices(True)
         so_far = " \u2192 ".join(picked) or "-"
         got = _ask(questionary.select(f"Step {len(picked) + 1} of {len(steps)}:", choices=choices, style=STYLE),
-                   deadline, f"{progress}  \u00b7  order so far: {so_far}")
+                   deadline, f"{progress}  \u00b7  order so far: {so_far}", flag)
         if got == "?":
             return "", True
         if got == "<":
@@ -130,13 +152,14 @@ def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | Non
             continue
         picked.append(got)
     picked += [k for k in text if k not in picked]
-    return "".join(picked), False
+    return "".join(picked), bool(flag and flag[0])
 
 
 def match(prompts: list[tuple[str, str]], options: list[tuple[str, str]], can_flag: bool,
-          deadline: datetime | None, progress: str) -> tuple[str, bool]:
+          deadline: datetime | None, progress: str, flagged: bool = False) -> tuple[str, bool]:
     """Matching: for each numbered prompt, select its choice (a prompt can be gone back to)."""
     letters: list[str] = []
+    flag = [flagged] if can_flag else None
     while len(letters) < len(prompts):
         i = len(letters)
         num, text = prompts[i]
@@ -146,14 +169,14 @@ def match(prompts: list[tuple[str, str]], options: list[tuple[str, str]], can_fl
         elif can_flag:
             choices += _flag_choices(True)
         got = _ask(questionary.select(f"{num}. {text}  ->", choices=choices, style=STYLE), deadline,
-                   f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}")
+                   f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}", flag)
         if got == "?":
             return "", True
         if got == "<":
             letters.pop()
             continue
         letters.append(got)
-    return "".join(letters), False
+    return "".join(letters), bool(flag and flag[0])
 
 
 def pick_row(labels: list[str], deadline: datetime | None, progress: str, start: int | None = None,
