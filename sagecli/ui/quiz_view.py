@@ -161,7 +161,8 @@ def print_feedback(q: Presented, answer: list[str] | None, correct: bool) -> Non
     grid = _grid()
     for ok, picked, label, text, why, note in feedback_rows(q, answer):
         tick = "[green]\u2713[/green]" if ok else "[red]\u2717[/red]"
-        _row(grid, tick, ("\u00bb " if picked else "  ") + label, text, why, note)
+        pick = ("\u00bb " if picked else "  ") if u["type"] in ("mc", "mr") else ""
+        _row(grid, tick, pick + label, text, why, note)
     con.print(grid)
     if u.get("explanation"):
         con.print(Padding(Text(u["explanation"], style="italic"), (0, 0, 0, 2)))

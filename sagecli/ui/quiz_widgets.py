@@ -7,6 +7,7 @@ learner flagged it. With an exam deadline a countdown line stays on top and the 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,9 +33,22 @@ def flag_text(flag: list[bool] | None) -> str:
     return "  \u00b7  \u2691 FLAGGED (f to unflag)" if flag[0] else "  \u00b7  f: flag for review"
 
 
-def _ask(question: Any, deadline: datetime | None, progress: str, flag: list[bool] | None = None) -> Any:
+def echo(text: str) -> None:
+    """What the learner chose, left on screen as plain text wrapped at words (the live prompt is erased)."""
+    import shutil
+    import sys
+    import textwrap
+
+    cols = max(40, shutil.get_terminal_size((80, 24)).columns)
+    sys.stdout.write("\n".join(textwrap.wrap(text, cols - 1, subsequent_indent="      ")) + "\n")
+    sys.stdout.flush()
+
+
+def _ask(question: Any, deadline: datetime | None, progress: str, flag: list[bool] | None = None,
+         said: Callable[[Any], str] | None = None) -> Any:
     """Run a questionary prompt under a visible progress line and countdown; TimeUp when time runs out.
-    With `flag` (a one-item list), the f key toggles it, so an answer can be given and flagged at once."""
+    With `flag` (a one-item list), the f key toggles it, so an answer can be given and flagged at once.
+    The prompt is erased when done; `said` turns the result into the line left in its place."""
     from prompt_toolkit.filters import to_filter
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
     from prompt_toolkit.layout import HSplit, Layout, Window
@@ -74,11 +88,15 @@ def _ask(question: Any, deadline: datetime | None, progress: str, flag: list[boo
         timer = threading.Timer(left, expire)
         timer.daemon = True
         timer.start()
+    app.erase_when_done = True
     try:
-        return question.unsafe_ask()
+        got = question.unsafe_ask()
     finally:
         if timer is not None:
             timer.cancel()
+    if said is not None and (line := said(got)):
+        echo(line + (" \u00b7 \u2691 flagged" if flag and flag[0] else ""))
+    return got
 
 
 def title(key: str, text: str, lead: int) -> str:
@@ -104,7 +122,8 @@ def choose_one(options: list[tuple[str, str]], can_flag: bool, deadline: datetim
     choices: list[Any] = [Choice(title(k, t, 3), value=k) for k, t in options] + _flag_choices(can_flag)
     flag = [flagged] if can_flag else None
     got = _ask(questionary.select("Your answer:", choices=choices, style=STYLE, instruction="(arrows, Enter)",
-                                  default=prev or None), deadline, progress, flag)
+                                  default=prev or None), deadline, progress, flag,
+               lambda g: LATER if g == "?" else f"Your answer: {g}. {dict(options)[g]}")
     return ("", True) if got == "?" else (got, bool(flag and flag[0]))
 
 
@@ -119,13 +138,21 @@ def choose_n(options: list[tuple[str, str]], n: int, can_flag: bool, deadline: d
         real = [p for p in picked if p != "?"]
         return len(real) == n or (not real and "?" in picked) or f"Select exactly {n} (you have {len(real)})"
 
+    def said(got: list[str]) -> str:
+        real = [p for p in got if p != "?"]
+        if not real:
+            return LATER
+        return f"Your answer: {', '.join(real)}" + (" \u00b7 \u2691 flagged" if "?" in got else "")
+
     flag = [False] if can_flag else None
     got = _ask(questionary.checkbox(f"Select {n}:", choices=choices, validate=valid, style=STYLE,
-                                    instruction="(Space to tick, Enter to submit)"), deadline, progress, flag)
+                                    instruction="(Space to tick, Enter to submit)"), deadline, progress, flag,
+               said)
     return "".join(sorted(p for p in got if p != "?")), "?" in got or bool(flag and flag[0])
 
 
 UNDO = "\u21a9 Undo the last step"
+LATER = "\u2691 Flagged to answer later"
 
 
 def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | None,
@@ -144,15 +171,18 @@ def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | Non
             choices += _flag_choices(True)
         so_far = " \u2192 ".join(picked) or "-"
         got = _ask(questionary.select(f"Step {len(picked) + 1} of {len(steps)}:", choices=choices, style=STYLE),
-                   deadline, f"{progress}  \u00b7  order so far: {so_far}", flag)
+                   deadline, f"{progress}  \u00b7  order so far: {so_far}", flag,
+                   lambda g, n=len(picked) + 1: LATER if g == "?" else f"Undo step {n - 1}" if g == "<"
+                   else f"Step {n}: {g}. {text[g]}")
         if got == "?":
             return "", True
         if got == "<":
             picked.pop()
             continue
         picked.append(got)
-    picked += [k for k in text if k not in picked]
-    return "".join(picked), bool(flag and flag[0])
+    last = next(k for k in text if k not in picked)
+    echo(f"Step {len(steps)}: {last}. {text[last]} (the one left)")
+    return "".join([*picked, last]), bool(flag and flag[0])
 
 
 def match(prompts: list[tuple[str, str]], options: list[tuple[str, str]], can_flag: bool,
@@ -169,7 +199,9 @@ def match(prompts: list[tuple[str, str]], options: list[tuple[str, str]], can_fl
         elif can_flag:
             choices += _flag_choices(True)
         got = _ask(questionary.select(f"{num}. {text}  ->", choices=choices, style=STYLE), deadline,
-                   f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}", flag)
+                   f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}", flag,
+                   lambda g, num=num, text=text: LATER if g == "?" else "(back to the previous prompt)" if g == "<"
+                   else f"{num}. {text} \u2192 {g}. {dict(options)[g]}")
         if got == "?":
             return "", True
         if got == "<":

@@ -40,3 +40,29 @@ def test_f_flags_an_answer_and_submit_asks_first(tmp_path, sagecli_home) -> None
                   "--json")
     assert res.returncode == 0, res.stderr  # the flag was stored with the answer
     assert len(json.loads(res.stdout)["questions"]) == 1
+
+
+def test_ordering_step_can_be_undone_and_choices_are_echoed_cleanly(tmp_path, sagecli_home) -> None:
+    args = ["--content", str(FIXTURE), "--no-generated", "--type", "ordering", "--count", "1", "--seed", "1"]
+    right = _right(args, tmp_path)  # e.g. "CADB": displayed letters, first step first
+    child = _spawn(args, sagecli_home)
+    _wait(child, "Step 1 of")
+    time.sleep(0.3)
+    wrong_first = next(x for x in "ABCD"[:len(right)] if x != right[0])
+    _keys(child, *[DOWN] * (ord(wrong_first) - ord("A")), ENTER)
+    _wait(child, f"Step 1: {wrong_first}.")
+    _wait(child, "Undo the last step")
+    time.sleep(0.3)
+    _keys(child, "\x1b[A", ENTER)  # up from the first choice wraps to Undo
+    _wait(child, "Undo step 1")
+    for n, letter in enumerate(right[:-1], 1):
+        _wait(child, f"Step {n} of")
+        time.sleep(0.3)
+        remaining = sorted(set(right) - set(right[:n - 1]))
+        _keys(child, *[DOWN] * remaining.index(letter), ENTER)
+        _wait(child, f"Step {n}: {letter}.")
+    _wait(child, "(the one left)")
+    _wait(child, "Correct")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
