@@ -210,7 +210,7 @@ def algorithm_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, An
                                  f"not {_words(ptype)}.") for a in others[:3]]
             out.append(_question(
                 f"q-gen-algo-{_slug(algo['id'])}-{_slug(ptype)}", "algorithm", algo,
-                f"Which SageMaker built-in algorithm is meant for {_words(ptype)}?", algo["name"],
+                f"Which of these SageMaker built-in algorithms is meant for {_words(ptype)}?", algo["name"],
                 f"Right: {algo['name']} handles {', '.join(map(_words, algo['problem_types']))}.", wrong,
                 algo["sources"][0]))
     return out

@@ -64,7 +64,7 @@ def show_question(q: Presented, flagged: int | None = None) -> None:
     rule = "\u2500" * (width() - 1)
     lines = ["", f"{dim}{rule}{off}", f"{dim}{progress_line(q, flagged)}{off}"]
     if u.get("scenario"):
-        lines.append(f"Case study {u['case_id']}:")
+        lines.append(f"Case study (part {u['case_part']}; each part is scored on its own):")
         lines += wrap(u["scenario"]) + [""]
     lines += [f"{bold}{line}{off}" for line in wrap(u["stem"])]
     if u["type"] == "matching":

@@ -98,3 +98,12 @@ def test_malformed_answer_after_good_ones_says_they_are_saved_and_how_to_go_on()
     # the saved answer is really there: resuming asks from question 2 and numbers the script afresh
     res = run_cli("quiz", "--resume", "--answers", "ZZZZ")
     assert res.returncode == 2 and res.stderr.startswith("Error: answer 1 (question 2 of ")
+
+
+def test_case_part_names_its_part_not_its_id(capsys) -> None:
+    from sagecli.ui.quiz_view import show_question
+
+    show_question(_q("q-fx-case-retail-two"))
+    text = capsys.readouterr().out
+    assert "Case study (part 2/2" in text and "q-fx-case-retail" not in text
+    assert "A retailer keeps three years" in text

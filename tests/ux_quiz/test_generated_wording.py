@@ -33,3 +33,14 @@ def test_stem_and_why_avoid_subject_verb_agreement_traps() -> None:
     q = next(q for q in limit_questions(recs) if q["id"] == "q-gen-limit-r0-steps")
     assert q["stem"] == "Strategy 0: which value does AWS document for steps?"
     assert " is " not in q["stem"] and " steps is " not in q["options"][0]["why"]
+
+
+def test_algorithm_stem_says_the_choice_is_among_the_options() -> None:
+    from sagecli.quiz.generate import algorithm_questions
+
+    algos = {a: {"id": a, "kind": "algorithm", "name": a.upper(), "summary": "s", "sources": [DOC],
+                 "problem_types": [p]} for a, p in [("a1", "binary_classification"), ("a2", "clustering"),
+                                                    ("a3", "embeddings"), ("a4", "anomaly_detection")]}
+    q = {q["id"]: q for q in algorithm_questions(algos)}["q-gen-algo-a1-binary-classification"]
+    # several algorithms do binary classification: the stem must not claim a single one in all SageMaker
+    assert q["stem"] == "Which of these SageMaker built-in algorithms is meant for binary classification?"
