@@ -114,7 +114,7 @@ def quiz_cmd(
     from sagecli.quiz.session import Interrupted
 
     try:
-        result, units = take(opts, prompter, resume, content)
+        result, units = take(opts, prompter, resume, content, notify=lambda note: sys.stderr.write(note + "\n"))
     except Interrupted as stop:
         sys.stderr.write(f"\n{stop.message} Continue with `sagecli quiz --resume`.\n")
         raise typer.Exit(stop.exit_code) from None
