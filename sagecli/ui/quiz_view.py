@@ -346,6 +346,11 @@ def render_stats(s: dict[str, Any]) -> None:
     """The stats dashboard."""
     con = out()
     r = s["readiness"]
+    if not s["answers"]:
+        c = s["coverage"]
+        con.print(f"No answers yet: {c['bank']} questions ({c['authored']} authored) are waiting. Start with "
+                  "[bold]sagecli quiz[/bold] (practice) or [bold]sagecli quiz --mode exam[/bold] (mock exam).")
+        return
     if r["estimate"] is None:
         con.print("Readiness: no answers yet. Start with [bold]sagecli quiz[/bold].")
     else:
