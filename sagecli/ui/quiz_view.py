@@ -79,33 +79,41 @@ def show_question(q: Presented, flagged: int | None = None) -> None:
 
 def print_scripted(q: Presented, answer: list[str] | None, correct: bool) -> None:
     """A scripted practice answer: the question line, then the full feedback."""
-    out().print(f"\n[bold]{progress_line(q)}[/bold]")
-    if q.unit.get("scenario"):
-        out().print(escape(q.unit["scenario"]))
-    out().print(escape(q.unit["stem"]))
+    from rich.text import Text
+
+    con = out()
+    con.print()
+    say(con, Text(progress_line(q), style="bold"))
+    for line in (wrap(q.unit["scenario"]) if q.unit.get("scenario") else []) + wrap(q.unit["stem"]):
+        con.print(Text(line))
     print_feedback(q, answer, correct)
 
 
-def _row(grid: Any, mark: str, label: str, text: str, why: str, note: str = "") -> None:
-    """One explained row: a mark, a label, then the text with the why under it (both wrap under the text)."""
+def say(con: Any, text: Any) -> None:
+    """Print rich Text wrapped at words to the console width, without trailing spaces at the breaks."""
+    for line in text.wrap(con, con.width):
+        line.rstrip()
+        con.print(line)
+
+
+def _row(con: Any, ok: bool, label: str, text: str, why: str, note: str = "") -> None:
+    """One explained row: a right/wrong mark and a label, then the text and, dim, the why, both wrapped at
+    words under the text (no trailing padding, so piped output stays clean)."""
+    import textwrap
+
     from rich.text import Text
 
-    body = Text(text)
-    if note:
-        body.append(f"  {note}", style="bold")
-    body.append("\n")
-    body.append(why, style="dim")
-    grid.add_row(Text.from_markup(mark), label, body)
-
-
-def _grid() -> Any:
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 1), pad_edge=True)
-    grid.add_column(width=2, justify="right")
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1)
-    return grid
+    lead = f" {chr(0x2713) if ok else chr(0x2717)} {label} "
+    indent = " " * len(lead)
+    room = max(20, con.width - len(indent) - 1)
+    lines = textwrap.wrap(text + (f"  {note}" if note else ""), room) or [""]
+    first = Text(lead[:3], style="green" if ok else "red")
+    first.append(lead[3:] + lines[0])
+    con.print(first)
+    for line in lines[1:]:
+        con.print(Text(indent + line))
+    for line in textwrap.wrap(why, room):
+        con.print(Text(indent + line, style="dim"))
 
 
 def _ordinal(n: int) -> str:
@@ -144,7 +152,8 @@ def feedback_rows(q: Presented, answer: list[str] | None) -> list[tuple[bool, bo
 def print_feedback(q: Presented, answer: list[str] | None, correct: bool) -> None:
     """Right or wrong, the right answer, why for every option (or step, or pair) marked right or wrong with
     the learner's own picks shown, and the documentation links."""
-    from rich.padding import Padding
+    import textwrap
+
     from rich.text import Text
 
     con = out()
@@ -157,15 +166,13 @@ def print_feedback(q: Presented, answer: list[str] | None, correct: bool) -> Non
         mark = "[red]\u2717 Unanswered[/red] (counts as wrong)"
     else:
         mark = f"[red]\u2717 Wrong[/red] ({you}: {to_display(q.perm, answer, u['type'])})"
-    con.print(f"{mark}  [bold]answer: {right}[/bold]  [dim]{u['id']}[/dim]")
-    grid = _grid()
+    say(con, Text.from_markup(f"{mark}  [bold]answer: {right}[/bold]  [dim]{u['id']}[/dim]"))
     for ok, picked, label, text, why, note in feedback_rows(q, answer):
-        tick = "[green]\u2713[/green]" if ok else "[red]\u2717[/red]"
         pick = ("\u00bb " if picked else "  ") if u["type"] in ("mc", "mr") else ""
-        _row(grid, tick, pick + label, text, why, note)
-    con.print(grid)
+        _row(con, ok, pick + label, text, why, note)
     if u.get("explanation"):
-        con.print(Padding(Text(u["explanation"], style="italic"), (0, 0, 0, 2)))
+        for line in textwrap.wrap(u["explanation"], max(20, con.width - 3)):
+            con.print(Text("  " + line, style="italic"))
     for src in u.get("sources", []):
         con.print(f"  [link={src}]{src}[/link]", soft_wrap=True)
 

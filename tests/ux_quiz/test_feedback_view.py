@@ -107,3 +107,12 @@ def test_case_part_names_its_part_not_its_id(capsys) -> None:
     text = capsys.readouterr().out
     assert "Case study (part 2/2" in text and "q-fx-case-retail" not in text
     assert "A retailer keeps three years" in text
+
+
+def test_piped_feedback_wraps_at_words_without_trailing_padding() -> None:
+    res = run_cli("quiz", "--content", str(FIXTURE), "--no-generated", "--count", "5", "--seed", "3",
+                  "--answers", ",,,,", env={"COLUMNS": "60"})
+    assert res.returncode == 0, res.stderr
+    feedback = res.stdout[:res.stdout.index("By domain")]
+    assert all(len(line) <= 60 for line in feedback.splitlines() if "https://" not in line)
+    assert not [line for line in feedback.splitlines() if line.endswith(" ")]
