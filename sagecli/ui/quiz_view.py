@@ -264,7 +264,10 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
     con = out()
     if res["mode"] == "exam" and res["complete"]:
         _explanations(res, units)
-    con.print()
+        con.print()
+        con.rule("Mock exam result", style="dim")
+    else:
+        con.print()
     if not res["complete"]:
         con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
                   "Continue with [bold]sagecli quiz --resume[/bold].")
@@ -292,7 +295,8 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
     missed = [f"#{q['n']}" for q in res["questions"] if not q["correct"]]
     if missed and res["complete"]:
         where = " (explained above)" if res["mode"] == "exam" else ""
-        con.print(f"Missed: {', '.join(missed)}{where}. Drill them: [bold]sagecli quiz --retake wrong[/bold]")
+        con.print(f"Missed: {', '.join(missed)}{where}.")
+        con.print("Drill them: [bold]sagecli quiz --retake wrong[/bold]")
 
 
 def _explanations(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None:

@@ -84,8 +84,9 @@ def test_mock_exam_ends_with_the_score_not_the_last_explanation(tmp_path) -> Non
     assert res.returncode == 0, res.stderr
     text = res.stdout
     assert text.index("Explanations") < text.index("Estimated score") < text.index("By domain")
-    assert text.rstrip().splitlines()[-1].startswith("Missed: #1")
-    assert "--retake wrong" in text.rstrip().splitlines()[-1]
+    assert text.index("Explanations") < text.index("Mock exam result") < text.index("Estimated score")
+    assert text.rstrip().splitlines()[-2].startswith("Missed: #1")
+    assert text.rstrip().splitlines()[-1] == "Drill them: sagecli quiz --retake wrong"
 
 
 def test_malformed_answer_after_good_ones_says_they_are_saved_and_how_to_go_on() -> None:
