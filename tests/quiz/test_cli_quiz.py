@@ -127,7 +127,7 @@ def test_corrupt_database_is_reported_and_kept(sagecli_home) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "anki"])
 def test_export(tmp_path, fmt: str) -> None:
-    out = tmp_path / f"bank.{fmt}"
+    out = tmp_path / f"bank.{ {'anki': 'apkg'}.get(fmt, fmt)}"
     res = run_cli("quiz", "export", "--format", fmt, "-o", str(out), *FX)
     assert res.returncode == 0, res.stderr
     assert "Wrote 6 questions" in res.stdout and out.stat().st_size > 100
