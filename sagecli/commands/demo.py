@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (no markup).")]
 ALL_STEPS = "process,train,evaluate,register,deploy,invoke,transform,monitor,teardown"
 
@@ -30,6 +32,8 @@ def run_demo(
                                                                   "(repeatable), e.g. -H num_round=100.")] = None,
     min_auc: Annotated[float, typer.Option(min=0.0, max=1.0, help="Condition step: approve the model only if "
                                                                   "test AUC >= this.")] = 0.75,
+    model_package_group: Annotated[str, typer.Option(help="Model package group the register step adds a version "
+                                                          "to.")] = DEFAULT_MODEL_PACKAGE_GROUP,
     sampling: Annotated[int, typer.Option(min=0, max=100, help="Data capture InitialSamplingPercentage.")] = 100,
     keep_endpoint: Annotated[bool, typer.Option("--keep-endpoint", help="Leave the endpoint running after the "
                                                                         "demo.")] = False,
@@ -64,7 +68,7 @@ def run_demo(
         steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
         hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
-        instance_count=instance_count,
+        instance_count=instance_count, model_package_group=model_package_group,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)

@@ -64,11 +64,12 @@ class DemoView:
             self.live.start()
 
     def __rich__(self) -> Group:
-        table = Table.grid(padding=(0, 1))
-        table.add_column(width=2)
-        table.add_column(style="bold", min_width=9, no_wrap=True)
-        table.add_column(justify="right", width=7)
-        table.add_column(overflow="ellipsis", no_wrap=True)
+        # fixed columns never shrink; only the message column is cut (with …) on a narrow terminal
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=2, no_wrap=True)
+        table.add_column(style="bold", width=9, no_wrap=True)
+        table.add_column(justify="right", width=6, no_wrap=True)
+        table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
         for name, res in self.steps.items():
             if res.status == "running":
                 mark: Any = Spinner("dots", style="cyan")
@@ -80,38 +81,58 @@ class DemoView:
         return Group(self.header, table)
 
     def summary(self, result: Any) -> None:
-        """The table after the run: each step's status, time and output; then metrics, endpoint, violations."""
+        """After the run: what it produced (metrics, model package, endpoint, violations), then artifact paths."""
         con = out()
         title = f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s"
+        rows = summary_rows(result)
         if self.interactive:
-            t = Table(title=title)
-            for col in ("step", "status", "seconds", "output"):
-                t.add_column(col, overflow="fold")
-            for s in result.steps:
-                t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
+            t = Table(title=title, show_header=False, title_justify="left")
+            t.add_column(style="bold", no_wrap=True)
+            t.add_column(overflow="fold")
+            for key, value in rows:
+                t.add_row(key, escape(value))
             con.print(t)
-        else:  # the step lines are already on screen
-            con.print(title)
+        else:  # the step lines are already on screen; plain lines, never cut (paths stay copyable)
+            con.print(title, soft_wrap=True)
+            for key, value in rows:
+                con.print(f"{key}: {escape(value)}", soft_wrap=True)
         by = {s.name: s for s in result.steps}
-        if "evaluate" in by and by["evaluate"].data.get("metrics"):
-            m = by["evaluate"].data["metrics"]
-            con.print("Test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
-        dep = by.get("deploy")
-        if dep is not None and dep.data.get("url"):
-            kept = by.get("teardown") is not None and by["teardown"].data.get("kept_endpoint")
-            state = "still running" if kept else "stopped at teardown"
-            con.print(f"Endpoint: {escape(dep.data['endpoint'])} at {dep.data['url']} ({state})")
         mon = by.get("monitor")
         if mon is not None and mon.data:
             for line in mon.data.get("run_2", {}).get("explanations", []):
                 con.print(f"[yellow]violation[/] {escape(line)}")
+        note = by["teardown"].data.get("kept_note") if "teardown" in by else None
+        if note:
+            con.print(f"[yellow]{escape(note)}[/]", soft_wrap=True)
         for key in ("train", "transform", "monitor"):
             if key in by:
                 for name, path in by[key].artifacts.items():
-                    con.print(f"[dim]{key} {name}: {escape(str(path))}[/]")
+                    con.print(f"[dim]{key} {name}: {escape(str(path))}[/]", soft_wrap=True)
         if result.added_steps:
             con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
-        con.print(f"Artifacts: {escape(str(result.run_dir))}")
+        con.print(f"Artifacts: {escape(str(result.run_dir))}", soft_wrap=True)
+
+
+def summary_rows(result: Any) -> list[tuple[str, str]]:
+    """(label, value) pairs for what the run produced; steps that did not run give no row."""
+    by = {s.name: s for s in result.steps}
+    rows: list[tuple[str, str]] = []
+    if result.error:
+        rows.append(("Stopped at", result.error))
+    ev = by.get("evaluate")
+    if ev is not None and ev.data.get("metrics"):
+        rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
+    for name, label in (("register", "Model package"), ("transform", "Batch transform"), ("monitor", "Monitor")):
+        step = by.get(name)
+        if step is not None and step.status in ("ok", "skipped") and step.summary:
+            rows.append((label, step.summary))
+    dep = by.get("deploy")
+    if dep is not None and dep.data.get("endpoint"):
+        kept = "teardown" in by and by["teardown"].data.get("kept_endpoint")
+        where = f" at {dep.data['url']}" if dep.data.get("url") else ""
+        state = "still running" if kept else "removed at teardown"
+        rows.append(("Endpoint", f"{dep.data['endpoint']}{where} ({state})"))
+    return rows
 
 
 def ask_confirmation(question: str, stderr: bool = False) -> bool:

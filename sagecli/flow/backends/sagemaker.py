@@ -18,7 +18,7 @@ from typing import Any
 
 from sagecli.aws import api_calls as calls
 from sagecli.aws import preflight
-from sagecli.aws.plan import MODEL_PACKAGE_GROUP, Layout, PlanSpec, build_plan, shard_names, validate_plan
+from sagecli.aws.plan import Layout, PlanSpec, build_plan, shard_names, validate_plan
 from sagecli.errors import SageCliError
 from sagecli.flow.backend import (
     ChannelData,
@@ -95,7 +95,8 @@ class SageMakerBackend:
                            "transform": ["test.csv"], "baseline": ["train-features.csv"]},
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
-            group_exists=preflight.group_exists(self.aws, MODEL_PACKAGE_GROUP), steps=tuple(plan_steps(o.steps)[0]))
+            group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
+            steps=tuple(plan_steps(o.steps)[0]))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -304,8 +305,10 @@ class SageMakerBackend:
         desc = wait_for(lambda: sm.describe_transform_job(TransformJobName=request.job_name), "TransformJobStatus",
                         ("Completed", "Failed", "Stopped"),
                         lambda m: self._say("transform", f"{request.job_name}: {m}"), self.poll_s, 3 * 3600)
+        # DescribeTransformJob reports no record or request counts: the flow counts the output records itself
         return TransformResult(job_name=request.job_name, status=desc["TransformJobStatus"], output_uri=output,
-                               failure_reason=desc.get("FailureReason"), duration_s=time.monotonic() - t0)
+                               failure_reason=desc.get("FailureReason"), duration_s=time.monotonic() - t0,
+                               requests=None)
 
     def fetch_capture(self, endpoint: Endpoint, dest: Path, min_records: int = 0,
                       timeout_s: float = 0.0) -> list[Path]:
@@ -332,6 +335,11 @@ class SageMakerBackend:
             return []
         return [Resource(e.kind, e.name, e.arn, e.state) for e in self.ledger.live()]
 
+    def kept_endpoint_note(self, endpoint: Endpoint) -> str:
+        """A kept SageMaker endpoint bills per instance-hour until `sagecli cleanup` deletes it."""
+        return (f"endpoint {endpoint.name} kept InService in {self.aws.region}: it keeps billing per instance-hour "
+                f"until you delete it with: sagecli cleanup --run-id {self.ctx.run_id}")
+
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
         """Delete newest first; keep endpoint, config, model and data with --keep-endpoint."""
         from sagecli.aws.teardown import teardown
@@ -340,9 +348,6 @@ class SageMakerBackend:
             return []
         report = teardown(self.aws, self.ledger, keep_endpoint, lambda m: self._say("teardown", m))
         removed = [Resource(e.kind, e.name, e.arn, e.note) for e in report.removed]
-        if any(e.kind == "Endpoint" for e in report.kept):
-            sys.stderr.write(f"Endpoint kept: it bills per instance-hour while InService. Delete it with "
-                             f"`sagecli cleanup --run-id {self.ctx.run_id}`.\n")
         if report.failed:
             names = ", ".join(f"{e.kind} {e.name}" for e, _ in report.failed)
             raise SageCliError(f"could not delete {len(report.failed)} resource(s): {names}",
