@@ -140,7 +140,6 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
     ordered, added = plan_steps(options.steps)
     results = [StepResult(name) for name in ordered]
     flow = FlowResult(run_id=run_id, run_dir=run_dir, backend=backend_name, steps=results, added_steps=added)
-    run_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
 
     def emit(step: str, message: str) -> None:
@@ -156,6 +155,7 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
     stopped = False
     try:
         backend.prepare(ctx)
+        run_dir.mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no empty folder
         for res in results:
             if res.name == "teardown":
                 continue

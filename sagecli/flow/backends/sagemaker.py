@@ -74,7 +74,9 @@ class SageMakerBackend:
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
         role = checks.check_role_arn(self.opts.get("role_arn"), region)
-        checks.check_instance_type(o.instance_type)
+        steps = set(plan_steps(o.steps)[0])
+        uses = {"training": "train", "hosting": "deploy", "transform": "transform"}
+        checks.check_instance_type(o.instance_type, tuple(use for use, step in uses.items() if step in steps))
         checks.check_input_mode(o.input_mode)
         checks.check_counts(o.instance_count, self.max_runtime_s)
         if o.entry_point is not None:
@@ -86,9 +88,12 @@ class SageMakerBackend:
         self.aws = session.connect(region)
         bucket = self.opts.get("bucket") or f"sagemaker-{region}-{self.aws.account}"
         self.layout = Layout(ctx.run_id, bucket)
+        bucket_exists = preflight.bucket_exists(self.aws, bucket)
+        if not bucket_exists:
+            checks.check_bucket_name(bucket)
         spec = PlanSpec(
             run_id=ctx.run_id, region=region, account=self.aws.account, role_arn=role, bucket=bucket,
-            bucket_exists=preflight.bucket_exists(self.aws, bucket), image=self.image, instance_type=o.instance_type,
+            bucket_exists=bucket_exists, image=self.image, instance_type=o.instance_type,
             instance_count=o.instance_count, input_mode=o.input_mode, spot=bool(self.opts.get("spot")),
             hyperparameters=self._hyperparameters(), max_runtime_s=self.max_runtime_s,
             channel_files={"train": ["train.csv"], "validation": ["validation.csv"], "test": ["test.csv"],
