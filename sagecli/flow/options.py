@@ -39,7 +39,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
         raise UsageError(f"invalid model package group name {model_package_group!r}",
                          hint="1-63 letters, digits and hyphens, starting with a letter or digit")
     if entry_point is not None and not entry_point.is_file():
-        raise SageCliError(f"entry point {entry_point} does not exist")
+        what = "is a directory, not a script" if entry_point.is_dir() else "does not exist"
+        raise SageCliError(f"entry point {entry_point} {what}")
     return FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
                        entry_point=entry_point.resolve() if entry_point else None,
                        hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,

@@ -160,7 +160,7 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
             if res.name == "teardown":
                 continue
             if stopped:
-                res.status = "skipped"
+                res.status, res.summary = "skipped", "not run: an earlier step failed"
                 observer(res)
                 continue
             skip = step_impl.skip_reason(res.name, state)

@@ -87,7 +87,7 @@ def train(run: _Run, res: StepResult) -> None:
     if result.status != COMPLETED:
         _fail(f"training job {result.status}: {result.failure_reason or 'no reason given'}")
     final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final_metrics.items()))
-    res.summary = f"{result.status} in {result.duration_s:.1f}s; {final}"
+    res.summary = f"{result.status} in {result.duration_s:.1f}s ({opts.input_mode} mode); {final}"
 
 
 def evaluate(run: _Run, res: StepResult) -> None:

@@ -30,10 +30,9 @@ class DemoView:
         self.live = Live(self, console=out(), refresh_per_second=8, transient=False) if self.interactive else None
 
     def __enter__(self) -> DemoView:
+        out().print(self.header, soft_wrap=True)  # once, above the live lines (a paused Live redraws its own)
         if self.live is not None:
             self.live.__enter__()
-        else:
-            out().print(self.header)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -78,7 +77,7 @@ class DemoView:
                 mark = Text.from_markup(ICONS.get(res.status, ""))
                 secs = res.duration_s
             table.add_row(mark, name, f"{secs:5.2f}s" if res.status != "skipped" else "", escape(res.summary))
-        return Group(self.header, table)
+        return Group(table)
 
     def summary(self, result: Any) -> None:
         """After the run: what it produced (metrics, model package, endpoint, violations), then artifact paths."""
@@ -124,7 +123,8 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
         rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
     for name, label in (("register", "Model package"), ("transform", "Batch transform"), ("monitor", "Monitor")):
         step = by.get(name)
-        if step is not None and step.status in ("ok", "skipped") and step.summary:
+        shown = ("ok",) if result.error else ("ok", "skipped")  # after a failure, later steps just did not run
+        if step is not None and step.status in shown and step.summary:
             rows.append((label, step.summary))
     dep = by.get("deploy")
     if dep is not None and dep.data.get("endpoint"):
