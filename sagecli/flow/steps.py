@@ -228,12 +228,12 @@ def teardown(run: _Run, res: StepResult, keep: bool) -> None:
     if not existed and not removed:
         res.summary = "nothing was created, nothing to remove"
         return
-    msg = f"removed {len(removed)} resource(s)" if removed else "nothing left running"
+    parts = [f"removed {len(removed)} resource(s)"] if removed else []
     if kept:
         assert run.endpoint is not None
         res.data["kept_note"] = run.backend.kept_endpoint_note(run.endpoint)
-        msg += "; " + res.data["kept_note"]
-    res.summary = msg
+        parts.append(res.data["kept_note"])
+    res.summary = "; ".join(parts) or "nothing left running"
 
 
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {

@@ -156,26 +156,34 @@ def render_registry(groups: list[dict[str, Any]]) -> None:
 
 
 def render_versions(group: str, versions: list[dict[str, Any]]) -> None:
-    """A group's versions: approval status, metrics and artifact."""
+    """A group's versions: approval status and metrics; then each version's artifact (never cut, stays copyable)."""
     from sagecli.registry.store import metrics_of
 
     t = Table(title=f"{group}: {len(versions)} version(s)")
-    for col in ("version", "approval", "auc", "f1", "accuracy", "created", "model artifact"):
-        t.add_column(col, overflow="fold")
+    for col in ("version", "approval", "auc", "f1", "accuracy", "created"):
+        t.add_column(col, no_wrap=True)
     for v in versions:
         m = metrics_of(v)
         t.add_row(str(v["ModelPackageVersion"]), v["ModelApprovalStatus"],
-                  *(f"{m[k]:.4f}" if k in m else "-" for k in ("auc", "f1", "accuracy")), v["CreationTime"],
-                  escape(v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]))
+                  *(f"{m[k]:.4f}" if k in m else "-" for k in ("auc", "f1", "accuracy")), v["CreationTime"])
     out().print(t)
+    for v in versions:
+        url = v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+        out().print(f"v{v['ModelPackageVersion']} model artifact: {escape(url)}", soft_wrap=True)
 
 
 def render_endpoints(endpoints: list[dict[str, Any]]) -> None:
-    """Local endpoints with status and URL."""
-    t = Table(title=f"Local endpoints ({len(endpoints)})")
-    for col in ("name", "status", "url", "pid", "run"):
-        t.add_column(col, overflow="fold")
+    """Local endpoints with status and URL (names and URLs are never folded: they are meant to be copied)."""
+    from rich import box
+
+    t = Table(title=f"Local endpoints ({len(endpoints)})", box=box.SIMPLE_HEAD, show_edge=False,
+              pad_edge=False, collapse_padding=True, title_justify="left")
+    for col in ("name", "status", "url", "pid"):
+        t.add_column(col, no_wrap=True)
     for e in endpoints:
         style = "green" if e["status"] == "InService" else "red"
-        t.add_row(escape(e["name"]), f"[{style}]{e['status']}[/]", e["url"], str(e["pid"]), e.get("run_id", ""))
+        t.add_row(escape(e["name"]), f"[{style}]{e['status']}[/]", e["url"], str(e["pid"]))
+    if not endpoints:
+        out().print("No local endpoints. Start one with: sagecli run-demo --keep-endpoint")
+        return
     out().print(t)

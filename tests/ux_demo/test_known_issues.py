@@ -45,6 +45,11 @@ def test_kept_local_endpoint_names_endpoint_stop(tmp_path: Path):
     name = _steps(res.stdout)["deploy"]["data"]["endpoint"]
     try:
         assert f"sagecli endpoint stop {name}" in teardown["summary"] and "cleanup" not in teardown["summary"]
+        assert teardown["summary"].startswith(f"endpoint {name} kept at http://127.0.0.1:")  # no "nothing left"
+        listed = run_cli("endpoint", "list", env={"COLUMNS": "80"})
+        url = _steps(res.stdout)["deploy"]["data"]["url"]
+        row = next(ln for ln in listed.stdout.splitlines() if ln.startswith(name))
+        assert url in row and "InService" in row and "…" not in listed.stdout
     finally:
         assert run_cli("endpoint", "stop", name).returncode == 0
 
@@ -107,3 +112,12 @@ def test_aws_transform_reports_records_and_files_not_zero_requests(fake, tmp_pat
     assert step.data["requests"] is None and step.data["records"] > 0 and step.data["files"] == 1
     assert "0 " not in step.summary.split("records")[1] and "request" not in step.summary
     assert step.summary.startswith(f"{step.data['records']} records from 1 output file(s)")
+
+
+def test_registry_show_prints_whole_artifact_uris(tmp_path: Path):
+    res = run_cli("run-demo", "--json", "--steps", "register", "--rows", "400", "--run-dir", str(tmp_path / "r"))
+    assert res.returncode == 0, res.stderr[-2000:]
+    shown = run_cli("registry", "show", DEFAULT_MODEL_PACKAGE_GROUP, env={"COLUMNS": "80"})
+    artifact = (tmp_path / "r").resolve().as_uri()
+    assert any(ln.startswith("v1 model artifact: " + artifact) and ln.endswith("model.tar.gz")
+               for ln in shown.stdout.splitlines())
