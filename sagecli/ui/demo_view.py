@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -139,9 +140,19 @@ def ask_confirmation(question: str, stderr: bool = False) -> bool:
     """A yes/no question on the terminal (default no); on stderr when stdout carries JSON."""
     from rich.prompt import Confirm
 
+    from sagecli.errors import SageCliError
     from sagecli.ui.console import err
 
-    return Confirm.ask(question, default=False, console=err() if stderr else out())
+    console = err() if stderr else out()
+    try:
+        answer = Confirm.ask(question, default=False, console=console)
+        if not sys.stdin.isatty():
+            console.print()  # a piped answer is not echoed: end the question's line
+        return answer
+    except EOFError:  # stdin closed (e.g. < /dev/null in a script): no answer is not a yes
+        console.print()
+        raise SageCliError("no answer to the confirmation (stdin is closed): nothing was created",
+                           hint="pass --yes to create the resources without asking") from None
 
 
 def render_registry(groups: list[dict[str, Any]]) -> None:

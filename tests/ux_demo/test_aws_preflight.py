@@ -45,3 +45,17 @@ def test_refused_run_leaves_no_run_folder(fake, sagecli_home):
     dry = run_cli(*AWS, "--dry-run")
     assert dry.returncode == 0 and "Plan for run" in dry.stdout
     assert not (sagecli_home / "runs").exists() or list((sagecli_home / "runs").iterdir()) == []
+
+
+def test_closed_stdin_is_no_answer_and_creates_nothing(fake):
+    res = run_cli(*AWS, "--rows", "400", input="")
+    assert res.returncode == 1 and "Error: no answer to the confirmation" in res.stderr
+    assert "--yes" in res.stderr and "Aborted" not in res.stdout + res.stderr
+    assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
+
+
+def test_piped_no_cancels_on_its_own_line(fake):
+    res = run_cli(*AWS, "--rows", "400", input="n\n")
+    assert res.returncode == 1 and "Error: cancelled: nothing was created" in res.stderr
+    question = next(ln for ln in res.stdout.splitlines() if ln.startswith("Create these resources"))
+    assert question.rstrip().endswith("(n):")
