@@ -59,3 +59,9 @@ def test_piped_no_cancels_on_its_own_line(fake):
     assert res.returncode == 1 and "Error: cancelled: nothing was created" in res.stderr
     question = next(ln for ln in res.stdout.splitlines() if ln.startswith("Create these resources"))
     assert question.rstrip().endswith("(n):")
+
+
+def test_cleanup_that_cannot_connect_says_nothing_was_deleted(fake):
+    res = run_cli("cleanup", "--dry-run", "--region", "us-east-1", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
+    assert res.returncode == 1 and "cannot reach AWS STS" in res.stderr
+    assert "nothing was deleted" in res.stderr and "nothing was created" not in res.stderr
