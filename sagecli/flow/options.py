@@ -79,10 +79,12 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
                 result = run_flow(backend, options, target, run_id, observer=view.update,
                                   confirm=_confirm(options, view), show=view.show)
             view.summary(result)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         import sys
 
-        sys.stderr.write(f"Interrupted: run {run_id} was torn down (child processes stopped).\n")
+        done = str(stop.args[0]) if stop.args else "torn down"
+        hint = f"; check with: sagecli cleanup --run-id {run_id}" if done.startswith("teardown failed") else ""
+        sys.stderr.write(f"Interrupted: run {run_id}: {done}{hint}.\n")
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -173,10 +173,13 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
                 stopped = True
                 flow.ok = False
                 flow.error = f"{res.name}: {res.summary}"
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         flow.ok, flow.error = False, "interrupted"
         _teardown(flow, state, observer, keep=False)
         flow.duration_s = time.perf_counter() - started
+        td = flow.step("teardown")
+        if td is not None:  # what teardown did travels with the interrupt, for the one line the user sees
+            stop.args = (td.summary if td.status == "ok" else f"teardown failed: {td.summary}",)
         raise
     except BaseException:
         flow.ok = False
