@@ -108,7 +108,17 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
         res.data["run_1"]["noise_level"] = round(level, 4)
         noise = (f" (only {rows_1} rows: sampling noise alone reaches a drift distance of about {level:.2f}"
                  " at the 95% level; send more traffic, e.g. a larger --rows)")
-    res.summary = (f"run 1 ({len(first)} requests): {len(v1['violations'])} violation(s){noise}; "
-                   f"drifted run 2 ({len(wave2)} requests): {len(v2['violations'])} violation(s)"
-                   + (f" in {', '.join(drifted_names)}" if drifted_names else "")
-                   + ("" if first or wave2 else " (nothing captured: sampling is 0 %)"))
+    res.summary = _summary(run, len(first), len(wave2), v1, v2, noise, drifted_names)
+
+
+def _summary(run: _Run, n1: int, n2: int, v1: dict[str, Any], v2: dict[str, Any], noise: str,
+             drifted: list[str]) -> str:
+    """One line: what each monitoring run saw (captured requests, not sent ones) and found."""
+    opts = run.ctx.options
+    if not n1 and not n2:
+        return f"nothing captured (sampling is {opts.sampling_percentage} %): no monitoring run"
+    line = f"run 1: {n1} captured, {len(v1['violations'])} violation(s){noise}; "
+    if not opts.drift_wave:
+        return line + "no drifted wave (--no-drift)"
+    return line + (f"drifted run 2: {n2} captured, {len(v2['violations'])} violation(s)"
+                   + (f" in {', '.join(drifted)}" if drifted else ""))

@@ -26,3 +26,17 @@ def test_small_run_explains_a_chance_drift_alarm(tmp_path: Path):
     assert drift, "seed 7 with 400 rows gives a chance alarm; pick another seed if the data generator changed"
     assert run_1["noise_level"] > 0.1 and "sampling noise alone" in monitor["summary"]
     assert "violation(s)" in monitor["summary"] and " 1 violations" not in monitor["summary"]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--sampling", "0"), "nothing captured (sampling is 0 %): no monitoring run"),
+    (("--no-drift",), "no drifted wave (--no-drift)"),
+])
+def test_monitor_line_counts_captured_not_sent(tmp_path: Path, args, expected):
+    res = run_cli("run-demo", "--json", "--rows", "1000", *args, "--run-dir", str(tmp_path / "run"))
+    assert res.returncode == 0, res.stderr[-2000:]
+    steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
+    assert expected in steps["monitor"]["summary"]
+    assert "(0 requests)" not in steps["monitor"]["summary"]
+    if "--no-drift" in args:
+        assert steps["monitor"]["summary"].startswith(f"run 1: {steps['invoke']['data']['requests']} captured")
