@@ -128,10 +128,15 @@ def endpoint_invoke(
     accept: Annotated[str, typer.Option(help="text/csv or application/json.")] = "text/csv",
 ) -> None:
     """Call a local endpoint through boto3's sagemaker-runtime client and print the response body."""
+    from sagecli.errors import SageCliError
     from sagecli.flow.backends.local import invoke_url
+    from sagecli.serve.process import is_endpoint_server
     from sagecli.serve.state import get_endpoint
 
     rec = get_endpoint(name)
+    if not is_endpoint_server(int(rec["pid"]), rec["url"]):
+        raise SageCliError(f"endpoint {name} is not running (its server process is gone)",
+                           hint=f"forget it with: sagecli endpoint stop {name}")
     result = invoke_url(rec["url"], rec["name"], body.encode(), content_type, accept)
     typer.echo(result.body.decode(errors="replace"))
 
