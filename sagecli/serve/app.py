@@ -76,6 +76,12 @@ class EndpointApp:
         self.capture = capture
         self._ok_headers = [("x-amzn-invoked-production-variant", variant)]
         self.batcher = MicroBatcher(handler.model)
+        self._flush_scheduled = False
+
+    def _flush_capture(self) -> None:
+        self._flush_scheduled = False
+        if self.capture is not None:
+            self.capture.flush()
 
     def _error(self, proto: Any, status: int, message: str, runtime: bool, error_type: str | None = None) -> None:
         if not runtime:
@@ -129,8 +135,11 @@ class EndpointApp:
         except RequestError as err:
             self._error(proto, err.status, err.message, runtime)
             return
-        if self.capture is not None:
-            self.capture.capture(body, in_type, out, out_type, headers.get("x-amzn-sagemaker-inference-id"))
+        cap = self.capture
+        if cap is not None and cap.capture(body, in_type, out, out_type, headers.get("x-amzn-sagemaker-inference-id"),
+                                           defer=True) and not self._flush_scheduled:
+            self._flush_scheduled = True  # one write per event-loop turn for every request answered in it
+            asyncio.get_running_loop().call_soon(self._flush_capture)
         proto.response_bytes(200, [("content-type", out_type), *self._ok_headers], out)
 
     def close(self) -> None:
