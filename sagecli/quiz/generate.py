@@ -18,6 +18,7 @@ _TASK = {
     "input_mode": (1, "1.1"), "data_source": (1, "1.1"), "channel": (1, "1.1"), "algorithm": (2, "2.1"),
     "component": (2, "2.2"), "concept": (2, "2.2"), "contract": (3, "3.2"),
 }
+AWS_DOCS = "https://docs.aws.amazon.com/"
 _UNIT_WORDS = {"mb", "gb", "kb", "gib", "mib", "seconds", "s", "minutes", "hours", "days", "percent", "pct"}
 
 
@@ -145,6 +146,8 @@ def limit_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             right = _fmt(true, unit)
             note = f" ({lim['note']})" if lim.get("note") else ""
             src = lim.get("source") or rec["sources"][0]
+            if not src.startswith(AWS_DOCS):
+                continue  # the stem says "AWS documents": only ask values an AWS page states
             verb = "currently document" if lim.get("history") else "document"
             out.append(_question(
                 f"q-gen-limit-{_slug(rec['id'])}-{_slug(name)}", rec["kind"], rec,

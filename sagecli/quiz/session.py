@@ -238,13 +238,25 @@ class Runner:
             self.timed_out, complete = True, True
         except KeyboardInterrupt:
             self.store.set_used(self.sid, self.used())
-            n = len(self.s["answers"])
-            raise Interrupted(f"Stopped: {n} answer(s) saved in session {self.sid}.",
+            raise Interrupted(self.stopped_text(),
                               hint="continue with `sagecli quiz --resume`", exit_code=130) from None
         if not complete:
             self.store.set_used(self.sid, self.used())
             return self._result(finished=False)
         return self.finish()
+
+    def stopped_text(self) -> str:
+        """'Stopped: 12 of 65 answered (2 flagged), saved in session 3; 01:20:05 left on the exam clock.'"""
+        got = self.s["answers"].values()
+        answered = sum(a["answer"] is not None for a in got)
+        flagged = sum(bool(a["flagged"]) for a in got)
+        text = f"Stopped: {answered} of {len(self.rows)} answered"
+        text += f" ({flagged} flagged)" if flagged else ""
+        text += f", saved in session {self.sid}"
+        if self.s["duration_s"]:
+            left = max(0, int(self.s["duration_s"] - self.used()))
+            text += f"; {left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d} left on the exam clock"
+        return text + "."
 
     def _loop(self) -> bool:
         for pos in range(len(self.rows)):

@@ -44,3 +44,13 @@ def test_algorithm_stem_says_the_choice_is_among_the_options() -> None:
     q = {q["id"]: q for q in algorithm_questions(algos)}["q-gen-algo-a1-binary-classification"]
     # several algorithms do binary classification: the stem must not claim a single one in all SageMaker
     assert q["stem"] == "Which of these SageMaker built-in algorithms is meant for binary classification?"
+
+
+def test_values_sourced_outside_aws_docs_are_not_asked_as_what_aws_documents() -> None:
+    other = "https://docs.djl.ai/docs/serving/x.html"
+    recs = {f"r{i}": _rec(f"r{i}", f"R{i}", {"bytes": {"value": 2 ** i, "unit": "bytes", "source": other}})
+            for i in range(4)}
+    recs["a"] = _rec("a", "A", {"bytes": {"value": 3, "unit": "bytes", "source": DOC}})
+    qs = limit_questions(recs)
+    assert [q["id"] for q in qs] == ["q-gen-limit-a-bytes"]
+    assert all(q["sources"][0].startswith("https://docs.aws.amazon.com/") for q in qs)
