@@ -55,12 +55,15 @@ def show_cmd(
 
 @kb_app.command("search")
 def search_cmd(
-    text: Annotated[str, typer.Argument(help="Words to look for in ids, names, summaries, tips and tags.")],
+    words: Annotated[list[str], typer.Argument(
+        help="Words to look for (quotes optional) in every field: ids, names, summaries, limits, tips, tags.",
+        metavar="TEXT")],
     json_out: JsonOpt = False,
 ) -> None:
-    """Find records that mention every word of TEXT."""
+    """Find records that mention every word of TEXT, best match first."""
     from sagecli.knowledge.browse import search_records
 
+    text = " ".join(words)
     hits = search_records(text)
     if json_out:
         from sagecli.output import emit_json
@@ -110,7 +113,7 @@ def validate_cmd(
         lines = "\n".join(report["problems"])
         raise SageCliError(
             f"{len(report['problems'])} problem(s) in {report['directory']}\n{lines}",
-            hint="fix each file:line above and run `sagecli kb validate` again",
+            hint="fix each file:line below and run `sagecli kb validate` again",
         )
     if not json_out:
         typer.echo(

@@ -34,14 +34,17 @@ def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool,
 
     given = {k: v for k, v in given.items() if v is not None}
     ask = missing(recommender, given)
+    from sagecli.knowledge.store import load_kb
+
+    kb = load_kb()
     if ask and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
+        from sagecli.recommend.facts import check_with_kb
         from sagecli.ui.recommend_view import interview
 
-        given.update(interview(recommender, ask))
-    from sagecli.knowledge.store import load_kb
+        given.update(interview(recommender, ask, check=lambda fact, value: check_with_kb(fact, value, kb)))
     from sagecli.recommend import decide
 
-    result = decide(recommender, given, load_kb())
+    result = decide(recommender, given, kb)
     if json_out:
         from sagecli.output import emit_json
 

@@ -73,11 +73,44 @@ def show_record(record_id: str) -> dict[str, Any]:
     return kb.get(record_id)
 
 
+# Where a word is found decides how well the record ranks: its id or name beats a passing mention.
+FIELD_WEIGHTS = (("id", 8), ("name", 8), ("tags", 4), ("summary", 3), ("limits", 2), ("exam_tips", 1), ("rest", 1))
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a value (dict keys included: limit names such as max_payload_mb)."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (str(k).replace("_", " "), *_strings(v))]
+    if isinstance(value, list):
+        return [t for v in value for t in _strings(v)]
+    return [str(value)] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else []
+
+
+def _fields(rec: dict[str, Any]) -> dict[str, str]:
+    named = {"id", "name", "tags", "summary", "limits", "exam_tips", "sources", "related", "kind"}
+    texts = {k: " ".join(_strings(rec.get(k))) for k in ("id", "name", "tags", "summary", "limits", "exam_tips")}
+    texts["rest"] = " ".join(_strings({k: v for k, v in rec.items() if k not in named}))
+    return {k: v.lower().replace("_", " ") for k, v in texts.items()}
+
+
+def rank_hits(records: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Records holding every word of text anywhere in their fields, best match first (then by id)."""
+    words = text.lower().replace("_", " ").split()
+    scored = []
+    for rec in records:
+        fields = _fields(rec)
+        best = [max((w for f, w in FIELD_WEIGHTS if word in fields[f]), default=0) for word in words]
+        if all(best):
+            exact = text.strip().lower() in (rec["id"], str(rec.get("name", "")).lower())
+            scored.append((-(100 if exact else 0) - sum(best), rec["id"], rec))
+    return [rec for *_, rec in sorted(scored, key=lambda t: t[:2])]
+
+
 def search_records(text: str) -> list[dict[str, Any]]:
-    """Records that mention every word of text."""
+    """Records that mention every word of text (in any field, limits included), best match first."""
     if not text.strip():
         raise SageCliError("search text is empty", hint="e.g. `sagecli kb search payload`")
-    return load_kb().search(text)
+    return rank_hits(list(load_kb().records.values()), text)
 
 
 def lifecycle() -> list[dict[str, Any]]:
@@ -109,14 +142,21 @@ def lifecycle() -> list[dict[str, Any]]:
 
 def validate(directory: Path | None) -> dict[str, Any]:
     """Run every content check on a directory; return counts and problems as file:line strings."""
+    from sagecli.errors import UsageError
     from sagecli.knowledge.loader import compile_content
     from sagecli.paths import content_dir
 
+    if directory is not None and not directory.is_dir():
+        raise UsageError(f"no content directory at {directory}", hint="give a folder of <kind>.yaml files")
     root = directory or content_dir()
     compiled = compile_content(root)
+    problems = [str(p) for p in compiled.problems]
+    if directory is not None:  # name the user's own files, not the bundled content/ folder
+        shown = directory.as_posix().rstrip("/") + "/"
+        problems = [shown + p[len("content/"):] if p.startswith("content/") else p for p in problems]
     return {
         "directory": str(root),
         "records": len(compiled.records),
         "questions": len(compiled.questions),
-        "problems": [str(p) for p in compiled.problems],
+        "problems": problems,
     }

@@ -46,6 +46,9 @@ def decide(recommender: str, args: dict[str, Any], kb: Any) -> dict[str, Any]:
     if recommender not in RECOMMENDERS:
         raise UsageError(f"unknown recommender {recommender!r}; choose one of {', '.join(RECOMMENDERS)}")
     inputs, assumed, f = _facts(recommender, args)
+    from sagecli.recommend.conflicts import check_conflicts
+
+    check_conflicts(recommender, inputs, kb)
     extra: dict[str, Any] = {}
     if recommender == "instance":
         from sagecli.recommend.instance import decide_instance

@@ -23,6 +23,9 @@ class Advice:
     recommends_only_gpu: bool = False
     memory_bound: bool = False
     source: str | None = None
+    mode: str | None = None
+    cpu_data_limit_gb: float | None = None  # training data above this goes to one GPU (BlazingText supervised)
+    cpu_data_limit_source: str | None = None
 
 
 def matches(entries: tuple[str, ...], family_id: str, type_name: str) -> bool:
@@ -38,17 +41,23 @@ def _gpu_family(kb: Any, entry: str) -> bool | None:
     return any(s.get("gpus") for s in fam["sizes"])
 
 
+def algorithm_record(kb: Any, algorithm: str) -> dict[str, Any]:
+    """The built-in algorithm's record; a usage error naming the known ids when there is none."""
+    rec = kb.records.get(algorithm)
+    if not rec or rec.get("kind") != "algorithm":
+        known = sorted(r["id"] for r in kb.of_kind("algorithm"))
+        raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "
+                         f"got {algorithm!r}")
+    return rec
+
+
 def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advice:
     """The advice for an algorithm id (or custom) and optional mode, for a workload."""
     if algorithm == "custom":
         if mode:
             raise UsageError("--algorithm-mode applies to built-in algorithms only")
         return Advice(name="custom model", builtin=False)
-    rec = kb.records.get(algorithm)
-    if not rec or rec.get("kind") != "algorithm":
-        known = sorted(r["id"] for r in kb.of_kind("algorithm"))
-        raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "
-                         f"got {algorithm!r}")
+    rec = algorithm_record(kb, algorithm)
     inst = rec["instances"]
     if mode:
         modes = rec.get("modes") or {}
@@ -72,6 +81,7 @@ def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advi
             # No inference list: the note may still say so ("Inference runs on CPU only").
             sentences = [x for x in note.split(".") if "inference" in x]
             cpu, gpu = True, not any("cpu only" in x for x in sentences)
+    data_limit = (rec.get("limits") or {}).get(f"{mode}_cpu_data_limit_gb") if mode else None
     return Advice(
         name=rec["name"],
         builtin=True,
@@ -84,4 +94,7 @@ def advice_for(kb: Any, algorithm: str, mode: str | None, workload: str) -> Advi
         recommends_only_gpu=bool(entries) and all(_gpu_family(kb, e) for e in entries),
         memory_bound="memory" in note or "ml.m5" in entries and workload == "training" and not gpu,
         source=source,
+        mode=mode,
+        cpu_data_limit_gb=data_limit["value"] if data_limit and workload == "training" else None,
+        cpu_data_limit_source=(data_limit or {}).get("source") or source,
     )

@@ -159,6 +159,16 @@ def check(fact: Fact, value: Any) -> Any:
     return text
 
 
+def check_with_kb(fact: Fact, value: Any, kb: Any) -> Any:
+    """check(), plus ids that must exist in the knowledge base (so the interview can ask again)."""
+    value = check(fact, value)
+    if fact.name == "algorithm" and value != "custom":
+        from sagecli.recommend.advice import algorithm_record
+
+        algorithm_record(kb, value)
+    return value
+
+
 # The off-side of a flag pair, spelled as its own flag name (e.g. args written from `--mixed-frameworks`).
 NEGATED = {"mixed_frameworks": "same_framework", "single": "distributed"}
 

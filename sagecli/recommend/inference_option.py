@@ -94,7 +94,7 @@ def _caller(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     if f["realtime"]:
         d["batch_transform"].exclude("a caller waits for the answer; batch transform has no endpoint to call",
                                      page(kb, "batch-transform"))
-        d["async"].adjust(-1.0, "the caller gets the result from S3 (or an SNS notice), not in the response",
+        d["async"].adjust(-1.5, "the caller gets the result from S3 (or an SNS notice), not in the response",
                           page(kb, "async-inference"))
     else:
         d["async"].adjust(0.5, "nobody holds a connection open, so requests can queue")
@@ -118,14 +118,14 @@ def _hardware(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         if f["gpu"] and not rec["gpu"]:
             dated = rec.get("limits", {}).get("gpu", {})
             when = f" (as of {dated['as_of']})" if dated.get("as_of") else ""
-            d[opt].exclude(f"{rec['name']} has no GPU support{when}", dated.get("source") or page(kb, rid))
+            d[opt].exclude(f"{rec['name']}: no GPU support{when}", dated.get("source") or page(kb, rid))
         if f["scale_to_zero"] and not rec["scale_to_zero"]:
             if "no-persistent-endpoint" in rec.get("tags", []):
                 d[opt].adjust(0.3, "no endpoint runs between jobs, so nothing is billed while idle")
             else:
                 d[opt].exclude(f"{rec['name']} cannot scale to zero instances", page(kb, rid))
         elif f["scale_to_zero"]:
-            d[opt].adjust(0.5, f"{rec['name']} scales to zero", page(kb, rid))
+            d[opt].adjust(0.5, f"{rec['name']}: can scale to zero", page(kb, rid))
     if f["gpu"]:
         gpus, src = limit(kb, "multi-model-endpoints", "gpu_max_gpus_per_instance")
         d["multi_model"].adjust(-0.3, f"GPU models need Triton and {fmt(gpus)}-GPU instance types", src)

@@ -98,7 +98,7 @@ def _size_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             d["file"].exclude(f"{fmt(gb)} GB does not fit the {fmt(disk)} GB volume; File mode copies it all",
                               page(kb, "file-mode"))
         if gb <= small:
-            d["file"].adjust(1.0, f"{fmt(gb)} GB is under about {fmt(small)} GB: File mode downloads it in minutes",
+            d["file"].adjust(1.0, f"{fmt(gb)} GB is within about {fmt(small)} GB: File mode downloads it in minutes",
                              ssrc)
         elif gb > large:
             d["file"].adjust(-1.5, f"{fmt(gb)} GB is over {fmt(large)} GB: the download delays the start and "
@@ -107,7 +107,8 @@ def _size_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             d["fsx_lustre"].adjust(0.8, "built for datasets too big for File mode", ssrc)
             d["pipe"].adjust(0.3, "streams, so the volume only holds the model")
         else:
-            d["fastfile"].adjust(0.3, f"{fmt(gb)} GB is between {fmt(small)} and {fmt(large)} GB", ssrc)
+            d["fastfile"].adjust(0.3, f"{fmt(gb)} GB is between {fmt(small)} and {fmt(large)} GB: File mode "
+                                      "still works, FastFile starts sooner", ssrc)
         d.fire("dataset-size", f"dataset {fmt(gb)} GB (File mode suits under about {fmt(small)}-{fmt(large)} GB)",
                ssrc)
     if avg is not None:
@@ -171,6 +172,16 @@ def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, An
     if choice not in S3_MODES:
         return None
     n, files = f.get("instances") or 1, f.get("files")
+    rec = kb.records.get(f.get("algorithm") or "custom") or {}
+    # A built-in whose only multi-instance mode documents FullyReplicated (BlazingText batch_skipgram).
+    multi = [(name, m) for name, m in (rec.get("modes") or {}).items() if m.get("multi_instance")]
+    replicated = n > 1 and multi and all("FullyReplicated" in (m.get("note") or "") for _, m in multi)
+    if replicated:
+        modes = ", ".join(name for name, _ in multi)
+        rid = "fully-replicated"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0],
+                "reason": f"{rec['name']} trains on several instances only in {modes}, whose train channel must "
+                          "be FullyReplicated"}
     if n > 1 and (files is None or files >= n):
         rid, why = "sharded-by-s3-key", f"{n} instances: each reads about 1/{n} of the objects"
     elif n > 1:
@@ -188,8 +199,9 @@ def decide_input_mode(f: dict[str, Any], kb: Any) -> Decision:
         d.add(opt, page(kb, rid), record=rid)
     d["file"].adjust(0.5, "the default mode, simplest to run", page(kb, "file-mode"))
     d["pipe"].adjust(-0.3, "largely replaced by FastFile", page(kb, "pipe-mode"))
-    d["fsx_lustre"].adjust(-0.3, "a file system to create and pay for")
-    d["efs"].adjust(-0.5, "a file system to create and pay for")
+    for opt, penalty in (("fsx_lustre", -0.3), ("efs", -0.5)):
+        if f["storage"] != FILE_SYSTEMS[opt]:  # data already there: nothing to create
+            d[opt].adjust(penalty, "a file system to create and pay for")
     _source_rules(d, kb, f)
     _algorithm_rules(d, kb, f)
     _size_rules(d, kb, f)

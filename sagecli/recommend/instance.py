@@ -31,6 +31,13 @@ LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instan
 GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html"
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
+# Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
+# Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
+OLDER_GPUS = ("T4", "V100", "K80", "M60")
+# The SageMaker pricing component that bills each workload (how AWS's price list names it).
+WORKLOAD_COMPONENTS = {"notebook": ("Studio-Notebook", "Notebook"), "training": ("Training",),
+                       "inference": ("Hosting", "Real-Time-Inference"), "transform": ("Batch-Transform",),
+                       "processing": ("Processing",)}
 COST_WEIGHT = {"cost": 1.0, "latency": 0.4, "throughput": 0.3, "sustainability": 0.6, None: 0.6}
 
 
@@ -63,6 +70,13 @@ def _want_accelerator(f: dict[str, Any], adv: Advice) -> tuple[bool | None, str]
     """True (required), False (ruled out) or None (either), with why."""
     if f.get("gpu") is not None:
         return f["gpu"], "--gpu" if f["gpu"] else "--no-gpu"
+    data, cap = f.get("dataset_gb"), adv.cpu_data_limit_gb
+    if cap is not None and data is not None:
+        if data > cap:
+            return True, f"{adv.name} {adv.mode}: {fmt(data)} GB of training data is over {fmt(cap)} GB, " \
+                         "so the documentation recommends one GPU instance"
+        return False, f"{adv.name} {adv.mode}: {fmt(data)} GB of training data is at most {fmt(cap)} GB, " \
+                      "so the documentation recommends C5 (CPU) instances"
     if adv.cpu is False:
         return True, f"{adv.name} runs on GPU only"
     if adv.gpu is False:
@@ -106,13 +120,13 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
         elif f.get("framework") in ("sklearn", "xgboost"):
             c.exclude("Neuron devices run compiled deep-learning models only")
         else:
-            c.adjust(-0.5, "the model must be compiled for Neuron (Neuron SDK; Neo for Inf1)", INFERENTIA)
+            c.adjust(-0.5, "the model must be compiled for Neuron devices (Neuron SDK)", INFERENTIA)
             if f.get("priority") in ("cost", "sustainability"):
                 c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
                          INFERENTIA)
 
 
-def _family_rules(c: Candidate, fam: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
+def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
     """Graviton, burstable, family category, GPU generation and sparse data."""
     workload = f["workload"]
     if fam.get("graviton"):
@@ -129,15 +143,19 @@ def _family_rules(c: Candidate, fam: dict[str, Any], kind: str, f: dict[str, Any
         else:
             c.adjust(-1.5, "burstable CPU credits run out under sustained load (our policy, not an AWS rule)")
     cat = fam.get("category", "")
+    if fam["id"] == "ml.inf1":
+        c.note("Inf1 models are compiled with SageMaker Neo", INFERENTIA)
     if cat == "trainium" and workload != "training":
         c.adjust(-0.8, "Trainium is built for training; Inferentia is the inference chip", TRAINIUM)
     if kind == "gpu" and workload == "training" and cat == "gpu_training":
         c.adjust(0.3, "a GPU family built for training")
     if kind == "gpu" and workload in ("inference", "transform") and cat == "gpu_inference":
         c.adjust(0.3, "a GPU family built for inference")
-    if kind == "gpu" and f.get("params_b") is not None and (fam.get("generation") or 99) < 5:
-        c.adjust(-1.0, "older GPU generation (T4/V100): for large models AWS's LMI guide prefers A10G (g5) or newer",
-                 LMI)
+    gpu_model = str(size.get("gpu_model") or fam.get("accelerator") or "")
+    older = next((g for g in OLDER_GPUS if gpu_model.split()[-1:] == [g]), None)
+    if kind == "gpu" and f.get("params_b") is not None and older:
+        c.adjust(-1.0, f"older GPU ({older}): for large models AWS's LMI guide prefers A-series GPUs (A10G, A100) "
+                       "or newer", LMI)
     if f.get("sparse") and kind != "cpu":
         c.adjust(-1.0, "sparse data gains little from GPUs (Factorization Machines uses GPUs only for dense data)",
                  "https://docs.aws.amazon.com/sagemaker/latest/dg/fact-machines.html")
@@ -205,7 +223,17 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
     return nodes
 
 
-def _price(kb: Any, size: dict[str, Any], nodes: int) -> dict[str, Any] | None:
+def _sizing_page(kb: Any, need: Any, workload: str) -> str | None:
+    """The AWS page behind a parameter-sized fit: the training-memory page, or AWS's inference right-sizing page."""
+    aws = "https://docs.aws.amazon.com/"
+    pages = [s for s in need.sources if s.startswith(aws)]
+    if not pages and workload != "training":
+        _, training_page = limit(kb, RULES, "training_bytes_per_param_mixed")
+        pages = [s for s in kb.get(RULES).get("sources", []) if s.startswith(aws) and s != training_page]
+    return pages[0] if pages else None
+
+
+def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str, Any] | None:
     price = size.get("price")
     if not price:
         return None
@@ -213,7 +241,8 @@ def _price(kb: Any, size: dict[str, Any], nodes: int) -> dict[str, Any] | None:
     hourly = price["usd_per_hour"] * nodes
     return {"usd_per_hour": round(hourly, 4), "usd_per_month": round(hourly * hours, 2),
             "region": price.get("region"), "component": price.get("component"), "published": price.get("published"),
-            "source": price.get("source")}
+            "source": price.get("source"),
+            "for_workload": price.get("component") in WORKLOAD_COMPONENTS.get(workload, ())}
 
 
 def specs(size: dict[str, Any]) -> dict[str, Any]:
@@ -235,8 +264,9 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         raise UsageError("the knowledge base has no instance types (content/instances.yaml)")
     d = Decision("instance")
     want, why = _want_accelerator(f, adv)
+    rule_page = adv.cpu_data_limit_source if adv.cpu_data_limit_gb is not None else adv.source
     d.fire("accelerator", f"{'accelerators' if want else 'CPU' if want is False else 'CPU or accelerators'}: {why}",
-           adv.source)
+           rule_page)
     need = None
     if f.get("params_b") is not None:
         need = memory_need(kb, f["params_b"], f["precision"], workload)
@@ -253,14 +283,21 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
         multi = False
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
+    sizing_page = _sizing_page(kb, need, workload) if need and not adv.builtin else None
     for fam, size in sizes:
         first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
+        if sizing_page and kind_of(size) != "cpu":  # the page behind the memory fit, then the family's
+            first_page = sizing_page
         c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
+        c._cite((fam.get("sources") or [None])[0])
         if api not in size.get("apis", []):
             c.exclude(f"not accepted by the {api} API", API_PAGE[api])
             continue
         _kind_rules(c, kind_of(size), f, adv, want)
-        _family_rules(c, fam, kind_of(size), f)
+        if adv.cpu_data_limit_gb is not None and f.get("dataset_gb") is not None and f.get("gpu") is None \
+                and (kind_of(size) == "cpu") == (want is False):
+            c.note(why, rule_page)
+        _family_rules(c, fam, size, kind_of(size), f)
         _advice_rules(c, fam, size, adv)
         _priority_rules(c, fam, size, f)
         nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
@@ -269,7 +306,7 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
             c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
                                               "training, so fewer, larger instances come first")
         c.extra["instance_count"] = nodes
-        price = _price(kb, size, nodes)
+        price = _price(kb, size, nodes, workload)
         c.extra["cost"] = price
     d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
     if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):

@@ -21,6 +21,7 @@ class Candidate:
     blockers: list[str] = field(default_factory=list)  # the constraints that ruled it out
     pros: list[str] = field(default_factory=list)
     cons: list[str] = field(default_factory=list)
+    weights: list[tuple[float, str]] = field(default_factory=list)  # every adjustment, for --explain
 
     def _cite(self, source: str | None) -> None:
         if source and source not in self.sources:
@@ -35,6 +36,7 @@ class Candidate:
     def adjust(self, points: float, reason: str, source: str | None = None) -> None:
         """Add (or subtract) points with the reason a reader sees."""
         self.raw += points
+        self.weights.append((points, reason))
         self.reasons.append(reason)
         if reason:
             (self.pros if points > 0 else self.cons).append(reason)
@@ -92,6 +94,7 @@ class Decision:
                 "sources": list(c.sources),
             }
             row["pros"], row["cons"] = list(c.pros), list(c.cons)
+            row["weights"] = [{"points": round(p, 2), "reason": r} for p, r in c.weights if r]
             if c.blockers:
                 row["ruled_out_by"] = list(c.blockers)
             row.update(c.extra)

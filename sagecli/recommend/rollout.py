@@ -129,10 +129,10 @@ def _steps(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         d["all_at_once"].adjust(-2.0, "shifts 100 % of traffic in one step")
         for opt in GUARDED:
             d[opt].adjust(0.5, "shifts traffic gradually")
-    elif gradual is False:
-        d["all_at_once"].adjust(1.0, "no gradual shift wanted")
+    elif gradual is False:  # a stated wish outweighs the risk default, as --gradual does
+        d["all_at_once"].adjust(2.0, "no gradual shift wanted; the blue/green bake can still roll back on alarms")
         for opt in GUARDED:
-            d[opt].adjust(-1.0, "shifts traffic gradually, which was not wanted")
+            d[opt].adjust(-2.0, "shifts traffic gradually, which was not wanted")
 
 
 def _risk_and_alarms(d: Decision, kb: Any, f: dict[str, Any]) -> None:
@@ -182,5 +182,5 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
     _risk_and_alarms(d, kb, f)
     eligible = [c for c in d.candidates.values() if c.eligible]
     if len(eligible) == 1:
-        eligible[0].note(f"the only strategy available for this {f['endpoint'].replace('_', ' ')} endpoint")
+        eligible[0].note(f"the only strategy left for a {f['endpoint'].replace('_', ' ')} endpoint with these facts")
     return d

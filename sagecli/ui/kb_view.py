@@ -24,6 +24,30 @@ def _fmt(v: Any) -> str:
     return escape(str(v))
 
 
+# Free-text columns: at narrow widths a list shows their first clause (the full text is in `kb show`).
+PROSE = {"summary", "purpose", "cold_starts", "billing"}
+WIDE = 120
+
+
+def _brief(text: str, width: int) -> str:
+    """The whole text on a wide terminal; otherwise up to the first '; ' or sentence end."""
+    if width >= WIDE:
+        return text
+    cut = min((i for i in (text.find("; "), text.find(". ")) if i > 0), default=len(text))
+    return text[:cut].rstrip(".") + ("..." if cut < len(text) else "")
+
+
+def _label(v: Any, width: int) -> str:
+    """A list cell: enum-like values (binary_classification) break at words; long lists shorten when narrow."""
+    if not isinstance(v, list):
+        return _fmt(v)
+    if width >= WIDE:
+        return _fmt(v).replace("_", " ")
+    if len(v) > 4:
+        v = [*v[:3], f"+{len(v) - 3} more"]
+    return "\n".join(_fmt(x).replace("_", " ") for x in v) or "-"  # one item a line: no mid-word breaks
+
+
 def _limit(rec: dict[str, Any], name: str) -> str:
     lim = rec.get("limits", {}).get(name)
     if not lim:
@@ -35,13 +59,20 @@ def _limit(rec: dict[str, Any], name: str) -> str:
     return text
 
 
-def _generic_table(kind: str, records: list[dict[str, Any]]) -> Table:
-    t = Table(title=f"{kind} ({len(records)})", show_lines=False)
+def _table(title: str, width: int, caption: str | None = None) -> Table:
+    """A list table; a caption says where the shortened text is when the terminal is narrow."""
+    if width < WIDE:
+        caption = "\n".join(x for x in (caption, "Shortened to fit; `sagecli kb show ID` has every field.") if x)
+    return Table(title=title, caption=caption)
+
+
+def _generic_table(kind: str, records: list[dict[str, Any]], width: int) -> Table:
+    t = _table(f"{kind} ({len(records)})", width)
     t.add_column("id", style="cyan", no_wrap=True)
-    t.add_column("name")
-    t.add_column("summary")
+    t.add_column("name", overflow="fold")
+    t.add_column("summary", overflow="fold")
     for r in records:
-        t.add_row(r["id"], escape(r["name"]), escape(r["summary"]))
+        t.add_row(r["id"], escape(r["name"]), escape(_brief(r["summary"], width)))
     return t
 
 
@@ -71,17 +102,21 @@ def _apis_short(s: dict[str, Any]) -> str:
     return " ".join(API_SHORT.get(a, a) for a in s.get("apis", []))
 
 
-def _instances_table(records: list[dict[str, Any]]) -> Table:
+def _instances_table(records: list[dict[str, Any]], width: int) -> Table:
     caption = "\n".join([API_LEGEND, *_price_notes(records)])
-    t = Table(title="SageMaker ML instance types", caption=caption)
-    for col in ("type", "category", "vCPU", "memory GiB", "accelerator", "acc. memory GiB", "APIs", "USD/h"):
-        t.add_column(col, no_wrap=col in ("type", "USD/h"))
+    t = _table("SageMaker ML instance types", width, caption)
+    wide = width >= WIDE  # the category column is the family's; narrow terminals drop it
+    for col in ("type", *(["category"] if wide else []), "vCPU", "mem GiB", "accelerator", "acc. GiB", "APIs",
+                "USD/h"):
+        t.add_column(col, no_wrap=col in ("type", "USD/h"), overflow="fold")
     for fam in records:
         for s in fam["sizes"]:
             acc, mem = _accelerator(s)
+            if not wide:  # "8 x NVIDIA H100" -> "8x H100"
+                acc = acc.replace(" x ", "x ").replace("NVIDIA ", "").replace("AWS ", "")
             price = f"{s['price']['usd_per_hour']:.4g}" if s.get("price") else "-"
-            t.add_row(s["type"], fam["category"], _fmt(s.get("vcpu")), _fmt(s.get("memory_gib")), escape(acc),
-                      _fmt(mem), _apis_short(s), price)
+            t.add_row(s["type"], *([fam["category"].replace("_", " ")] if wide else []), _fmt(s.get("vcpu")),
+                      _fmt(s.get("memory_gib")), escape(acc), _fmt(mem), _apis_short(s), price)
     return t
 
 
@@ -98,25 +133,29 @@ def _size_line(s: dict[str, Any]) -> str:
     return line + (f"\n  [italic]{escape(s['note'])}[/italic]" if s.get("note") else "")
 
 
-def _inference_table(records: list[dict[str, Any]]) -> Table:
-    t = Table(title="Inference options side by side")
-    t.add_column("option", style="cyan")
-    for col in ("max payload", "max processing", "GPU", "scale to zero", "data capture", "cold starts", "billing"):
-        t.add_column(col)
+def _inference_table(records: list[dict[str, Any]], width: int) -> Table:
+    """Limits side by side; the prose columns (cold starts, billing) only where they fit."""
+    t = _table("Inference options side by side", width)
+    t.add_column("option", style="cyan", no_wrap=True)
+    cols = ["max payload", "max time", "GPU", "scale to 0", "data capture"]
+    prose = ["cold starts", "billing"] if width >= WIDE else []
+    for col in cols + prose:
+        t.add_column(col, overflow="fold")
     for r in records:
         t.add_row(r["id"], _limit(r, "max_payload_mb"), _limit(r, "max_processing_seconds"), _fmt(r["gpu"]),
-                  _fmt(r["scale_to_zero"]), _fmt(r["data_capture"]), escape(r["cold_starts"]),
-                  escape(r["billing"]))
+                  _fmt(r["scale_to_zero"]), _fmt(r["data_capture"]),
+                  *(escape(r[c.replace(" ", "_")]) for c in prose))
     return t
 
 
-def _columns_table(kind: str, records: list[dict[str, Any]], cols: list[str]) -> Table:
-    t = Table(title=f"{kind} ({len(records)})")
+def _columns_table(kind: str, records: list[dict[str, Any]], cols: list[str], width: int) -> Table:
+    t = _table(f"{kind} ({len(records)})", width)
     t.add_column("id", style="cyan", no_wrap=True)
     for c in cols:
-        t.add_column(c.replace("_", " "))
+        t.add_column(c.replace("_", " "), overflow="fold")
     for r in records:
-        t.add_row(r["id"], *(_fmt(r.get(c)) for c in cols))
+        t.add_row(r["id"], *(escape(_brief(str(r.get(c) or "-"), width)) if c in PROSE else _label(r.get(c), width)
+                             for c in cols))
     return t
 
 
@@ -131,6 +170,9 @@ KIND_COLUMNS = {
 }
 
 
+WIDE_ONLY = {"training_content_types"}  # long MIME types; `kb show ID` lists them
+
+
 def render_list(result: dict[str, Any]) -> None:
     """A summary of kinds, or a table for one kind."""
     con = out()
@@ -143,17 +185,34 @@ def render_list(result: dict[str, Any]) -> None:
         con.print(t)
         con.print("Show one kind with `sagecli kb list KIND`, one record with `sagecli kb show ID`.")
         return
-    kind, records = result["kind"], result["records"]
+    kind, records, width = result["kind"], result["records"], con.width
     if kind == "instance_family":
-        con.print(_instances_table(records))
+        con.print(_instances_table(records, width))
     elif kind == "inference_option":
-        con.print(_inference_table(records))
+        con.print(_inference_table(records, width))
     elif kind == "question":
-        con.print(_columns_table("question", records, ["type", "domain", "task", "difficulty"]))
+        con.print(_columns_table("question", records, ["type", "domain", "task", "difficulty"], width))
     elif kind in KIND_COLUMNS:
-        con.print(_columns_table(kind, records, KIND_COLUMNS[kind]))
+        cols = [c for c in KIND_COLUMNS[kind] if width >= WIDE or c not in WIDE_ONLY]
+        con.print(_columns_table(kind, records, cols, width))
     else:
-        con.print(_generic_table(kind, records))
+        con.print(_generic_table(kind, records, width))
+
+
+def _options_grid(options: list[dict[str, Any]]) -> Table:
+    """Keyed items (options, prompts, choices) as a grid: key, text, the answer marked, why underneath."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for o in options:
+        mark = " [green](correct)[/green]" if o.get("correct") else ""
+        if o.get("answer") is not None:
+            mark += f" [green]-> {escape(_fmt(o['answer']))}[/green]"
+        rest = [f"{k}: {_fmt(v)}" for k, v in o.items() if k not in ("key", "text", "correct", "answer", "why")]
+        mark += f" [dim]({'; '.join(rest)})[/dim]" if rest else ""
+        why = f"\n[dim]{escape(str(o['why']))}[/dim]" if o.get("why") else ""
+        grid.add_row(f"{escape(str(o['key']))}.", f"{escape(str(o.get('text', '')))}{mark}{why}")
+    return grid
 
 
 SKIP = {"id", "name", "summary", "sources", "related", "exam_tips", "limits", "kind", "tags"}
@@ -163,8 +222,8 @@ def render_record(rec: dict[str, Any]) -> None:
     """One record as a readable panel."""
     con = out()
     body = Table.grid(padding=(0, 2))
-    body.add_column(style="bold")
-    body.add_column()
+    body.add_column(style="bold", no_wrap=True)
+    body.add_column(overflow="fold")  # URLs and paths wrap whole, never end in an ellipsis
     if rec.get("summary"):
         body.add_row("summary", escape(rec["summary"]))
     for key, value in rec.items():
@@ -177,6 +236,9 @@ def render_record(rec: dict[str, Any]) -> None:
             items = [f"{escape(k)}: {_fmt(v)}" for k, v in value.items() if v not in (None, [], {})]
             # long maps (contract paths, env, routes, fields) read better one entry per line
             body.add_row(key, ("\n" if sum(map(len, items)) > 80 else "; ").join(items))
+        elif isinstance(value, list) and value and all(isinstance(o, dict) and {"key", "text"} <= set(o)
+                                                       for o in value):
+            body.add_row(key, _options_grid(value))
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             body.add_row(key, "\n".join("; ".join(f"{k}: {_fmt(v)}" for k, v in item.items()) for item in value))
         elif isinstance(value, list):
@@ -196,8 +258,12 @@ def render_record(rec: dict[str, Any]) -> None:
         body.add_row("related", ", ".join(rec["related"]))
     for src in rec.get("sources", []):
         body.add_row("source", f"[link={src}]{escape(src)}[/link]")
-    title = f"{escape(rec.get('name', rec.get('type', rec.get('id', ''))))} [dim]({rec.get('kind')}: " \
-            f"{escape(rec.get('id', rec.get('type', '')))})[/dim]"
+    if rec.get("kind") == "question":  # a question has no name; its type is not one either
+        title = f"Question {escape(rec['id'])} [dim]({escape(str(rec.get('type', '')))}, task " \
+                f"{escape(str(rec.get('task', '-')))})[/dim]"
+    else:
+        title = f"{escape(rec.get('name', rec.get('type', rec.get('id', ''))))} [dim]({rec.get('kind')}: " \
+                f"{escape(rec.get('id', rec.get('type', '')))})[/dim]"
     con.print(Panel(body, title=title, title_align="left"))
 
 
@@ -205,7 +271,8 @@ def render_search(text: str, hits: list[dict[str, Any]]) -> None:
     """Search hits as a table."""
     con = out()
     if not hits:
-        con.print(f"No records mention {escape(text)!r}.")
+        con.print(f"No records mention every word of {escape(text)!r}. Try fewer or shorter words, or "
+                  "`sagecli kb list KIND` to browse.")
         return
     t = Table(title=f"{len(hits)} record(s) matching {escape(text)!r}")
     t.add_column("id", style="cyan", no_wrap=True)

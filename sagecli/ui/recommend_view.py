@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.padding import Padding
 from rich.table import Table
 
 from sagecli.recommend.facts import Fact
@@ -22,27 +23,37 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
-def _specs(row: dict[str, Any]) -> str:
+def _specs(row: dict[str, Any], narrow: bool = False) -> str:
     s = row.get("specs") or {}
     parts = [f"{s['vcpu']} vCPU" if "vcpu" in s else "", f"{s['memory_gib']:g} GiB" if "memory_gib" in s else ""]
-    if s.get("gpus"):
-        parts.append(f"{s['gpus']}x {s.get('gpu_model', 'GPU')}")
-    if s.get("accelerators"):
-        parts.append(f"{s['accelerators']}x {s.get('accelerator_model', 'accelerator')}")
+    for count, model in (("gpus", "gpu_model"), ("accelerators", "accelerator_model")):
+        if s.get(count):
+            name = s.get(model, "GPU" if count == "gpus" else "accelerator")
+            if narrow:  # "1x NVIDIA L4" -> "1x L4"
+                name = name.replace("NVIDIA ", "").replace("AWS ", "")
+            parts.append(f"{s[count]}x {name}")
     if "accelerator_memory_gib" in s:
         parts.append(f"{s['accelerator_memory_gib']:g} GiB accel")
     return ", ".join(p for p in parts if p)
 
 
-def _cost_line(decision: dict[str, Any]) -> str:
+def _cost_line(decision: dict[str, Any], workload: str | None) -> str:
     cost = decision.get("cost")
     if cost:
-        return (f"Estimated cost: ${cost['usd_per_hour']:,.4g}/hour, about ${cost['usd_per_month']:,.0f}/month "
-                f"({cost.get('component')} on-demand price, {cost.get('region')}, published {cost.get('published')}; "
-                "other SageMaker components may differ)")
+        money = f"${cost['usd_per_hour']:,.4g}/hour, about ${cost['usd_per_month']:,.0f}/month if always on"
+        where = f"{cost.get('region')}, published {cost.get('published')}"
+        if cost.get("for_workload", True):
+            return f"Estimated cost: {money} ({cost.get('component')} on-demand price, {where})"
+        return (f"Price on record: {money} - the {cost.get('component')} on-demand price ({where}); the knowledge "
+                f"base has no {workload} price for this type, which may differ")
     if decision["decision"] == "instance":
         return "Cost: " + decision.get("cost_note", "no published price in the knowledge base")
     return "Cost: the knowledge base has no prices for this decision; it depends on the instances you pick."
+
+
+def _no_rule(row: dict[str, Any]) -> str:
+    """What a row with no reasons means (instances are then ranked by their size and cost)."""
+    return "no rule for or against" + ("; ranked by size and cost" if "family" in row else "")
 
 
 def _reasons(row: dict[str, Any]) -> str:
@@ -52,19 +63,25 @@ def _reasons(row: dict[str, Any]) -> str:
     pros, cons = row.get("pros", []), row.get("cons", [])
     notes = [r for r in row["reasons"] if r not in pros and r not in cons]
     parts = [f"+ {r}" for r in pros] + [f"- {r}" for r in cons] + notes
-    return "\n".join(parts) or "-"
+    return "\n".join(parts) or _no_rule(row)
+
+
+NARROW = 100  # below this many columns the eligible column goes (ruled-out rows rank "-") and specs shorten
 
 
 def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     is_instance = decision["decision"] == "instance"
-    table = Table(show_lines=False, header_style="bold")
+    narrow = out().width < NARROW
+    table = Table(show_lines=False, header_style="bold",
+                  caption="# - = ruled out (the reasons say by what)" if narrow else None)
     table.add_column("#", justify="right")
-    table.add_column("option")
+    table.add_column("option", no_wrap=True)  # the answer itself is never cut
     if is_instance:
         table.add_column("specs")
-        table.add_column("count", justify="right")
-        table.add_column("$/hour", justify="right")
-    table.add_column("eligible")
+        table.add_column("count" if not narrow else "n", justify="right")
+        table.add_column("$/hour*", justify="right")
+    if not narrow:
+        table.add_column("eligible")
     table.add_column("score", justify="right")
     table.add_column("reasons", overflow="fold")
     rows = decision["ranked"]
@@ -85,12 +102,31 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
         cells = [str(rank[id(row)]) if row["eligible"] else "-", row["option"]]
         if is_instance:
             cost = row.get("cost")
-            cells += [_specs(row), str(row.get("instance_count", 1)),
+            cells += [_specs(row, narrow), str(row.get("instance_count", 1)),
                       f"{cost['usd_per_hour']:.4g}" if cost else "-"]
-        reasons = _reasons(row)
-        cells += ["yes" if row["eligible"] else "[red]no[/red]", f"{row['score']:.2f}", reasons]
+        if not narrow:
+            cells.append("yes" if row["eligible"] else "[red]no[/red]")
+        cells += [f"{row['score']:.2f}", _reasons(row)]
         table.add_row(*cells)
     return table, len(rows) - len(shown)
+
+
+def _left_over(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a choice with no reason of its own won: the options the facts favoured were ruled out."""
+    favoured = sorted((r for r in rows if not r["eligible"] and r.get("pros")), key=lambda r: -len(r["pros"]))
+    return ["the best of what is left"] + [f"{r['option']} is ruled out: {r['ruled_out_by'][0]}"
+                                           for r in favoured[:2] if r.get("ruled_out_by")]
+
+
+def _explain_weights(decision: dict[str, Any]) -> None:
+    """The points behind the top two eligible options, so a reader sees why one beat the other."""
+    con = out()
+    for row in [r for r in decision["ranked"] if r["eligible"]][:2]:
+        weights = row.get("weights") or []
+        con.print(f"  [bold]{row['option']}[/bold] (score {row['score']:.2f}):"
+                  + ("" if weights else f" {_no_rule(row)}"))
+        for w in weights:
+            con.print(f"   {w['points']:+.1f}  {w['reason']}", soft_wrap=True)
 
 
 def render(result: dict[str, Any], explain: bool = False, show_all: bool = False) -> None:
@@ -106,27 +142,33 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
             best = rows[0]
             con.print(f"[bold]{title}: [green]{choice}[/green][/bold]")
             cons = set(best.get("cons", []))
-            why = [r for r in best["reasons"] if r and r not in cons][:4]
-            if why:
-                con.print("  why: " + "; ".join(why), soft_wrap=True)
+            why = [r for r in best["reasons"] if r and r not in cons][:4] or _left_over(rows)
+            if why:  # wrapped lines stay indented under the choice
+                con.print(Padding("why: " + "; ".join(why), (0, 0, 0, 2)))
             if best["sources"]:
                 con.print(f"  docs: {best['sources'][0]}", soft_wrap=True)
         if "memory_need_gib" in decision:
-            con.print(f"  accelerator memory needed: {decision['memory_need_gib']:.1f} GiB")
+            on_cpu = choice is not None and "accelerator_memory_gib" not in (rows[0].get("specs") or {})
+            con.print(f"  {'host' if on_cpu else 'accelerator'} memory needed: {decision['memory_need_gib']:.1f} GiB")
         table, hidden = _table(decision, show_all)
         con.print(table)
         if hidden:
-            con.print(f"  ... {hidden} more options (use --all, or --json for every one)")
+            what = "the best size of each family is shown and # is its overall rank; " \
+                if decision["decision"] == "instance" else ""
+            con.print(f"  ... {hidden} more options ({what}use --all, or --json for every one)", soft_wrap=True)
         spread = decision.get("s3_distribution")
         if spread:
             con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)
         if decision["decision"] != "rollout":
-            con.print("  " + _cost_line(decision))
+            workload = {**result["assumed"], **result["inputs"]}.get("workload")
+            con.print("  " + ("* " if decision["decision"] == "instance" else "") + _cost_line(decision, workload),
+                      soft_wrap=True)
         if explain:
             con.print("  [bold]rules that fired:[/bold]")
             for rule in decision.get("rules", []):
                 src = f"  ({rule['source']})" if rule.get("source") else ""
                 con.print(f"   - \\[{rule['rule']}] {rule['text']}{src}", soft_wrap=True)
+            _explain_weights(decision)
         con.print()
     if result.get("derived"):
         con.print("derived: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["derived"].items()))
@@ -156,12 +198,17 @@ def ask_questionary(fact: Fact, **io: Any) -> Any:
     return text.strip() or SKIP
 
 
-def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None) -> dict[str, Any]:
-    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given."""
+def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None,
+              check: Callable[[Fact, Any], Any] | None = None) -> dict[str, Any]:
+    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given.
+
+    `check` validates one answer (default: the fact's own rules); a bad answer is explained and asked again.
+    """
     from sagecli.errors import UsageError
-    from sagecli.recommend.facts import check
+    from sagecli.recommend.facts import check as check_fact
 
     ask = ask or ask_questionary
+    check = check or check_fact
     answers: dict[str, Any] = {}
     out().print(f"[bold]{recommender}[/bold]: a few questions (choose skip or press Enter to use the default; "
                 "Ctrl-C stops asking)")

@@ -1,0 +1,50 @@
+"""Facts that contradict each other are usage errors (one line, exit 2), not answers built on a guess.
+
+Only facts the user gave are compared; documented defaults never conflict with anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sagecli.errors import UsageError
+from sagecli.recommend.input_mode import MB_PER_GB
+
+# --endpoint label -> the inference-option record that says whether it has GPUs
+ENDPOINT_RECORD = {"realtime": "realtime-inference", "serverless": "serverless-inference",
+                   "async": "async-inference", "inference_components": "inference-components",
+                   "multi_model": "multi-model-endpoints"}
+# files x average size may differ from the stated dataset size by this factor (rounding, mixed file sizes)
+SIZE_SLACK = 2.0
+
+
+def _deployment(given: dict[str, Any], kb: Any) -> None:
+    if given.get("traffic") == "offline" and given.get("realtime") is True:
+        raise UsageError("--traffic offline and --realtime contradict: offline scoring has no caller waiting "
+                         "(drop --realtime, or pick steady, spiky or intermittent traffic)")
+    if given.get("no_user_impact") and given.get("compare_variants"):
+        raise UsageError("--no-user-impact and --compare-variants contradict: a business metric needs users to get "
+                         "the new version's answers, which a shadow test hides (pick one)")
+    endpoint = given.get("endpoint")
+    if given.get("gpu") is True and endpoint in ENDPOINT_RECORD:
+        rec = kb.records.get(ENDPOINT_RECORD[endpoint])
+        if rec is not None and rec.get("gpu") is False:
+            raise UsageError(f"--endpoint {endpoint} and --gpu contradict: {rec['name']} has no GPU support "
+                             f"({rec['sources'][0]})")
+
+
+def _input_mode(given: dict[str, Any]) -> None:
+    files, avg, total = given.get("files"), given.get("avg_file_mb"), given.get("dataset_gb")
+    if files and avg and total:
+        implied = files * avg / MB_PER_GB
+        if not total / SIZE_SLACK <= implied <= total * SIZE_SLACK:
+            raise UsageError(f"--files {files} x --avg-file-mb {avg:g} is {implied:g} GB, far from --dataset-gb "
+                             f"{total:g}; give any two of the three")
+
+
+def check_conflicts(recommender: str, given: dict[str, Any], kb: Any) -> None:
+    """Raise UsageError when two given facts cannot both be true."""
+    if recommender == "deployment":
+        _deployment(given, kb)
+    elif recommender == "input-mode":
+        _input_mode(given)
