@@ -106,7 +106,7 @@ class DemoView:
                     con.print(f"    {escape(line)}", soft_wrap=True)
         note = by["teardown"].data.get("kept_note") if "teardown" in by else None
         if note:
-            con.print(f"[yellow]{escape(note)}[/]", soft_wrap=True)
+            con.print(f"[yellow]{escape(note)}[/]")  # words wrap; the command itself has no long token
         if result.added_steps:
             con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
         con.print(f"Artifacts: {escape(str(result.run_dir))}", soft_wrap=True)
