@@ -101,7 +101,7 @@ class DemoView:
         if mon is not None and mon.data.get("run_2", {}).get("findings"):
             con.print("Violations in the drifted wave (constraint_violations.json):")
             for check, group in mon.data["run_2"]["findings"].items():
-                con.print(f"  [yellow]{escape(check)}[/]: {escape(group['why'])}", soft_wrap=True)
+                con.print(f"  [yellow]{escape(check)}[/]: {escape(group['why'])}", soft_wrap=not self.interactive)
                 for line in group["features"]:
                     con.print(f"    {escape(line)}", soft_wrap=True)
         note = by["teardown"].data.get("kept_note") if "teardown" in by else None
