@@ -54,14 +54,28 @@ def drift_noise_level(rows: int, baseline_rows: int) -> float:
     return 1.36 * ((rows + baseline_rows) / (rows * baseline_rows)) ** 0.5
 
 
+def human_name(name: str, feature_names: list[str]) -> str:
+    """`_c2` -> `_c2 (monthly_spend)`: Model Monitor's column name with the dataset's own."""
+    if name.startswith("_c") and name[2:].isdigit() and int(name[2:]) < len(feature_names):
+        return f"{name} ({feature_names[int(name[2:])]})"
+    return name or "dataset"
+
+
 def explain(violation: dict[str, str], feature_names: list[str]) -> str:
     """One sentence for a learner: which feature, which check, why it fired."""
-    name = violation["feature_name"]
-    human = name
-    if name.startswith("_c") and name[2:].isdigit() and int(name[2:]) < len(feature_names):
-        human = f"{name} ({feature_names[int(name[2:])]})"
     why = WHY.get(violation["constraint_check_type"], "")
-    return f"{human or 'dataset'}: {violation['constraint_check_type']}: {why}. {violation['description']}"
+    return (f"{human_name(violation['feature_name'], feature_names)}: {violation['constraint_check_type']}: {why}. "
+            f"{violation['description']}")
+
+
+def findings(violations: list[dict[str, str]], feature_names: list[str]) -> dict[str, Any]:
+    """Violations grouped by check, each check with its plain-words reason once (for the summary view)."""
+    out: dict[str, Any] = {}
+    for v in violations:
+        check = v["constraint_check_type"]
+        group = out.setdefault(check, {"why": WHY.get(check, ""), "features": []})
+        group["features"].append(f"{human_name(v['feature_name'], feature_names)}: {v['description']}")
+    return out
 
 
 def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str], list[float]]) -> None:
@@ -100,8 +114,9 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     res.data = {"baseline_features": len(cons["features"]),
                 "run_1": {"records": len(first), "violations": v1["violations"]},
                 "run_2": {"records": len(wave2), "violations": v2["violations"],
-                          "explanations": [explain(v, names) for v in v2["violations"]]}}
-    drifted_names = sorted({explain(v, names).split(":")[0] for v in v2["violations"]})
+                          "explanations": [explain(v, names) for v in v2["violations"]],
+                          "findings": findings(v2["violations"], names)}}
+    drifted_names = sorted({human_name(v["feature_name"], names) for v in v2["violations"]})
     noise = ""
     if any(v["constraint_check_type"] == "baseline_drift_check" for v in v1["violations"]):
         level = drift_noise_level(rows_1, len(run.dataset.splits["train"][0]))

@@ -50,6 +50,25 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                        startup_timeout_s=startup_timeout_s, model_package_group=model_package_group)
 
 
+# Options that only mean something on AWS: given to the local backend they were most likely meant for
+# `--backend sagemaker`, so the run stops instead of quietly ignoring them.
+AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket", "spot": "--spot",
+            "monitoring_schedule": "--monitoring-schedule", "dry_run": "--dry-run"}
+
+
+def check_backend_options(backend: str, options: FlowOptions) -> None:
+    """A usage error when sagemaker-only options are given to the local backend."""
+    if backend != "local":
+        return
+    given = [flag for key, flag in AWS_ONLY.items() if options.backend_options.get(key)]
+    if options.instance_count > 1:
+        given.append("--instance-count")
+    if given:
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{', '.join(given)} only {verb} to --backend sagemaker",
+                         hint="add --backend sagemaker, or leave them out to run on this machine")
+
+
 def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # SIGTERM takes the same path as Ctrl-C: tear down, then exit
 
@@ -60,6 +79,7 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
     from sagecli.paths import home_dir
 
     plan_steps(options.steps)  # bad step names fail before anything starts
+    check_backend_options(backend, options)
     run_id = new_run_id()
     target = (run_dir or home_dir() / "runs" / run_id).resolve()
     previous = signal.signal(signal.SIGTERM, _sigterm)

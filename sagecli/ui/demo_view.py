@@ -98,19 +98,34 @@ class DemoView:
                 con.print(f"{key}: {escape(value)}", soft_wrap=True)
         by = {s.name: s for s in result.steps}
         mon = by.get("monitor")
-        if mon is not None and mon.data:
-            for line in mon.data.get("run_2", {}).get("explanations", []):
-                con.print(f"[yellow]violation[/] {escape(line)}")
+        if mon is not None and mon.data.get("run_2", {}).get("findings"):
+            con.print("Violations in the drifted wave (constraint_violations.json):")
+            for check, group in mon.data["run_2"]["findings"].items():
+                con.print(f"  [yellow]{escape(check)}[/]: {escape(group['why'])}", soft_wrap=not self.interactive)
+                for line in group["features"]:
+                    con.print(f"    {escape(line)}", soft_wrap=True)
         note = by["teardown"].data.get("kept_note") if "teardown" in by else None
         if note:
-            con.print(f"[yellow]{escape(note)}[/]", soft_wrap=True)
-        for key in ("train", "transform", "monitor"):
-            if key in by:
-                for name, path in by[key].artifacts.items():
-                    con.print(f"[dim]{key} {name}: {escape(str(path))}[/]", soft_wrap=True)
+            con.print(f"[yellow]{escape(note)}[/]")  # words wrap; the command itself has no long token
         if result.added_steps:
             con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
         con.print(f"Artifacts: {escape(str(result.run_dir))}", soft_wrap=True)
+        for key in ("train", "transform", "monitor"):
+            if key in by:
+                for name, path in by[key].artifacts.items():
+                    con.print(f"[dim]  {key} {name}: {escape(relative_to_run(str(path), result.run_dir))}[/]",
+                              soft_wrap=True)
+
+
+def relative_to_run(path: str, run_dir: Path) -> str:
+    """A local artifact path (or file:// URI) under the run folder as a relative path; anything else as is."""
+    from urllib.parse import unquote, urlparse
+
+    local = Path(unquote(urlparse(path).path)) if path.startswith("file://") else Path(path)
+    try:
+        return str(local.relative_to(run_dir)) + ("/" if path.endswith("/") else "")
+    except ValueError:
+        return path
 
 
 def summary_rows(result: Any) -> list[tuple[str, str]]:

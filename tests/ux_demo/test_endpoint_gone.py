@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,10 +17,8 @@ def test_invoke_on_a_dead_endpoint_is_one_clear_line(tmp_path: Path):
                   "--run-dir", str(tmp_path / "run"))
     assert res.returncode == 0, res.stderr[-2000:]
     rec = json.loads(run_cli("endpoint", "list", "--json").stdout)[0]
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(int(rec["pid"]), signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + 5
     while Path(f"/proc/{rec['pid']}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
