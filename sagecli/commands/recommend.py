@@ -30,9 +30,10 @@ def _flag(value: bool) -> bool | None:
 
 def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool, no_input: bool,
          show_all: bool) -> None:
-    from sagecli.recommend.facts import missing
+    from sagecli.recommend.facts import missing, normalize
 
     given = {k: v for k, v in given.items() if v is not None}
+    normalize(recommender, given)  # a bad flag fails now, before any question is asked
     ask = missing(recommender, given)
     from sagecli.knowledge.store import load_kb
 
