@@ -12,6 +12,7 @@ pexpect = pytest.importorskip("pexpect")
 @pytest.mark.parametrize("args, words", [
     (["instance", "--params-b", "-1"], "--params-b must be more than 0"),
     (["deployment", "--traffic", "weird"], "--traffic must be one of"),
+    (["deployment", "--traffic", "offline", "--realtime"], "contradict"),
 ])
 def test_bad_flag_fails_before_any_question(args, words):
     child = _spawn(*args)
