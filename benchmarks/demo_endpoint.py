@@ -1,13 +1,15 @@
 """Endpoint throughput and latency for single-row CSV requests, at 1 and 16 concurrent clients.
 
-Measured in the same run, with the load generator in its own process (sagecli.serve.loadgen):
+Measured in the same run, with the load generator in its own process: wrk (C, one thread) when it is
+installed, else sagecli.serve.loadgen (Python asyncio, which itself needs most of a core: on a 2-core
+machine it takes CPU from the server it measures, so its numbers are lower):
   * the endpoint (granian RSGI, model + data capture at 100 %, and without capture),
   * the HTTP ceiling: a minimal granian RSGI app returning a constant,
   * the compute ceiling: parse the row and predict in a loop in one process, one core (no HTTP),
   * `mlflow models serve` on the same model, when MLflow is installed.
 Targets (issue 5): at 16 clients >= 0.5x the compute ceiling, p99 < 10 ms, >= 2x MLflow's throughput.
 
-    python benchmarks/demo_endpoint.py [--requests 5000]
+    python benchmarks/demo_endpoint.py [--requests 5000] [--seconds 3] [--loadgen auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import argparse
 import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,22 +42,58 @@ async def app(scope, proto):
 '''
 
 
-def load(port: int, requests: int, clients: int) -> dict:
-    """Run the load generator in its own process."""
-    out = subprocess.run([sys.executable, "-m", "sagecli.serve.loadgen", "--port", str(port), "--requests",
-                          str(requests), "--clients", str(clients)], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(ROOT)})
-    return json.loads(out.stdout)
+WRK_SCRIPT = f"""wrk.method = "POST"
+wrk.body = "{ROW.decode()}"
+wrk.headers["Content-Type"] = "text/csv"
+wrk.headers["Accept"] = "text/csv"
+"""
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def measure(port: int, requests: int) -> dict[int, dict]:
-    """Warm up, then 1 and 16 clients."""
-    load(port, 500, 4)
-    return {c: load(port, requests, c) for c in (1, 16)}
+def load(port: int, clients: int, args: argparse.Namespace) -> dict:
+    """Run the load generator (wrk or sagecli.serve.loadgen) in its own process."""
+    if args.loadgen == "python":
+        out = subprocess.run([sys.executable, "-m", "sagecli.serve.loadgen", "--port", str(port), "--requests",
+                              str(args.requests), "--clients", str(clients)], capture_output=True, text=True,
+                             check=True, env={"PYTHONPATH": str(ROOT)})
+        return json.loads(out.stdout)
+    text = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{args.seconds}s", "--latency", "-s", args.wrk_script,
+                           f"http://127.0.0.1:{port}/invocations"], capture_output=True, text=True, check=True).stdout
+    lat = {m[0]: float(m[1]) * UNITS[m[2]] for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text)[1]), "p50_ms": lat["50"], "p99_ms": lat["99"],
+            "errors": (int(bad[1]) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)}
 
 
-def compute_ceiling(model_dir: Path, seconds: float = 2.0, xgboost_only: bool = False) -> float:
-    """Single-row parse + predict per second, in a fresh process (one core, no HTTP)."""
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by every process in a process group (Linux /proc; else 0)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # after the command name: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measure(port: int, pgid: int, args: argparse.Namespace) -> dict[int, dict]:
+    """Warm up, then 1 and 16 clients; also the server's CPU time per request (what machine load does not inflate)."""
+    load(port, 4, argparse.Namespace(**{**vars(args), "requests": 500, "seconds": 1}))
+    out = {}
+    for c in (1, 16):
+        cpu0 = group_cpu_s(pgid)
+        out[c] = load(port, c, args)
+        done = out[c]["rps"] * args.seconds if args.loadgen == "wrk" else args.requests
+        out[c]["cpu_us"] = (group_cpu_s(pgid) - cpu0) / max(done, 1) * 1e6
+    return out
+
+
+def compute_ceiling(model_dir: Path, seconds: float = 2.0, xgboost_only: bool = False) -> tuple[float, float]:
+    """Single-row parse + predict + encode per second, in a fresh process (one core, no HTTP): per wall second
+    (the issue's compute ceiling) and per CPU second (for the CPU-time ratio)."""
     code = f"""
 import time
 from pathlib import Path
@@ -64,15 +104,16 @@ if {xgboost_only}:
     m.fast = None  # XGBoost's own predict call for every row
 h = InferenceHandler(m)
 for _ in range(200): h.invoke({ROW!r}, "text/csv", "text/csv")
-n, t0 = 0, time.perf_counter()
+n, t0, c0 = 0, time.perf_counter(), time.process_time()
 while time.perf_counter() - t0 < {seconds}:
     for _ in range(100): h.invoke({ROW!r}, "text/csv", "text/csv")
     n += 100
-print(n / (time.perf_counter() - t0))
+print(n / (time.perf_counter() - t0), n / (time.process_time() - c0))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT)})
-    return float(out.stdout)
+    wall_rate, cpu_rate = map(float, out.stdout.split())
+    return wall_rate, cpu_rate
 
 
 def constant_server(tmp: Path) -> tuple[subprocess.Popen, int]:
@@ -93,16 +134,22 @@ def constant_server(tmp: Path) -> tuple[subprocess.Popen, int]:
 
 def _line(name: str, r: dict) -> str:
     return (f"  {name:34} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
-            f"errors {r['errors']}")
+            f"server CPU {r['cpu_us']:5.0f} us/req  errors {r['errors']}")
 
 
 def main() -> None:
     """Train a model, start the servers, measure, print ratios."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=5000)
+    ap.add_argument("--requests", type=int, default=5000, help="per point, with the Python load generator")
+    ap.add_argument("--seconds", type=int, default=3, help="per point, with wrk")
+    ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     args = ap.parse_args()
+    if args.loadgen == "auto":
+        args.loadgen = "wrk" if shutil.which("wrk") else "python"
     with tempfile.TemporaryDirectory() as tmpname:
         tmp = Path(tmpname)
+        args.wrk_script = str(tmp / "post_row.lua")
+        Path(args.wrk_script).write_text(WRK_SCRIPT)
         ds = make_dataset(7, 4000)
         dirs = write_channels(ds, tmp / "data")
         run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
@@ -110,8 +157,8 @@ def main() -> None:
         from sagecli.serve.model import extract_model
 
         model_dir = extract_model(tmp / "job" / "output" / "model.tar.gz", tmp / "model")
-        ceiling = compute_ceiling(model_dir)
-        ceiling_xgb = compute_ceiling(model_dir, xgboost_only=True)
+        ceiling, ceiling_cpu = compute_ceiling(model_dir)
+        ceiling_xgb, _ = compute_ceiling(model_dir, xgboost_only=True)
         results = {}
         for label, capture in (("endpoint (capture 100 %)", True), ("endpoint (no capture)", False)):
             cfg = {"model_dir": str(model_dir), "endpoint": "bench", "variant": "AllTraffic",
@@ -119,15 +166,17 @@ def main() -> None:
                    "capture": {"root": str(tmp / "capture"), "sampling_percentage": 100} if capture else None}
             handle = start_server(cfg, tmp / label.split()[1].strip("()"))
             try:
-                results[label] = measure(handle.port, args.requests)
+                results[label] = measure(handle.port, handle.pid, args)
             finally:
                 stop_pid(handle.pid)
         proc, port = constant_server(tmp)
         try:
-            results["constant server (HTTP ceiling)"] = measure(port, args.requests)
+            results["constant server (HTTP ceiling)"] = measure(port, proc.pid, args)
         finally:
             stop_pid(proc.pid)
-    print(f"single-row text/csv requests, {args.requests} per point, load generator in its own process")
+    per_point = f"{args.seconds} s" if args.loadgen == "wrk" else f"{args.requests} requests"
+    generator = "wrk, one thread" if args.loadgen == "wrk" else "sagecli.serve.loadgen, Python asyncio"
+    print(f"single-row text/csv requests, {per_point} per point, load generator ({generator}) in its own process")
     print(f"compute ceiling (parse + predict, one process, no HTTP): {ceiling:8.0f} rows/s with the server's "
           f"predictor (numpy tree walk), {ceiling_xgb:8.0f} rows/s with XGBoost's predict call")
     for clients in (1, 16):
@@ -141,6 +190,9 @@ def main() -> None:
           f"endpoint / XGBoost-predict ceiling = {ep['rps'] / ceiling_xgb:.2f}x")
     print(f"  constant server / compute ceiling = {http['rps'] / ceiling:.2f}x (HTTP alone costs this much)")
     print(f"  endpoint / constant server = {ep['rps'] / http['rps']:.2f}x")
+    print(f"  server CPU per request: endpoint {ep['cpu_us']:.0f} us, constant server {http['cpu_us']:.0f} us, "
+          f"compute ceiling {1e6 / ceiling_cpu:.0f} us per row -> CPU-time ratio (ceiling / endpoint) "
+          f"{1e6 / ceiling_cpu / ep['cpu_us']:.2f}x (machine load does not inflate CPU time as it does wall time)")
     print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} CPUs")
     if importlib.util.find_spec("mlflow") is None:

@@ -32,6 +32,14 @@ def _main(
     """Amazon SageMaker AI decisions, MLA-C01 exam prep and a reference ML lifecycle."""
 
 
+# Help panels in `sagecli --help`, in this order: learn the facts, decide, run the lifecycle.
+PANELS: dict[str, str] = {
+    "kb": "Learn", "quiz": "Learn", "stats": "Learn",
+    "recommend": "Decide",
+    "run-demo": "Run", "registry": "Run", "endpoint": "Run", "cleanup": "Run",
+}
+
+
 def build_app(argv: list[str] | None = None) -> typer.Typer:
     """A sagecli app with the command groups argv needs (every group when argv is None)."""
     import importlib
@@ -47,6 +55,10 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
     names = COMMAND_MODULES if argv is None else modules_for(argv)
     for name in names:
         importlib.import_module(f"sagecli.commands.{name}").register(app)
+    for info in [*app.registered_commands, *app.registered_groups]:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        if not isinstance(info.rich_help_panel, str) and name in PANELS:
+            info.rich_help_panel = PANELS[name]
     return app
 
 

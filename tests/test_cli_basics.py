@@ -70,17 +70,22 @@ def test_heavy_modules_not_imported_at_startup() -> None:
     assert res.stdout.strip() == ""
 
 
+def _modules_after(argv: list[str], expr: str) -> str:
+    """Run the console entry point with argv in a subprocess; return what expr (over sys.modules) printed."""
+    code = (
+        f"import sys\nfrom sagecli.__main__ import main\nsys.argv={['sagecli', *argv]!r}\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('RESULT:' + {expr})\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    return res.stdout.strip().splitlines()[-1]
+
+
 def test_kb_show_json_does_not_import_rich_or_yaml_when_cached() -> None:
     # pydantic is not checked: Typer's own adapters import it whenever it is installed.
     run_cli("kb", "show", "serverless-inference", "--json")  # warm the cache
-    code = (
-        "import sys\nfrom sagecli.__main__ import main\nsys.argv=['sagecli','kb','show',"
-        "'serverless-inference','--json']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('LOADED:' + ','.join(m for m in ('rich','yaml') if m in sys.modules))\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert res.stdout.strip().splitlines()[-1] == "LOADED:"
+    expr = "','.join(m for m in ('rich','yaml') if m in sys.modules)"
+    assert _modules_after(["kb", "show", "serverless-inference", "--json"], expr) == "RESULT:"
 
 
 def test_console_script_registers_only_the_named_group() -> None:
@@ -89,12 +94,5 @@ def test_console_script_registers_only_the_named_group() -> None:
     assert modules_for(["sagecli", "kb", "show", "x"]) == ["kb"]
     assert modules_for(["sagecli", "--help"]) == COMMAND_MODULES
     assert modules_for(["sagecli", "no-such-command"]) == COMMAND_MODULES
-    code = (
-        "import sys\nfrom sagecli.__main__ import main\nsys.argv=['sagecli','kb','show',"
-        "'serverless-inference','--json']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "mods = sorted(m.split('.')[-1] for m in sys.modules if m.startswith('sagecli.commands.'))\n"
-        "print('GROUPS:' + ','.join(mods))\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert res.stdout.strip().splitlines()[-1] == "GROUPS:kb"
+    expr = "','.join(sorted(m.split('.')[-1] for m in sys.modules if m.startswith('sagecli.commands.')))"
+    assert _modules_after(["kb", "show", "serverless-inference", "--json"], expr) == "RESULT:kb"

@@ -88,6 +88,30 @@ def check_instance_type(instance_type: str, uses: tuple[str, ...] = ("training",
             )
 
 
+# S3 general purpose bucket naming rules:
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
+
+
+def check_bucket_name(bucket: str) -> str:
+    """A name S3 accepts for a new general purpose bucket; else a one-line error (before anything is created)."""
+    why = None
+    if not BUCKET_CHARS.match(bucket):
+        why = "use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+    elif ".." in bucket:
+        why = "it has two adjacent dots"
+    elif re.fullmatch(r"\d+\.\d+\.\d+\.\d+", bucket):
+        why = "it is formatted as an IP address"
+    elif bucket.startswith(BUCKET_RESERVED_PREFIXES) or bucket.endswith(BUCKET_RESERVED_SUFFIXES):
+        why = "it uses a reserved prefix or suffix (xn--, sthree-, amzn-s3-demo-, -s3alias, --ol-s3, .mrap, --x-s3)"
+    if why:
+        raise SageCliError(f"invalid S3 bucket name {bucket!r}: {why}",
+                           hint="pass --bucket with a valid name, or leave it out for sagemaker-<region>-<account>")
+    return bucket
+
+
 def check_input_mode(mode: str) -> str:
     """A TrainingInputMode value (File, Pipe, FastFile)."""
     from sagecli.aws.validate import enum_values

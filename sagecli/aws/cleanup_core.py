@@ -23,7 +23,7 @@ def run_cleanup(*, run_id: str | None, older_than: str | None, region: str | Non
 
     age = parse_age(older_than)
     reg = checks.check_region(session.resolve_region(region))
-    aws = session.connect(reg)
+    aws = session.connect(reg, unchanged="nothing was deleted")
     notes: list[str] = []
     found = find_tagged(aws, run_id=run_id, older_than=age, buckets=buckets, warn=notes.append)
     what = f"run {run_id}" if run_id else "all sagecli runs"

@@ -13,8 +13,8 @@ from typing import Any
 from sagecli.aws import api_calls as calls
 from sagecli.aws.api_calls import ApiCall
 from sagecli.aws.validate import problems_for
+from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP
 
-MODEL_PACKAGE_GROUP = "sagecli-demo-churn"
 VARIANT = "AllTraffic"
 
 
@@ -74,6 +74,7 @@ class PlanSpec:
     min_auc: float = 0.75
     monitoring_image: str | None = None  # set with --monitoring-schedule
     group_exists: bool = False
+    group_name: str = DEFAULT_MODEL_PACKAGE_GROUP  # the register step's ModelPackageGroupName
     steps: tuple[str, ...] = ("process", "train", "evaluate", "register", "deploy", "transform")
 
 
@@ -135,11 +136,11 @@ def _register_calls(spec: PlanSpec, artifact: str, lay: Layout) -> list[ApiCall]
     metrics_uri = lay.uri("evaluation", "evaluation.json")
     out = [calls.put_object(metrics_uri, spec.run_id, "evaluation.json", "application/json")]
     if not spec.group_exists:
-        out.append(calls.create_model_package_group(MODEL_PACKAGE_GROUP, spec.run_id))
+        out.append(calls.create_model_package_group(spec.group_name, spec.run_id))
     package = calls.create_model_package(
-        group=MODEL_PACKAGE_GROUP, image=spec.image, model_data_url=artifact, metrics_uri=metrics_uri,
+        group=spec.group_name, image=spec.image, model_data_url=artifact, metrics_uri=metrics_uri,
         metrics={"auc": 0.0}, approval_status="Approved", run_id=spec.run_id, instance_type=spec.instance_type)
-    out.append(_with_summary(package, f"register a version in {MODEL_PACKAGE_GROUP}: Approved if test AUC >= "
+    out.append(_with_summary(package, f"register a version in {spec.group_name}: Approved if test AUC >= "
                                       f"{spec.min_auc}, else Rejected (and nothing is deployed)"))
     return out
 

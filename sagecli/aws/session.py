@@ -44,8 +44,11 @@ def resolve_region(region: str | None) -> str | None:
     return boto3.session.Session().region_name
 
 
-def connect(region: str) -> AwsContext:
-    """Open a session in a checked Region; fail with one line if credentials are missing or rejected."""
+def connect(region: str, unchanged: str = "nothing was created") -> AwsContext:
+    """Open a session in a checked Region; fail with one line if credentials are missing or rejected.
+
+    `unchanged` ends each hint: what the failed command did not do (create, or delete for cleanup).
+    """
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -57,7 +60,7 @@ def connect(region: str) -> AwsContext:
     if not has_credentials:
         raise SageCliError(
             "no AWS credentials found",
-            hint="run `aws configure` or `aws sso login`, or set AWS_PROFILE; nothing was created",
+            hint="run `aws configure` or `aws sso login`, or set AWS_PROFILE; " + unchanged,
         )
     ctx = AwsContext(region=region, account="", session=session)
     try:
@@ -68,14 +71,14 @@ def connect(region: str) -> AwsContext:
         code = exc.response.get("Error", {}).get("Code", "Error")
         raise SageCliError(
             f"AWS rejected the credentials ({code})",
-            hint="refresh them (`aws sso login`, a new session token) and try again; nothing was created",
+            hint="refresh them (`aws sso login`, a new session token) and try again; " + unchanged,
         ) from None
     except BotoCoreError as exc:
         name = type(exc).__name__
         if any(word in name for word in ("Token", "Credential", "SSO")):  # e.g. an expired SSO session
             raise SageCliError(f"AWS credentials could not be used ({name})",
-                               hint="refresh them (`aws sso login`) and try again; nothing was created") from None
-        raise SageCliError(f"cannot reach AWS STS in {region}: {name}", hint="nothing was created") from None
+                               hint="refresh them (`aws sso login`) and try again; " + unchanged) from None
+        raise SageCliError(f"cannot reach AWS STS in {region}: {name}", hint=unchanged) from None
     ctx.account = ident["Account"]
     ctx.caller_arn = ident.get("Arn", "")
     return ctx

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (no markup).")]
 ALL_STEPS = "process,train,evaluate,register,deploy,invoke,transform,monitor,teardown"
 
@@ -30,6 +32,8 @@ def run_demo(
                                                                   "(repeatable), e.g. -H num_round=100.")] = None,
     min_auc: Annotated[float, typer.Option(min=0.0, max=1.0, help="Condition step: approve the model only if "
                                                                   "test AUC >= this.")] = 0.75,
+    model_package_group: Annotated[str, typer.Option(help="Model package group the register step adds a version "
+                                                          "to.")] = DEFAULT_MODEL_PACKAGE_GROUP,
     sampling: Annotated[int, typer.Option(min=0, max=100, help="Data capture InitialSamplingPercentage.")] = 100,
     keep_endpoint: Annotated[bool, typer.Option("--keep-endpoint", help="Leave the endpoint running after the "
                                                                         "demo.")] = False,
@@ -64,7 +68,7 @@ def run_demo(
         steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
         hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
-        instance_count=instance_count,
+        instance_count=instance_count, model_package_group=model_package_group,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)
@@ -124,10 +128,15 @@ def endpoint_invoke(
     accept: Annotated[str, typer.Option(help="text/csv or application/json.")] = "text/csv",
 ) -> None:
     """Call a local endpoint through boto3's sagemaker-runtime client and print the response body."""
+    from sagecli.errors import SageCliError
     from sagecli.flow.backends.local import invoke_url
+    from sagecli.serve.process import is_endpoint_server
     from sagecli.serve.state import get_endpoint
 
     rec = get_endpoint(name)
+    if not is_endpoint_server(int(rec["pid"]), rec["url"]):
+        raise SageCliError(f"endpoint {name} is not running (its server process is gone)",
+                           hint=f"forget it with: sagecli endpoint stop {name}")
     result = invoke_url(rec["url"], rec["name"], body.encode(), content_type, accept)
     typer.echo(result.body.decode(errors="replace"))
 

@@ -114,7 +114,7 @@ def quiz_cmd(
     from sagecli.quiz.session import Interrupted
 
     try:
-        result, units = take(opts, prompter, resume, content)
+        result, units = take(opts, prompter, resume, content, notify=lambda note: sys.stderr.write(note + "\n"))
     except Interrupted as stop:
         sys.stderr.write(f"\n{stop.message} Continue with `sagecli quiz --resume`.\n")
         raise typer.Exit(stop.exit_code) from None
@@ -164,6 +164,8 @@ def stats_cmd(
             when = datetime.strptime(exam_date, "%Y-%m-%d").replace(hour=9, tzinfo=UTC)
         except ValueError:
             raise UsageError(f"--exam-date must be YYYY-MM-DD, not {exam_date!r}") from None
+        if when.date() < datetime.now(UTC).date():
+            raise UsageError(f"--exam-date {exam_date} is in the past; give the day of your exam (today or later)")
     data = compute_stats(content, when)
     if json_out:
         from sagecli.output import emit_json

@@ -26,6 +26,9 @@ COMPLETED = "Completed"
 FAILED = "Failed"
 STOPPED = "Stopped"
 
+# The model package group the demo registers into (both backends, the plan and `registry show` default).
+DEFAULT_MODEL_PACKAGE_GROUP = "sagecli-demo-churn"
+
 
 @dataclass(frozen=True)
 class FlowOptions:
@@ -46,6 +49,7 @@ class FlowOptions:
     max_payload_mb: int = 6  # batch transform MaxPayloadInMB (API default 6)
     drift_wave: bool = True
     startup_timeout_s: float = 60.0  # how long a new endpoint may take to answer /ping
+    model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP  # ModelPackageGroupName for the register step
     backend_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. role_arn, region, bucket, spot
 
 
@@ -224,7 +228,7 @@ class TransformResult:
     output_uri: str = ""
     failure_reason: str | None = None
     records: int = 0
-    requests: int = 0
+    requests: int | None = 0  # None when the platform does not report it (SageMaker's DescribeTransformJob)
     duration_s: float = 0.0
 
 
@@ -287,6 +291,10 @@ class Backend(Protocol):
 
     def created(self) -> list[Resource]:
         """Everything this backend created in this run, oldest first."""
+        ...
+
+    def kept_endpoint_note(self, endpoint: Endpoint) -> str:
+        """One line for a kept endpoint: where it is, what it costs, and the command that removes it."""
         ...
 
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:

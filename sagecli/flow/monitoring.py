@@ -12,6 +12,8 @@ from sagecli.flow.deps import require
 if TYPE_CHECKING:
     from sagecli.flow.runner import StepResult, _Run
 
+DRIFT_ROWS = 400  # the second wave: rows with a shifted distribution
+DRIFT_BATCH = 10  # rows per request in that wave
 CAPTURE_WAIT_S = 120.0  # S3 delivery of capture files lags about a minute on AWS; local files appear at once
 
 WHY = {
@@ -45,6 +47,13 @@ def _new_records(run: _Run, dest_name: str, expected: int) -> list[dict[str, Any
     return fresh
 
 
+def drift_noise_level(rows: int, baseline_rows: int) -> float:
+    """The L-infinity CDF distance two samples of these sizes reach by chance at the 95% level (two-sample KS)."""
+    if rows <= 0 or baseline_rows <= 0:
+        return float("inf")
+    return 1.36 * ((rows + baseline_rows) / (rows * baseline_rows)) ** 0.5
+
+
 def explain(violation: dict[str, str], feature_names: list[str]) -> str:
     """One sentence for a learner: which feature, which check, why it fired."""
     name = violation["feature_name"]
@@ -66,19 +75,26 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     base_stats, cons = suggest_baseline(baseline_csv, mon / "baseline")
     run.ctx.emit("monitor", "baseline: statistics.json, constraints.json")
     first = _new_records(run, "capture-1", run.wave1_requests)
-    v1, _ = run_monitoring(capture_to_csv(first), base_stats, cons, mon / "run-1")
+    v1 = {"violations": []}
+    rows_1 = 0
+    if first:  # no captured data (sampling 0 %): nothing to monitor, and no false "missing column" alarm
+        csv_1 = capture_to_csv(first)
+        rows_1 = len(csv_1.splitlines())
+        v1, _ = run_monitoring(csv_1, base_stats, cons, mon / "run-1")
     run.ctx.emit("monitor", f"run 1 over {len(first)} captured requests: {len(v1['violations'])} violation(s)")
     wave2 = []
     if run.ctx.options.drift_wave:
         rng = np.random.default_rng(run.ctx.options.seed + 1)
-        drifted = make_features(rng, 400, drift=True)
-        send(run, drifted, 10, "wave2-drift")
-        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + 40)
+        drifted = make_features(rng, DRIFT_ROWS, drift=True)
+        send(run, drifted, DRIFT_BATCH, "wave2-drift")
+        wave2 = _new_records(run, "capture-2", len(run.analysed_events) + -(-DRIFT_ROWS // DRIFT_BATCH))
     v2 = {"violations": []}
     if wave2:
         v2, _ = run_monitoring(capture_to_csv(wave2), base_stats, cons, mon / "run-2")
     names = run.dataset.feature_names
-    res.artifacts = {"baseline": str(mon / "baseline"), "run_1": str(mon / "run-1" / "constraint_violations.json")}
+    res.artifacts = {"baseline": str(mon / "baseline")}
+    if first:
+        res.artifacts["run_1"] = str(mon / "run-1" / "constraint_violations.json")
     if wave2:
         res.artifacts["run_2"] = str(mon / "run-2" / "constraint_violations.json")
     res.data = {"baseline_features": len(cons["features"]),
@@ -86,6 +102,23 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
                 "run_2": {"records": len(wave2), "violations": v2["violations"],
                           "explanations": [explain(v, names) for v in v2["violations"]]}}
     drifted_names = sorted({explain(v, names).split(":")[0] for v in v2["violations"]})
-    res.summary = (f"run 1 ({len(first)} requests): {len(v1['violations'])} violations; "
-                   f"drifted run 2 ({len(wave2)} requests): {len(v2['violations'])} violations"
-                   + (f" in {', '.join(drifted_names)}" if drifted_names else ""))
+    noise = ""
+    if any(v["constraint_check_type"] == "baseline_drift_check" for v in v1["violations"]):
+        level = drift_noise_level(rows_1, len(run.dataset.splits["train"][0]))
+        res.data["run_1"]["noise_level"] = round(level, 4)
+        noise = (f" (only {rows_1} rows: sampling noise alone reaches a drift distance of about {level:.2f}"
+                 " at the 95% level; send more traffic, e.g. a larger --rows)")
+    res.summary = _summary(run, len(first), len(wave2), v1, v2, noise, drifted_names)
+
+
+def _summary(run: _Run, n1: int, n2: int, v1: dict[str, Any], v2: dict[str, Any], noise: str,
+             drifted: list[str]) -> str:
+    """One line: what each monitoring run saw (captured requests, not sent ones) and found."""
+    opts = run.ctx.options
+    if not n1 and not n2:
+        return f"nothing captured (sampling is {opts.sampling_percentage} %): no monitoring run"
+    line = f"run 1: {n1} captured, {len(v1['violations'])} violation(s){noise}; "
+    if not opts.drift_wave:
+        return line + "no drifted wave (--no-drift)"
+    return line + (f"drifted run 2: {n2} captured, {len(v2['violations'])} violation(s)"
+                   + (f" in {', '.join(drifted)}" if drifted else ""))

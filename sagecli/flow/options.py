@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sagecli.errors import SageCliError, UsageError
-from sagecli.flow.backend import FlowOptions
+from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 
 
 def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
@@ -25,22 +25,29 @@ def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
 def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point: Path | None,
                   hyperparameters: Sequence[str], min_auc: float, sampling: int, keep_endpoint: bool,
                   join_input: bool, max_payload_mb: int, drift: bool, instance_type: str, instance_count: int,
-                  backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0) -> FlowOptions:
+                  backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0,
+                  model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
     chosen = tuple(s.strip() for s in steps.split(",") if s.strip())
     if not chosen:
         raise UsageError("--steps is empty", hint="e.g. --steps process,train,evaluate")
+    from sagecli.registry.store import NAME as GROUP_NAME  # ModelPackageGroupName's pattern
+
+    if not GROUP_NAME.match(model_package_group):
+        raise UsageError(f"invalid model package group name {model_package_group!r}",
+                         hint="1-63 letters, digits and hyphens, starting with a letter or digit")
     if entry_point is not None and not entry_point.is_file():
-        raise SageCliError(f"entry point {entry_point} does not exist")
+        what = "is a directory, not a script" if entry_point.is_dir() else "does not exist"
+        raise SageCliError(f"entry point {entry_point} {what}")
     return FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
                        entry_point=entry_point.resolve() if entry_point else None,
                        hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,
                        instance_type=instance_type, instance_count=instance_count, sampling_percentage=sampling,
                        keep_endpoint=keep_endpoint, join_source="Input" if join_input else "None",
                        max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
-                       startup_timeout_s=startup_timeout_s)
+                       startup_timeout_s=startup_timeout_s, model_package_group=model_package_group)
 
 
 def _sigterm(signum: int, frame: Any) -> None:
@@ -62,6 +69,9 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
 
             result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
             emit_json(result.to_dict())
+            kept = result.step("teardown")
+            if kept is not None and kept.data.get("kept_note"):
+                _stderr(kept.data["kept_note"])  # a kept endpoint may bill: say so outside the JSON too
         else:
             from sagecli.ui.demo_view import DemoView
 
@@ -69,10 +79,12 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
                 result = run_flow(backend, options, target, run_id, observer=view.update,
                                   confirm=_confirm(options, view), show=view.show)
             view.summary(result)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         import sys
 
-        sys.stderr.write(f"Interrupted: run {run_id} was torn down (child processes stopped).\n")
+        done = str(stop.args[0]) if stop.args else "torn down"
+        hint = f"; check with: sagecli cleanup --run-id {run_id}" if done.startswith("teardown failed") else ""
+        sys.stderr.write(f"Interrupted: run {run_id}: {done}{hint}.\n")
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -140,7 +140,6 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
     ordered, added = plan_steps(options.steps)
     results = [StepResult(name) for name in ordered]
     flow = FlowResult(run_id=run_id, run_dir=run_dir, backend=backend_name, steps=results, added_steps=added)
-    run_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
 
     def emit(step: str, message: str) -> None:
@@ -156,11 +155,12 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
     stopped = False
     try:
         backend.prepare(ctx)
+        run_dir.mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no empty folder
         for res in results:
             if res.name == "teardown":
                 continue
             if stopped:
-                res.status = "skipped"
+                res.status, res.summary = "skipped", "not run: an earlier step failed"
                 observer(res)
                 continue
             skip = step_impl.skip_reason(res.name, state)
@@ -173,10 +173,13 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
                 stopped = True
                 flow.ok = False
                 flow.error = f"{res.name}: {res.summary}"
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         flow.ok, flow.error = False, "interrupted"
         _teardown(flow, state, observer, keep=False)
         flow.duration_s = time.perf_counter() - started
+        td = flow.step("teardown")
+        if td is not None:  # what teardown did travels with the interrupt, for the one line the user sees
+            stop.args = (td.summary if td.status == "ok" else f"teardown failed: {td.summary}",)
         raise
     except BaseException:
         flow.ok = False

@@ -32,8 +32,6 @@ DEFAULT_HYPERPARAMETERS: dict[str, str] = {
     "verbosity": "0",
 }
 WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
-DRIFT_ROWS = 400
-DRIFT_BATCH = 10
 
 
 def _fail(message: str, hint: str | None = None) -> None:
@@ -44,8 +42,11 @@ def _fail(message: str, hint: str | None = None) -> None:
 
 def skip_reason(step: str, run: _Run) -> str | None:
     """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
+    registered = run.package is not None
     if step in ("deploy", "invoke", "monitor") and not run.approved:
         return "model not approved by the condition step; nothing deployed"
+    if step == "transform" and registered and not run.approved:
+        return "model not approved by the condition step; no batch inference"
     if step in ("invoke", "monitor") and run.endpoint is None:
         return "no endpoint"
     return None
@@ -86,7 +87,7 @@ def train(run: _Run, res: StepResult) -> None:
     if result.status != COMPLETED:
         _fail(f"training job {result.status}: {result.failure_reason or 'no reason given'}")
     final = ", ".join(f"{k} {v:.4f}" for k, v in sorted(result.final_metrics.items()))
-    res.summary = f"{result.status} in {result.duration_s:.1f}s; {final}"
+    res.summary = f"{result.status} in {result.duration_s:.1f}s ({opts.input_mode} mode); {final}"
 
 
 def evaluate(run: _Run, res: StepResult) -> None:
@@ -115,7 +116,7 @@ def register(run: _Run, res: StepResult) -> None:
     status = "Approved" if run.approved else "Rejected"
     assert run.training is not None and run.training.model_artifact
     pkg = run.backend.register_model(ModelPackageRequest(
-        group_name="sagecli-demo-churn", model_artifact=run.training.model_artifact, metrics=run.metrics,
+        group_name=opts.model_package_group, model_artifact=run.training.model_artifact, metrics=run.metrics,
         approval_status=status, tags=run.ctx.tags,
         description=f"run {run.ctx.run_id}: condition auc {auc:.4f} >= {opts.min_auc} is {run.approved}"))
     run.package = pkg
@@ -199,12 +200,16 @@ def transform(run: _Run, res: StepResult) -> None:
     result = run.backend.batch_transform(request)
     if result.status != COMPLETED:
         _fail(f"transform job {result.status}: {result.failure_reason or 'no reason given'}")
-    outputs = run.backend.download(result.output_uri, run.ctx.run_dir / "transform-output")
-    lines = sum(len(p.read_text().splitlines()) for p in outputs if p.name.endswith(".out"))
-    res.artifacts = {"output": result.output_uri, "files": ", ".join(p.name for p in outputs)}
-    res.data = {"records": lines, "requests": result.requests, "join_source": opts.join_source}
-    res.summary = f"{lines} records in {result.requests} MultiRecord request(s) -> " + \
-                  ", ".join(p.name for p in outputs)
+    outputs = [p for p in run.backend.download(result.output_uri, run.ctx.run_dir / "transform-output")
+               if p.name.endswith(".out")]
+    lines = sum(len(p.read_text().splitlines()) for p in outputs)
+    names = ", ".join(p.name for p in outputs)
+    res.artifacts = {"output": result.output_uri, "files": names}
+    res.data = {"records": lines, "files": len(outputs), "requests": result.requests,
+                "join_source": opts.join_source}
+    sent = (f"in {result.requests} MultiRecord request(s)" if result.requests is not None
+            else f"from {len(outputs)} output file(s), MultiRecord batches")
+    res.summary = f"{lines} records {sent} -> {names}"
 
 
 def monitor(run: _Run, res: StepResult) -> None:
@@ -216,13 +221,19 @@ def monitor(run: _Run, res: StepResult) -> None:
 
 def teardown(run: _Run, res: StepResult, keep: bool) -> None:
     """Delete what the run created (newest first); keep the endpoint with --keep-endpoint."""
+    existed = run.backend.created()
     removed = run.backend.teardown(keep_endpoint=keep)
-    res.data = {"removed": [f"{r.kind} {r.name}" for r in removed], "kept_endpoint": bool(keep and run.endpoint)}
-    msg = f"removed {len(removed)} resource(s)"
-    if keep and run.endpoint is not None:
-        msg += f"; endpoint {run.endpoint.name} kept" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
-        msg += " (stop it with: sagecli endpoint stop " + run.endpoint.name + ")"
-    res.summary = msg
+    kept = bool(keep and run.endpoint)
+    res.data = {"removed": [f"{r.kind} {r.name}" for r in removed], "kept_endpoint": kept}
+    if not existed and not removed:
+        res.summary = "nothing was created, nothing to remove"
+        return
+    parts = [f"removed {len(removed)} resource(s)"] if removed else []
+    if kept:
+        assert run.endpoint is not None
+        res.data["kept_note"] = run.backend.kept_endpoint_note(run.endpoint)
+        parts.append(res.data["kept_note"])
+    res.summary = "; ".join(parts) or "nothing left running"
 
 
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {

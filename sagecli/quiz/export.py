@@ -79,6 +79,10 @@ def export_bank(fmt: str, output: Path | None, generated: bool, content: Path | 
         from sagecli.errors import UsageError
 
         raise UsageError(f"--output {path} is a folder; give a file name")
+    if fmt == "anki" and path.suffix.lower() != ".apkg":
+        from sagecli.errors import UsageError
+
+        raise UsageError(f"--output {path}: an Anki deck must end in .apkg, or Anki will not import it")
     if fmt == "anki":
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")

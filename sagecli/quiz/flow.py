@@ -38,13 +38,16 @@ class ScriptPrompter:
     def __init__(self, answers: Iterator[str], on_feedback: Callable[..., None] | None = None) -> None:
         self.answers = answers
         self.on_feedback = on_feedback
+        self.given = 0
 
     def ask(self, q: Presented) -> Response | None:
         """The next scripted answer."""
         try:
-            return Response(text=next(self.answers))
+            text = next(self.answers)
         except StopIteration:
             return None
+        self.given += 1
+        return Response(text=text, n=self.given)
 
     def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None:
         """Pass practice feedback to the printer, if any (none with --json)."""
@@ -66,14 +69,30 @@ def stdin_answers(stream: Any) -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
+def unfinished_exam(store: Any) -> str | None:
+    """A note about the newest unfinished session when it is a mock exam, or None."""
+    sid = store.latest_active()
+    if sid is None:
+        return None
+    s = store.session(sid)
+    if s["mode"] != "exam":
+        return None
+    left = max(0, int((s["duration_s"] or 0) - (s["used_s"] or 0)))
+    return (f"Note: mock exam session {sid} is unfinished ({len(s['answers'])} of {len(s['plan'])} answered, "
+            f"{left // 60} min left); `sagecli quiz --resume` continues it once this quiz is done.")
+
+
 def take(opts: QuizOptions, prompter: Any, resume: bool, content: Path | None = None,
-         clock: Callable[[], datetime] = utc_now) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+         clock: Callable[[], datetime] = utc_now,
+         notify: Callable[[str], None] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Start (or resume) a session, run it with the prompter, return (result, units)."""
     from sagecli.quiz.db import Store
 
     store = Store()
     try:
         sid = None
+        if not resume and notify is not None and (note := unfinished_exam(store)):
+            notify(note)
         if resume:
             sid = store.latest_active()
             if sid is None:

@@ -18,6 +18,7 @@ _TASK = {
     "input_mode": (1, "1.1"), "data_source": (1, "1.1"), "channel": (1, "1.1"), "algorithm": (2, "2.1"),
     "component": (2, "2.2"), "concept": (2, "2.2"), "contract": (3, "3.2"),
 }
+AWS_DOCS = "https://docs.aws.amazon.com/"
 _UNIT_WORDS = {"mb", "gb", "kb", "gib", "mib", "seconds", "s", "minutes", "hours", "days", "percent", "pct"}
 
 
@@ -49,12 +50,28 @@ def _fmt(v: float, unit: str | None) -> str:
     return f"{text} {unit}"
 
 
+_ABBREV = {"cpu": "CPU", "gpu": "GPU", "gpus": "GPUs", "ips": "IP addresses", "api": "API", "fp32": "FP32",
+           "fp16": "FP16", "bf16": "BF16", "int8": "INT8", "int4": "INT4", "ms": "", "chars": "length"}
+_TIME_NOUNS = {"time", "timeout", "delay", "interval", "cooldown", "period", "runtime", "grace", "window", "wait"}
+# a limit whose note says it is not an AWS-documented number is not asked as "the documented value"
+_NOT_DOCUMENTED = ("rule of thumb", "not an aws number", "convention", "derived from")
+
+
 def _label(name: str) -> str:
+    """A limit's key as words: 'ping_timeout_seconds' -> 'ping timeout', 'failure_reason_chars' -> 'failure
+    reason length'."""
     parts = name.split("_")
     words = [w for w in parts if w not in _UNIT_WORDS]
-    if parts[-1] in ("seconds", "s", "minutes", "hours", "days"):
+    words = [w for w in (_ABBREV.get(w, w) for w in words) if w]
+    if parts[-1] in ("seconds", "s", "ms", "minutes", "hours", "days") and not _TIME_NOUNS & set(words):
         words.append("time")
     return " ".join(words).replace("max ", "maximum ").replace("min ", "minimum ")
+
+
+def _documented(lim: dict[str, Any]) -> bool:
+    """False for rules of thumb and conventions kept in the knowledge base for calculators."""
+    note = (lim.get("note") or "").lower()
+    return not any(flag in note for flag in _NOT_DOCUMENTED)
 
 
 def _question(qid: str, kind: str, rec: dict[str, Any], stem: str, right: str, right_why: str,
@@ -112,6 +129,8 @@ def limit_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 continue
             if "port" in name.split("_"):
                 continue  # an identifier, not a quantity: scaled distractors would be nonsense
+            if not _documented(lim):
+                continue
             unit = lim.get("unit")
             label = _label(name)
             cands = [(v, f"{_fmt(v, unit)} is the {label} of {o['name']}, not of {rec['name']}.")
@@ -127,11 +146,14 @@ def limit_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             right = _fmt(true, unit)
             note = f" ({lim['note']})" if lim.get("note") else ""
             src = lim.get("source") or rec["sources"][0]
+            if not src.startswith(AWS_DOCS):
+                continue  # the stem says "AWS documents": only ask values an AWS page states
+            verb = "currently document" if lim.get("history") else "document"
             out.append(_question(
                 f"q-gen-limit-{_slug(rec['id'])}-{_slug(name)}", rec["kind"], rec,
-                f"What is the current documented {label} for {rec['name']}?", right,
-                f"Right: for {rec['name']}, the {label} is {right}{note}.",
-                [(_fmt(v, unit), why or f"Not the documented value: for {rec['name']}, the {label} is {right}.")
+                f"{rec['name']}: which value does AWS {verb} for {label}?", right,
+                f"Right: {rec['name']}, {label}: {right}{note}.",
+                [(_fmt(v, unit), why or f"Not the documented value: {rec['name']}, {label}: {right}.")
                  for v, why in wrong], src))
     return out
 
@@ -191,7 +213,7 @@ def algorithm_questions(records: dict[str, dict[str, Any]]) -> list[dict[str, An
                                  f"not {_words(ptype)}.") for a in others[:3]]
             out.append(_question(
                 f"q-gen-algo-{_slug(algo['id'])}-{_slug(ptype)}", "algorithm", algo,
-                f"Which SageMaker built-in algorithm is meant for {_words(ptype)}?", algo["name"],
+                f"Which of these SageMaker built-in algorithms is meant for {_words(ptype)}?", algo["name"],
                 f"Right: {algo['name']} handles {', '.join(map(_words, algo['problem_types']))}.", wrong,
                 algo["sources"][0]))
     return out

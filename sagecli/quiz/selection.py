@@ -38,6 +38,14 @@ def matches(unit: dict[str, Any], f: Filters) -> bool:
     return True
 
 
+def whole_cases(pool: list[dict[str, Any]], units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pool with every case study it touches made whole (all parts, in order), for case drills: a
+    part matched by --task or --topic would otherwise come without its sibling parts."""
+    cases = {u["case_id"] for u in pool if u.get("case_id")}
+    keep = {u["id"] for u in pool}
+    return [u for u in units if u["id"] in keep or u.get("case_id") in cases]
+
+
 def _blocks(units: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Units grouped so that the parts of one case study stay together, in input order."""
     blocks: list[list[dict[str, Any]]] = []

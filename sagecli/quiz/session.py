@@ -17,7 +17,7 @@ from sagecli.quiz import srs
 from sagecli.quiz.exam import ExamFormat
 from sagecli.quiz.grading import AnswerFormatError, describe, grade, parse_answer
 from sagecli.quiz.results import summarize
-from sagecli.quiz.selection import Filters, draw_exam, matches, pick, plan
+from sagecli.quiz.selection import Filters, draw_exam, matches, pick, plan, whole_cases
 
 Clock = Callable[[], datetime]
 
@@ -50,6 +50,7 @@ class Presented:
     deadline: datetime | None = None
     answer: list[str] | None = None
     flagged: bool = False
+    flagged_total: int = 0  # questions of the session flagged so far (this one included)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Response:
     text: str = ""
     flag: bool = False
     action: str = "answer"  # answer | review | submit
+    n: int | None = None  # a scripted answer's place in the script (1-based), for error messages
 
 
 class Interrupted(SageCliError):
@@ -109,6 +111,8 @@ def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: Q
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)
     rng = random.Random(seed)
     pool = [u for u in units.values() if (opts.generated or not u.get("generated")) and matches(u, opts.filters)]
+    if opts.filters.type == "case":
+        pool = whole_cases(pool, list(units.values()))
     if opts.retake:
         keep = _retake(store, opts.retake)
         pool = [u for u in pool if u["id"] in keep]
@@ -167,17 +171,20 @@ class Runner:
         row = self.rows[pos]
         prev = self.s["answers"].get(pos)
         return Presented(self.units[row["id"]], row["perm"], pos, len(self.rows), self.mode, self.deadline,
-                         prev["answer"] if prev else None, bool(prev and prev["flagged"]))
+                         prev["answer"] if prev else None, bool(prev and prev["flagged"]),
+                         sum(bool(a["flagged"]) for a in self.s["answers"].values()))
 
-    def _parse(self, q: Presented, text: str) -> list[str] | None:
+    def _parse(self, q: Presented, text: str, n: int | None = None) -> list[str] | None:
         try:
             return parse_answer(q.unit, q.perm, text)
         except AnswerFormatError as exc:
-            raise SageCliError(
-                f"answer {q.pos + 1} ({q.unit['id']}, {describe(q.unit)}): {exc}",
-                hint="separate answers with commas; leave one empty to skip it",
-                exit_code=2,
-            ) from None
+            where = f"question {q.pos + 1} of {q.total}, {q.unit['id']}, {describe(q.unit)}"
+            saved = len(self.s["answers"])
+            hint = "separate answers with commas; leave one empty to skip it"
+            if saved:
+                hint = (f"{saved} answer(s) before it are saved; continue from question {q.pos + 1} with "
+                        "`sagecli quiz --resume --answers ...`")
+            raise SageCliError(f"{f'answer {n} ' if n else ''}({where}): {exc}", hint=hint, exit_code=2) from None
 
     def _review(self, qid: str, correct: bool, seconds: float, at: datetime) -> dict[str, Any]:
         budget = self.fmt.minutes * 60 / self.fmt.questions if self.timed_ratings else None
@@ -213,7 +220,7 @@ class Runner:
         if resp.action != "answer":
             return None
         text = resp.text.strip().rstrip("?")
-        answer = self._parse(q, text) if text else None
+        answer = self._parse(q, text, resp.n) if text else None
         flagged = resp.flag or resp.text.strip().endswith("?")
         if flagged and answer is None and q.answer is not None:
             answer = q.answer  # flagging a question already answered keeps its answer
@@ -231,13 +238,25 @@ class Runner:
             self.timed_out, complete = True, True
         except KeyboardInterrupt:
             self.store.set_used(self.sid, self.used())
-            n = len(self.s["answers"])
-            raise Interrupted(f"Stopped: {n} answer(s) saved in session {self.sid}.",
+            raise Interrupted(self.stopped_text(),
                               hint="continue with `sagecli quiz --resume`", exit_code=130) from None
         if not complete:
             self.store.set_used(self.sid, self.used())
             return self._result(finished=False)
         return self.finish()
+
+    def stopped_text(self) -> str:
+        """'Stopped: 12 of 65 answered (2 flagged), saved in session 3; 01:20:05 left on the exam clock.'"""
+        got = self.s["answers"].values()
+        answered = sum(a["answer"] is not None for a in got)
+        flagged = sum(bool(a["flagged"]) for a in got)
+        text = f"Stopped: {answered} of {len(self.rows)} answered"
+        text += f" ({flagged} flagged)" if flagged else ""
+        text += f", saved in session {self.sid}"
+        if self.s["duration_s"]:
+            left = max(0, int(self.s["duration_s"] - self.used()))
+            text += f"; {left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d} left on the exam clock"
+        return text + "."
 
     def _loop(self) -> bool:
         for pos in range(len(self.rows)):

@@ -1,6 +1,7 @@
 """The endpoint's HTTP app (RSGI, served by granian): the inference container contract plus the runtime route.
 
     GET  /ping                              200 when the model is loaded
+    GET  /execution-parameters              batch transform settings the container suggests
     POST /invocations                       the container contract (what SageMaker calls inside the instance)
     POST /endpoints/<name>/invocations      what boto3's sagemaker-runtime client calls (endpoint_url set)
 
@@ -21,6 +22,12 @@ from sagecli.serve.handler import InferenceHandler, RequestError
 
 RUNTIME_PREFIX = "/endpoints/"
 RUNTIME_SUFFIX = "/invocations"
+# One worker predicts one batch at a time; MultiRecord batches up to the API's default payload.
+# Capture lines wait at most this long in memory, so one write carries many records (a write per
+# request costs more CPU than the rest of the capture); shutdown writes whatever is still pending.
+CAPTURE_FLUSH_S = 0.005
+EXECUTION_PARAMETERS = json.dumps({"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD",
+                                   "MaxPayloadInMB": 6}).encode()
 
 
 class MicroBatcher:
@@ -72,6 +79,12 @@ class EndpointApp:
         self.capture = capture
         self._ok_headers = [("x-amzn-invoked-production-variant", variant)]
         self.batcher = MicroBatcher(handler.model)
+        self._flush_scheduled = False
+
+    def _flush_capture(self) -> None:
+        self._flush_scheduled = False
+        if self.capture is not None:
+            self.capture.flush()
 
     def _error(self, proto: Any, status: int, message: str, runtime: bool, error_type: str | None = None) -> None:
         if not runtime:
@@ -91,6 +104,9 @@ class EndpointApp:
         path, method = scope.path, scope.method
         if path == "/ping" and method in ("GET", "HEAD"):
             proto.response_bytes(200, [], b"")
+            return
+        if path == "/execution-parameters" and method == "GET":  # what batch transform asks a container
+            proto.response_bytes(200, [("content-type", "application/json")], EXECUTION_PARAMETERS)
             return
         runtime = path.startswith(RUNTIME_PREFIX) and path.endswith(RUNTIME_SUFFIX)
         if method != "POST" or not (runtime or path == "/invocations"):
@@ -122,12 +138,19 @@ class EndpointApp:
         except RequestError as err:
             self._error(proto, err.status, err.message, runtime)
             return
-        if self.capture is not None:
-            self.capture.capture(body, in_type, out, out_type, headers.get("x-amzn-sagemaker-inference-id"))
+        cap = self.capture
+        if cap is not None and cap.capture(body, in_type, out, out_type, headers.get("x-amzn-sagemaker-inference-id"),
+                                           defer=True) and not self._flush_scheduled:
+            self._flush_scheduled = True  # one write for every request answered within the next few ms
+            asyncio.get_running_loop().call_later(CAPTURE_FLUSH_S, self._flush_capture)
         proto.response_bytes(200, [("content-type", out_type), *self._ok_headers], out)
 
+    def __rsgi_del__(self, loop: Any) -> None:
+        """granian calls this when the worker shuts down (SIGTERM included): write pending capture records."""
+        self.close()
+
     def close(self) -> None:
-        """Release the capture file."""
+        """Write pending capture records and release the capture file."""
         if self.capture is not None:
             self.capture.close()
 

@@ -8,8 +8,9 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as js  # type: ignore[attr-defined]
 from pathlib import Path
 
 
@@ -38,15 +39,35 @@ def encode_body(body: bytes, content_type: str, cfg: CaptureConfig) -> tuple[str
     return base64.b64encode(body).decode("ascii"), "BASE64"
 
 
+def event_ids(chunk: int = 256) -> Iterator[str]:
+    """Random (version 4) UUID strings, as str(uuid.uuid4()) gives them, drawing random bytes in bulk."""
+    while True:
+        raw = os.urandom(16 * chunk).hex()
+        for i in range(0, 32 * chunk, 32):
+            h = raw[i:i + 32]
+            yield f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 4122 variant bits (10xx)
+
+
 @dataclass
 class CaptureWriter:
-    """Appends one record per sampled request; one file per hour per server process."""
+    """Appends one record per sampled request; one file per hour per server process.
+
+    Lines are kept in memory until flush(): the server flushes once per event-loop turn (one write for
+    every request answered in that turn), so every record reaches the file within the same turn.
+    """
 
     cfg: CaptureConfig
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
     _fd: int | None = None
     _hour: str = ""
+    _second: int = -1
+    _stamp: str = ""
+    _pending: list[str] = field(default_factory=list)
+    _ids: Iterator[str] = field(default_factory=event_ids)
 
     def sampled(self) -> bool:
         """Whether this request is captured (InitialSamplingPercentage)."""
@@ -54,9 +75,8 @@ class CaptureWriter:
         return pct >= 100 or (pct > 0 and self.rng.random() * 100 < pct)
 
     def record(self, in_body: bytes, in_type: str, out_body: bytes, out_type: str,
-               inference_id: str | None = None) -> dict:
+               inference_id: str | None = None, event_id: str | None = None) -> dict:
         """The capture record for one request (the documented fields)."""
-        now = self.clock()
         data: dict = {}
         if self.cfg.capture_input:
             d, enc = encode_body(in_body, in_type, self.cfg)
@@ -64,14 +84,42 @@ class CaptureWriter:
         if self.cfg.capture_output:
             d, enc = encode_body(out_body, out_type, self.cfg)
             data["endpointOutput"] = {"observedContentType": out_type, "mode": "OUTPUT", "data": d, "encoding": enc}
-        meta = {"eventId": str(uuid.uuid4()),
-                "inferenceTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}
+        meta = {"eventId": event_id or next(self._ids), "inferenceTime": self._time(self.clock())}
         if inference_id:
             meta["inferenceId"] = inference_id
         return {"captureData": data, "eventMetadata": meta, "eventVersion": "0"}
 
+    def line(self, in_body: bytes, in_type: str, out_body: bytes, out_type: str,
+             inference_id: str | None = None, event_id: str | None = None) -> str:
+        """record() as one compact JSON line, built from string pieces (the same text json.dumps writes)."""
+        parts = []
+        for on, key, mode, body, ctype in ((self.cfg.capture_input, "endpointInput", "INPUT", in_body, in_type),
+                                          (self.cfg.capture_output, "endpointOutput", "OUTPUT", out_body, out_type)):
+            if on:
+                d, enc = encode_body(body, ctype, self.cfg)
+                parts.append(f'"{key}":{{"observedContentType":{js(ctype)},"mode":"{mode}","data":{js(d)},'
+                             f'"encoding":"{enc}"}}')
+        meta = f'"eventId":{js(event_id or next(self._ids))},"inferenceTime":"{self._time(self.clock())}"'
+        if inference_id:
+            meta += f',"inferenceId":{js(inference_id)}'
+        return f'{{"captureData":{{{",".join(parts)}}},"eventMetadata":{{{meta}}},"eventVersion":"0"}}\n'
+
+    def _time(self, now: float) -> str:
+        second = int(now)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        return self._stamp
+
     def write(self, rec: dict) -> None:
-        """Append a record as one line (a single write on an O_APPEND descriptor)."""
+        """Append a record as one line now."""
+        self._pending.append(json.dumps(rec, separators=(",", ":")) + "\n")
+        self.flush()
+
+    def flush(self) -> None:
+        """Write every pending line with one write on an O_APPEND descriptor (the current hour's file)."""
+        if not self._pending:
+            return
+        lines, self._pending = self._pending, []
         now = self.clock()
         hour = time.strftime("%Y/%m/%d/%H", time.gmtime(now))
         if hour != self._hour or self._fd is None:
@@ -82,18 +130,24 @@ class CaptureWriter:
             name = time.strftime("%M-%S-", time.gmtime(now)) + f"{ms:03d}-{uuid.uuid4()}.jsonl"
             self._fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             self._hour = hour
-        os.write(self._fd, (json.dumps(rec, separators=(",", ":")) + "\n").encode())
+        data = "".join(lines).encode()
+        while data:  # a regular file takes it all at once; loop in case a write comes back short
+            data = data[os.write(self._fd, data):]
 
     def capture(self, in_body: bytes, in_type: str, out_body: bytes, out_type: str,
-                inference_id: str | None = None) -> bool:
-        """Sample, build and write one record; return whether it was captured."""
+                inference_id: str | None = None, defer: bool = False) -> bool:
+        """Sample and build one record; write it now, or at the next flush() when defer is set."""
         if not self.sampled():
             return False
-        self.write(self.record(in_body, in_type, out_body, out_type, inference_id))
+        self._pending.append(self.line(in_body, in_type, out_body, out_type, inference_id))
+        if not defer:
+            self.flush()
         return True
 
     def close(self) -> None:
-        """Close the current file."""
+        """Write what is pending, then close the current file."""
+        if self._pending:
+            self.flush()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

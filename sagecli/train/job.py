@@ -36,6 +36,18 @@ def parse_metric_line(line: str) -> list[MetricPoint]:
     return points
 
 
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
+
+
+def error_message(tail: list[str]) -> str:
+    """What a crashed program said, without its traceback: the last exception line, else its last line."""
+    lines = [ln for ln in tail if ln.strip()]
+    for line in reversed(lines):
+        if EXCEPTION_LINE.match(line):
+            return line.strip()
+    return lines[-1].strip() if lines else "no output"
+
+
 def _feed_fifo(fifo: Path, files: list[Path], stop: threading.Event) -> None:
     """Stream the channel's files into its FIFO (one reader, as in Pipe mode)."""
     try:
@@ -134,7 +146,6 @@ def run_training_job(job_dir: Path, job_name: str, channels: Mapping[str, Path],
         if failure.exists() and failure.read_text().strip():
             result.failure_reason = failure.read_text()[:FAILURE_LIMIT]
         else:
-            last_lines = " | ".join(line for line in tail[-3:] if line)
-            result.failure_reason = f"AlgorithmError: exit code {code}; {last_lines}"[:FAILURE_LIMIT]
+            result.failure_reason = f"AlgorithmError: exit code {code}; {error_message(tail)}"[:FAILURE_LIMIT]
     result.duration_s = elapsed
     return result

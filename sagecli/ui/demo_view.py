@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,9 @@ class DemoView:
         self.live = Live(self, console=out(), refresh_per_second=8, transient=False) if self.interactive else None
 
     def __enter__(self) -> DemoView:
+        out().print(self.header, soft_wrap=True)  # once, above the live lines (a paused Live redraws its own)
         if self.live is not None:
             self.live.__enter__()
-        else:
-            out().print(self.header)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -64,11 +64,12 @@ class DemoView:
             self.live.start()
 
     def __rich__(self) -> Group:
-        table = Table.grid(padding=(0, 1))
-        table.add_column(width=2)
-        table.add_column(style="bold", min_width=9, no_wrap=True)
-        table.add_column(justify="right", width=7)
-        table.add_column(overflow="ellipsis", no_wrap=True)
+        # fixed columns never shrink; only the message column is cut (with …) on a narrow terminal
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=2, no_wrap=True)
+        table.add_column(style="bold", width=9, no_wrap=True)
+        table.add_column(justify="right", width=6, no_wrap=True)
+        table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
         for name, res in self.steps.items():
             if res.status == "running":
                 mark: Any = Spinner("dots", style="cyan")
@@ -77,50 +78,81 @@ class DemoView:
                 mark = Text.from_markup(ICONS.get(res.status, ""))
                 secs = res.duration_s
             table.add_row(mark, name, f"{secs:5.2f}s" if res.status != "skipped" else "", escape(res.summary))
-        return Group(self.header, table)
+        return Group(table)
 
     def summary(self, result: Any) -> None:
-        """The table after the run: each step's status, time and output; then metrics, endpoint, violations."""
+        """After the run: what it produced (metrics, model package, endpoint, violations), then artifact paths."""
         con = out()
         title = f"Run {result.run_id}: {'completed' if result.ok else 'stopped'} in {result.duration_s:.2f}s"
+        rows = summary_rows(result)
         if self.interactive:
-            t = Table(title=title)
-            for col in ("step", "status", "seconds", "output"):
-                t.add_column(col, overflow="fold")
-            for s in result.steps:
-                t.add_row(s.name, s.status, f"{s.duration_s:.2f}", escape(s.summary))
+            t = Table(title=title, show_header=False, title_justify="left")
+            t.add_column(style="bold", no_wrap=True)
+            t.add_column(overflow="fold")
+            for key, value in rows:
+                t.add_row(key, escape(value))
             con.print(t)
-        else:  # the step lines are already on screen
-            con.print(title)
+        else:  # the step lines are already on screen; plain lines, never cut (paths stay copyable)
+            con.print(title, soft_wrap=True)
+            for key, value in rows:
+                con.print(f"{key}: {escape(value)}", soft_wrap=True)
         by = {s.name: s for s in result.steps}
-        if "evaluate" in by and by["evaluate"].data.get("metrics"):
-            m = by["evaluate"].data["metrics"]
-            con.print("Test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in m.items()))
-        dep = by.get("deploy")
-        if dep is not None and dep.data.get("url"):
-            kept = by.get("teardown") is not None and by["teardown"].data.get("kept_endpoint")
-            state = "still running" if kept else "stopped at teardown"
-            con.print(f"Endpoint: {escape(dep.data['endpoint'])} at {dep.data['url']} ({state})")
         mon = by.get("monitor")
         if mon is not None and mon.data:
             for line in mon.data.get("run_2", {}).get("explanations", []):
                 con.print(f"[yellow]violation[/] {escape(line)}")
+        note = by["teardown"].data.get("kept_note") if "teardown" in by else None
+        if note:
+            con.print(f"[yellow]{escape(note)}[/]", soft_wrap=True)
         for key in ("train", "transform", "monitor"):
             if key in by:
                 for name, path in by[key].artifacts.items():
-                    con.print(f"[dim]{key} {name}: {escape(str(path))}[/]")
+                    con.print(f"[dim]{key} {name}: {escape(str(path))}[/]", soft_wrap=True)
         if result.added_steps:
             con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
-        con.print(f"Artifacts: {escape(str(result.run_dir))}")
+        con.print(f"Artifacts: {escape(str(result.run_dir))}", soft_wrap=True)
+
+
+def summary_rows(result: Any) -> list[tuple[str, str]]:
+    """(label, value) pairs for what the run produced; steps that did not run give no row."""
+    by = {s.name: s for s in result.steps}
+    rows: list[tuple[str, str]] = []
+    if result.error:
+        rows.append(("Stopped at", result.error))
+    ev = by.get("evaluate")
+    if ev is not None and ev.data.get("metrics"):
+        rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
+    for name, label in (("register", "Model package"), ("transform", "Batch transform"), ("monitor", "Monitor")):
+        step = by.get(name)
+        shown = ("ok",) if result.error else ("ok", "skipped")  # after a failure, later steps just did not run
+        if step is not None and step.status in shown and step.summary:
+            rows.append((label, step.summary))
+    dep = by.get("deploy")
+    if dep is not None and dep.data.get("endpoint"):
+        kept = "teardown" in by and by["teardown"].data.get("kept_endpoint")
+        where = f" at {dep.data['url']}" if dep.data.get("url") else ""
+        state = "still running" if kept else "removed at teardown"
+        rows.append(("Endpoint", f"{dep.data['endpoint']}{where} ({state})"))
+    return rows
 
 
 def ask_confirmation(question: str, stderr: bool = False) -> bool:
     """A yes/no question on the terminal (default no); on stderr when stdout carries JSON."""
     from rich.prompt import Confirm
 
+    from sagecli.errors import SageCliError
     from sagecli.ui.console import err
 
-    return Confirm.ask(question, default=False, console=err() if stderr else out())
+    console = err() if stderr else out()
+    try:
+        answer = Confirm.ask(question, default=False, console=console)
+        if not sys.stdin.isatty():
+            console.print()  # a piped answer is not echoed: end the question's line
+        return answer
+    except EOFError:  # stdin closed (e.g. < /dev/null in a script): no answer is not a yes
+        console.print()
+        raise SageCliError("no answer to the confirmation (stdin is closed): nothing was created",
+                           hint="pass --yes to create the resources without asking") from None
 
 
 def render_registry(groups: list[dict[str, Any]]) -> None:
@@ -135,26 +167,34 @@ def render_registry(groups: list[dict[str, Any]]) -> None:
 
 
 def render_versions(group: str, versions: list[dict[str, Any]]) -> None:
-    """A group's versions: approval status, metrics and artifact."""
+    """A group's versions: approval status and metrics; then each version's artifact (never cut, stays copyable)."""
     from sagecli.registry.store import metrics_of
 
     t = Table(title=f"{group}: {len(versions)} version(s)")
-    for col in ("version", "approval", "auc", "f1", "accuracy", "created", "model artifact"):
-        t.add_column(col, overflow="fold")
+    for col in ("version", "approval", "auc", "f1", "accuracy", "created"):
+        t.add_column(col, no_wrap=True)
     for v in versions:
         m = metrics_of(v)
         t.add_row(str(v["ModelPackageVersion"]), v["ModelApprovalStatus"],
-                  *(f"{m[k]:.4f}" if k in m else "-" for k in ("auc", "f1", "accuracy")), v["CreationTime"],
-                  escape(v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]))
+                  *(f"{m[k]:.4f}" if k in m else "-" for k in ("auc", "f1", "accuracy")), v["CreationTime"])
     out().print(t)
+    for v in versions:
+        url = v["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+        out().print(f"v{v['ModelPackageVersion']} model artifact: {escape(url)}", soft_wrap=True)
 
 
 def render_endpoints(endpoints: list[dict[str, Any]]) -> None:
-    """Local endpoints with status and URL."""
-    t = Table(title=f"Local endpoints ({len(endpoints)})")
-    for col in ("name", "status", "url", "pid", "run"):
-        t.add_column(col, overflow="fold")
+    """Local endpoints with status and URL (names and URLs are never folded: they are meant to be copied)."""
+    from rich import box
+
+    t = Table(title=f"Local endpoints ({len(endpoints)})", box=box.SIMPLE_HEAD, show_edge=False,
+              pad_edge=False, collapse_padding=True, title_justify="left")
+    for col in ("name", "status", "url", "pid"):
+        t.add_column(col, no_wrap=True)
     for e in endpoints:
         style = "green" if e["status"] == "InService" else "red"
-        t.add_row(escape(e["name"]), f"[{style}]{e['status']}[/]", e["url"], str(e["pid"]), e.get("run_id", ""))
+        t.add_row(escape(e["name"]), f"[{style}]{e['status']}[/]", e["url"], str(e["pid"]))
+    if not endpoints:
+        out().print("No local endpoints. Start one with: sagecli run-demo --keep-endpoint")
+        return
     out().print(t)

@@ -30,109 +30,203 @@ def escape(text: str) -> str:
     return esc(text)
 
 
-def progress_line(q: Presented, flagged: int = 0) -> str:
-    """'Question 3/65 · domain 3 · task 3.1 · multiple response (select 2)'."""
+def progress_line(q: Presented, flagged: int | None = None) -> str:
+    """'Question 3/65 · domain 3 · task 3.1 · multiple response (select 2)' (plus the flagged count)."""
     u = q.unit
+    flagged = q.flagged_total if flagged is None else flagged
     text = f"Question {q.pos + 1}/{q.total} \u00b7 domain {u['domain']} \u00b7 task {u['task']} \u00b7 {describe(u)}"
     if flagged:
         text += f" \u00b7 {flagged} flagged"
     return text
 
 
-def show_question(q: Presented, flagged: int = 0) -> None:
-    """Write the progress line, the scenario (case parts), the stem and any prompts, as plain text."""
+def width() -> int:
+    """The terminal's width in columns (80 when unknown), capped at 100 so lines stay readable."""
+    import shutil
+
+    return max(40, min(100, shutil.get_terminal_size((80, 24)).columns))
+
+
+def wrap(text: str, indent: str = "", hang: str | None = None) -> list[str]:
+    """Text wrapped at word boundaries to the terminal width; continuation lines under `hang`."""
+    import textwrap
+
+    return textwrap.wrap(text, width() - 1, initial_indent=indent,
+                         subsequent_indent=indent if hang is None else hang) or [indent]
+
+
+def show_question(q: Presented, flagged: int | None = None) -> None:
+    """Write a rule, the progress line, the scenario (case parts), the stem and any prompts, as plain text
+    wrapped at word boundaries."""
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     bold, dim, off = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
     u = q.unit
-    lines = ["", f"{dim}{progress_line(q, flagged)}{off}"]
+    rule = "\u2500" * (width() - 1)
+    lines = ["", f"{dim}{rule}{off}", f"{dim}{progress_line(q, flagged)}{off}"]
     if u.get("scenario"):
-        lines += [f"Case study {u['case_id']}:", u["scenario"], ""]
-    lines.append(f"{bold}{u['stem']}{off}")
+        lines.append(f"Case study (part {u['case_part']}; each part is scored on its own):")
+        lines += wrap(u["scenario"]) + [""]
+    lines += [f"{bold}{line}{off}" for line in wrap(u["stem"])]
     if u["type"] == "matching":
-        lines += [f"  {p['key']}. {p['text']}" for p in u["prompts"]]
+        for p in u["prompts"]:
+            lines += wrap(f"{p['key']}. {p['text']}", "  ", "     ")
         lines.append(f"  {dim}choices:{off}")
-        lines += [f"    {letter}. {c['text']}" for letter, c in lettered(u, q.perm)]
+        for letter, c in lettered(u, q.perm):
+            lines += wrap(f"{letter}. {c['text']}", "    ", "       ")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
 
 
-def _why(text: str, indent: int = 6) -> Any:
-    """A dim explanation that wraps under its own indent."""
-    from rich.padding import Padding
-    from rich.text import Text
-
-    return Padding(Text(text, style="dim"), (0, 0, 0, indent), expand=False)
-
-
 def print_scripted(q: Presented, answer: list[str] | None, correct: bool) -> None:
     """A scripted practice answer: the question line, then the full feedback."""
-    out().print(f"\n[bold]{progress_line(q)}[/bold]")
-    if q.unit.get("scenario"):
-        out().print(escape(q.unit["scenario"]))
-    out().print(escape(q.unit["stem"]))
+    from rich.text import Text
+
+    con = out()
+    con.print()
+    say(con, Text(progress_line(q), style="bold"))
+    for line in (wrap(q.unit["scenario"]) if q.unit.get("scenario") else []) + wrap(q.unit["stem"]):
+        con.print(Text(line))
     print_feedback(q, answer, correct)
 
 
+def say(con: Any, text: Any) -> None:
+    """Print rich Text wrapped at words to the console width, without trailing spaces at the breaks."""
+    for line in text.wrap(con, con.width):
+        line.rstrip()
+        con.print(line)
+
+
+def _row(con: Any, ok: bool, label: str, text: str, why: str, note: str = "") -> None:
+    """One explained row: a right/wrong mark and a label, then the text and, dim, the why, both wrapped at
+    words under the text (no trailing padding, so piped output stays clean)."""
+    import textwrap
+
+    from rich.text import Text
+
+    lead = f" {chr(0x2713) if ok else chr(0x2717)} {label} "
+    indent = " " * len(lead)
+    room = max(20, con.width - len(indent) - 1)
+    lines = textwrap.wrap(text + (f"  {note}" if note else ""), room) or [""]
+    first = Text(lead[:3], style="green" if ok else "red")
+    first.append(lead[3:] + lines[0])
+    con.print(first)
+    for line in lines[1:]:
+        con.print(Text(indent + line))
+    for line in textwrap.wrap(why, room):
+        con.print(Text(indent + line, style="dim"))
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 < 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def feedback_rows(q: Presented, answer: list[str] | None) -> list[tuple[bool, bool, str, str, str, str]]:
+    """(right?, picked?, label, text, why, note) for every option, step or pair, in the order shown.
+
+    For options, right? says whether the option is correct and picked? whether the learner chose it; for
+    ordering steps and matching pairs right? says whether the learner placed that step or pair correctly
+    and the note says where they put it instead."""
+    u = q.unit
+    given = answer or []
+    rows = []
+    if u["type"] in ("mc", "mr"):
+        for letter, o in lettered(u, q.perm):
+            rows.append((o["correct"], o["key"] in given, f"{letter}.", o["text"], o["why"], ""))
+    elif u["type"] == "ordering":
+        to_letter = dict(zip(q.perm, (x for x, _ in lettered(u, q.perm)), strict=True))
+        for n, item in enumerate(u["items"], 1):
+            placed = given.index(item["key"]) + 1 if item["key"] in given else None
+            note = "" if placed in (None, n) else f"(you: {_ordinal(placed)})"
+            rows.append((placed == n, False, f"{n}. {to_letter[item['key']]}.", item["text"], item["why"], note))
+    else:
+        shown = {c["key"]: (letter, c["text"]) for letter, c in lettered(u, q.perm)}
+        for i, p in enumerate(u["prompts"]):
+            letter, text = shown[p["answer"]]
+            mine = given[i] if i < len(given) else None
+            note = "" if mine in (None, p["answer"]) else f"(you: {shown[mine][0]}. {shown[mine][1]})"
+            rows.append((mine == p["answer"], False, f"{p['key']}.", f"{p['text']} \u2192 {letter}. {text}",
+                         p["why"], note))
+    return rows
+
+
 def print_feedback(q: Presented, answer: list[str] | None, correct: bool) -> None:
-    """Right or wrong, the right answer, why for every option (or step, or pair), and the sources."""
+    """Right or wrong, the right answer, why for every option (or step, or pair) marked right or wrong with
+    the learner's own picks shown, and the documentation links."""
+    import textwrap
+
+    from rich.text import Text
+
     con = out()
     u = q.unit
     right = to_display(q.perm, correct_answer(u), u["type"])
-    given = to_display(q.perm, answer, u["type"]) or "(unanswered)"
-    mark = "[green]\u2713 Correct[/green]" if correct else f"[red]\u2717 Wrong[/red] (you: {given})"
-    con.print(f"{mark}  [bold]answer: {right}[/bold]  [dim]{u['id']}[/dim]")
-    if u["type"] in ("mc", "mr"):
-        for letter, o in lettered(u, q.perm):
-            tick = "[green]\u2713[/green]" if o["correct"] else "[red]\u2717[/red]"
-            con.print(f"  {tick} {letter}. {escape(o['text'])}")
-            con.print(_why(o["why"]))
-    elif u["type"] == "ordering":
-        to_letter = {k: letter for letter, k in zip((x for x, _ in lettered(u, q.perm)), q.perm, strict=True)}
-        for n, item in enumerate(u["items"], 1):
-            letter = to_letter[item["key"]]
-            con.print(f"  {n}. {letter}. {escape(item['text'])}")
-            con.print(_why(item["why"]))
+    you = "\u00bb you" if u["type"] in ("mc", "mr") else "you"
+    if correct:
+        mark = f"[green]\u2713 Correct[/green] ({you}: {to_display(q.perm, answer, u['type'])})"
+    elif answer is None:
+        mark = "[red]\u2717 Unanswered[/red] (counts as wrong)"
     else:
-        shown = {c["key"]: (letter, c["text"]) for letter, c in lettered(u, q.perm)}
-        for p in u["prompts"]:
-            letter, text = shown[p["answer"]]
-            con.print(f"  {p['key']}. {escape(p['text'])} -> {letter}. {escape(text)}")
-            con.print(_why(p["why"]))
+        mark = f"[red]\u2717 Wrong[/red] ({you}: {to_display(q.perm, answer, u['type'])})"
+    say(con, Text.from_markup(f"{mark}  [bold]answer: {right}[/bold]  [dim]{u['id']}[/dim]"))
+    for ok, picked, label, text, why, note in feedback_rows(q, answer):
+        pick = ("\u00bb " if picked else "  ") if u["type"] in ("mc", "mr") else ""
+        _row(con, ok, pick + label, text, why, note)
     if u.get("explanation"):
-        con.print(_why(u["explanation"], 2))
+        for line in textwrap.wrap(u["explanation"], max(20, con.width - 3)):
+            con.print(Text("  " + line, style="italic"))
     for src in u.get("sources", []):
         con.print(f"  [link={src}]{src}[/link]", soft_wrap=True)
+
+
+def review_labels(rows: list[Presented], cols: int) -> list[str]:
+    """One line per question for the review screen, cut to fit `cols` columns."""
+    labels = []
+    for r in rows:
+        state = "answered  " if r.answer is not None else "UNANSWERED"
+        flag = "\u2691" if r.flagged else " "
+        head = f"{r.pos + 1:>3} {flag} {state} "
+        room = max(10, cols - 6 - len(head))
+        stem = " ".join(r.unit["stem"].split())
+        labels.append(head + (stem if len(stem) <= room else stem[:room - 1].rstrip() + "\u2026"))
+    return labels
+
+
+def review_start(rows: list[Presented]) -> int | None:
+    """Where the review cursor starts: the first unanswered question, else the first flagged one."""
+    for want in (lambda r: r.answer is None, lambda r: r.flagged):
+        for i, r in enumerate(rows):
+            if want(r):
+                return i
+    return None
 
 
 class InteractivePrompter:
     """Questions through questionary widgets, feedback and results through rich."""
 
-    def __init__(self) -> None:
-        self.flagged: set[int] = set()
-
     def ask(self, q: Presented) -> Response | None:
         """Show one question and return the learner's answer (displayed letters) or flag."""
-        show_question(q, len(self.flagged))  # on screen before questionary is imported
+        show_question(q)  # on screen before questionary is imported
         from sagecli.ui import quiz_widgets as w
 
         u = q.unit
         exam = q.mode == "exam"
         line = f"Question {q.pos + 1}/{q.total}"
-        if self.flagged:
-            line += f" \u00b7 {len(self.flagged)} flagged"
-        if q.answer is not None:
-            line += f" \u00b7 your answer so far: {to_display(q.perm, q.answer, u['type'])}"
+        if q.flagged_total:
+            line += f" \u00b7 {q.flagged_total} flagged"
+        prev = to_display(q.perm, q.answer, u["type"])
+        if prev:
+            line += f" \u00b7 your answer so far: {prev}"
         opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]
+        # an answer flagged for review stays flagged until unflagged; "answer later" ends with the answer
+        keep = q.flagged and q.answer is not None
         if u["type"] == "mc":
-            text, flag = w.choose_one(opts, exam, q.deadline, line)
+            text, flag = w.choose_one(opts, exam, q.deadline, line, prev, keep)
         elif u["type"] == "mr":
-            text, flag = w.choose_n(opts, u["select"], exam, q.deadline, line)
+            text, flag = w.choose_n(opts, u["select"], exam, q.deadline, line, prev, keep)
         elif u["type"] == "ordering":
-            text, flag = w.order(opts, exam, q.deadline, line)
+            text, flag = w.order(opts, exam, q.deadline, line, keep)
         else:
             prompts = [(p["key"], p["text"]) for p in u["prompts"]]
-            text, flag = w.match(prompts, opts, exam, q.deadline, line)
-        (self.flagged.add if flag else self.flagged.discard)(q.pos)
+            text, flag = w.match(prompts, opts, exam, q.deadline, line, keep)
         return Response(text=text, flag=flag)
 
     def feedback(self, q: Presented, answer: list[str] | None, correct: bool) -> None:
@@ -144,17 +238,15 @@ class InteractivePrompter:
             w.pause(None, progress_line(q))
 
     def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None:
-        """Every question with its state; pick one to revisit or submit."""
+        """Every question with its state; pick one to revisit or submit (asking first if any are open)."""
         from sagecli.ui import quiz_widgets as w
 
-        labels = []
-        for r in rows:
-            state = "answered  " if r.answer is not None else "UNANSWERED"
-            flag = "\u2691" if r.flagged else " "
-            labels.append(f"{r.pos + 1:>3} {flag} {state} {r.unit['stem'][:70]}")
         n_open = sum(r.answer is None for r in rows)
         n_flag = sum(r.flagged for r in rows)
-        return w.pick_row(labels, deadline, f"Review \u00b7 {n_open} unanswered \u00b7 {n_flag} flagged")
+        pending = " and ".join(x for x in (f"{n_open} unanswered" if n_open else "",
+                                           f"{n_flag} flagged" if n_flag else "") if x)
+        return w.pick_row(review_labels(rows, width()), deadline,
+                          f"Review \u00b7 {n_open} unanswered \u00b7 {n_flag} flagged", review_start(rows), pending)
 
 
 def _score_line(res: dict[str, Any]) -> str:
@@ -167,9 +259,15 @@ def _score_line(res: dict[str, Any]) -> str:
 
 
 def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None:
-    """The end of a round: score, per-domain table, time per question; exam: every explanation."""
+    """The end of a round. Exam: every explanation first, so the score, per-domain table and time per
+    question are what is left on screen; then which questions were missed and how to drill them."""
     con = out()
-    con.print()
+    if res["mode"] == "exam" and res["complete"]:
+        _explanations(res, units)
+        con.print()
+        con.rule("Mock exam result", style="dim")
+    else:
+        con.print()
     if not res["complete"]:
         con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
                   "Continue with [bold]sagecli quiz --resume[/bold].")
@@ -194,20 +292,30 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
         con.print(f"Time: {res['used_seconds']:.0f} s in all; median {pace['median_seconds']} s per answered question "
                   f"against the exam's {pace['budget_seconds']} s; {pace['over_budget']} over it"
                   + (f"; slowest: {slow}." if slow else "."))
-    if res["mode"] == "exam" and res["complete"]:
-        con.print("\n[bold]Explanations[/bold]")
-        for row in res["questions"]:
-            u = units.get(row["id"])
-            if u is None:
-                continue
-            mark = "\u2713" if row["correct"] else "\u2717"
-            con.print(f"\n{mark} {row['n']}. [dim]{row['id']} \u00b7 {row['seconds']} s[/dim]")
-            if u.get("scenario") and u.get("case_part", "").startswith("1/"):
-                con.print(_why(u["scenario"], 0))
-            con.print(f"[bold]{escape(u['stem'])}[/bold]")
-            perm = _perm_for(row, u)
-            given = _given_keys(row, u, perm)
-            print_feedback(Presented(u, perm, row["n"] - 1, res["total"], "exam"), given, row["correct"])
+    missed = [f"#{q['n']}" for q in res["questions"] if not q["correct"]]
+    if missed and res["complete"]:
+        where = " (explained above)" if res["mode"] == "exam" else ""
+        con.print(f"Missed: {', '.join(missed)}{where}.")
+        con.print("Drill them: [bold]sagecli quiz --retake wrong[/bold]")
+
+
+def _explanations(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None:
+    """Every exam question with its explanation, in exam order."""
+    con = out()
+    con.print("\n[bold]Explanations[/bold]")
+    for row in res["questions"]:
+        u = units.get(row["id"])
+        if u is None:
+            continue
+        mark = "[green]\u2713[/green]" if row["correct"] else "[red]\u2717[/red]"
+        flag = " \u00b7 flagged" if row["flagged"] else ""
+        con.print(f"\n{mark} {row['n']}. [dim]{row['id']} \u00b7 {row['seconds']} s{flag}[/dim]")
+        if u.get("scenario") and u.get("case_part", "").startswith("1/"):
+            con.print(u["scenario"], style="dim", markup=False)
+        con.print(f"[bold]{escape(u['stem'])}[/bold]")
+        perm = _perm_for(row, u)
+        given = _given_keys(row, u, perm)
+        print_feedback(Presented(u, perm, row["n"] - 1, res["total"], "exam"), given, row["correct"])
 
 
 def _perm_for(row: dict[str, Any], u: dict[str, Any]) -> list[str]:
@@ -249,6 +357,11 @@ def render_stats(s: dict[str, Any]) -> None:
     """The stats dashboard."""
     con = out()
     r = s["readiness"]
+    if not s["answers"]:
+        c = s["coverage"]
+        con.print(f"No answers yet: {c['bank']} questions ({c['authored']} authored) are waiting. Start with "
+                  "[bold]sagecli quiz[/bold] (practice) or [bold]sagecli quiz --mode exam[/bold] (mock exam).")
+        return
     if r["estimate"] is None:
         con.print("Readiness: no answers yet. Start with [bold]sagecli quiz[/bold].")
     else:

@@ -119,13 +119,15 @@ def test_sharded_training_input_with_several_instances(fake, tmp_path):
     assert leftovers(fake, RUN) == []
 
 
-def test_keep_endpoint_keeps_what_serves_and_says_it_bills(fake, tmp_path, capsys):
+def test_keep_endpoint_keeps_what_serves_and_says_it_bills(fake, tmp_path):
     backend, ctx = _backend(tmp_path)
-    _drive(backend, ctx, tmp_path, keep=True)
+    out = _drive(backend, ctx, tmp_path, keep=True)
     left = leftovers(fake, RUN)
     assert any(x.startswith("Endpoints:") for x in left) and any(x.startswith("Models:") for x in left)
     assert not any(x.startswith("package:") or x.startswith("ModelPackageGroupSummaryList") for x in left)
-    assert "bills per instance-hour" in capsys.readouterr().err
+    note = backend.kept_endpoint_note(out["endpoint"])
+    assert "billing per instance-hour" in note and f"sagecli cleanup --run-id {RUN}" in note
+    assert "sagecli endpoint stop" not in note
 
 
 def test_dry_run_stops_after_the_plan(fake, tmp_path, capsys):

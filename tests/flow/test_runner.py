@@ -96,3 +96,20 @@ def test_same_seed_same_run(tmp_path: Path) -> None:
     metrics = [r.step("evaluate").data["metrics"] for r in (a, b, c)]
     assert metrics[0] == metrics[1] != metrics[2]
     assert (tmp_path / "a/data/train/train.csv").read_bytes() == (tmp_path / "b/data/train/train.csv").read_bytes()
+
+
+def test_sampling_zero_captures_nothing_and_raises_no_alarm(tmp_path: Path) -> None:
+    result = run_flow("local", FlowOptions(rows=600, sampling_percentage=0, steps=("monitor",)), tmp_path, "s0")
+    mon = result.step("monitor")
+    assert result.ok and mon.status == "ok"
+    assert mon.data["run_1"] == {"records": 0, "violations": []}
+    assert mon.data["run_2"]["records"] == 0 and "sampling is 0 %" in mon.summary
+
+
+def test_condition_step_rejects_and_gates_what_follows(tmp_path: Path) -> None:
+    result = run_flow("local", FlowOptions(rows=600, min_auc=0.999), tmp_path, "rej")
+    status = {s.name: s.status for s in result.steps}
+    assert result.ok
+    assert status["register"] == "ok" and result.step("register").data["approval_status"] == "Rejected"
+    assert {status[s] for s in ("deploy", "invoke", "transform", "monitor")} == {"skipped"}
+    assert "not approved" in result.step("deploy").summary

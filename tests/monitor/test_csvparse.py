@@ -73,3 +73,20 @@ def test_block_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
     x = np.round(rng.normal(size=(5000, 4)) * 1000, 3)
     text = "\n".join(",".join(f"{v:.3f}" for v in r) for r in x).encode()
     assert np.array_equal(parse_numeric(text), x)
+
+
+def test_blocks_give_the_same_table_as_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sagecli.monitor import csvparse
+
+    rng = np.random.default_rng(3)
+    words = ["red", "green", "", "1.5", "-2", "x y", "7"]
+    lines = [",".join(rng.choice(words, rng.integers(1, 5)).tolist()) for _ in range(400)]
+    text = ("\n".join(lines) + "\n").encode()
+    whole = parse_table(text)
+    monkeypatch.setattr(csvparse, "CHUNK", 64)
+    split = parse_table(text)
+    assert split.shape == whole.shape
+    assert np.array_equal(split.kinds, whole.kinds)
+    assert np.array_equal(split.values, whole.values, equal_nan=True)
+    assert split.strings == whole.strings
+    assert np.array_equal(split.widths, whole.widths)

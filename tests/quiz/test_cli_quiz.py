@@ -103,7 +103,7 @@ def test_malformed_answer_is_one_line_naming_the_question() -> None:
     res = run_cli("quiz", *FX, "--type", "mr", "--count", "1", "--seed", "1", "--answers", "A")
     assert res.returncode == 2
     first = res.stderr.splitlines()[0]
-    assert first.startswith("Error: answer 1 (q-") and "expected 2 different letters" in first
+    assert first.startswith("Error: answer 1 (question 1 of 1, q-") and "expected 2 different letters" in first
     assert "Traceback" not in res.stderr
 
 
@@ -127,7 +127,7 @@ def test_corrupt_database_is_reported_and_kept(sagecli_home) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "anki"])
 def test_export(tmp_path, fmt: str) -> None:
-    out = tmp_path / f"bank.{fmt}"
+    out = tmp_path / f"bank.{ {'anki': 'apkg'}.get(fmt, fmt)}"
     res = run_cli("quiz", "export", "--format", fmt, "-o", str(out), *FX)
     assert res.returncode == 0, res.stderr
     assert "Wrote 6 questions" in res.stdout and out.stat().st_size > 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -110,7 +111,11 @@ def test_capture_records_have_the_documented_fields(endpoint) -> None:
     handle, state = endpoint
     _client(handle.url).invoke_endpoint(EndpointName="ep-test", Body=b"45,12,60.5,7.2,1,0,2,1",
                                         ContentType="text/csv", Accept="text/csv", InferenceId="fields-check")
-    rec = next(r for r in read_capture(state / "capture") if r["eventMetadata"].get("inferenceId") == "fields-check")
+    deadline = time.monotonic() + 5  # records are written within a few ms of the response, not before it
+    while not (found := [r for r in read_capture(state / "capture")
+                         if r["eventMetadata"].get("inferenceId") == "fields-check"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rec = found[0]
     assert set(rec) == {"captureData", "eventMetadata", "eventVersion"} and rec["eventVersion"] == "0"
     inp, outp = rec["captureData"]["endpointInput"], rec["captureData"]["endpointOutput"]
     assert inp == {"observedContentType": "text/csv", "mode": "INPUT", "data": "45,12,60.5,7.2,1,0,2,1",
@@ -165,3 +170,9 @@ def test_sampling_percentage_fifty_captures_about_half(trained, tmp_path: Path) 
     finally:
         stop_pid(handle.pid)
     assert 400 <= len(read_capture(tmp_path / "capture")) <= 600  # binomial(1000, 0.5): 10 sigma either side
+
+
+def test_execution_parameters_for_batch_transform(endpoint) -> None:
+    with urllib.request.urlopen(endpoint[0].url + "/execution-parameters", timeout=2) as resp:
+        doc = json.loads(resp.read())
+    assert doc == {"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6}

@@ -237,6 +237,11 @@ class LocalBackend:
         """Everything created in this run, oldest first."""
         return list(self._created)
 
+    def kept_endpoint_note(self, endpoint: Endpoint) -> str:
+        """A kept local endpoint is a process on this machine: `sagecli endpoint stop` ends it."""
+        return (f"endpoint {endpoint.name} kept at {endpoint.url} (a local process, no cost); "
+                f"stop it with: sagecli endpoint stop {endpoint.name}")
+
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
         """Stop child processes and endpoints (newest first); the endpoint survives with keep_endpoint."""
         from sagecli.serve.process import pids_started_for, stop_pid

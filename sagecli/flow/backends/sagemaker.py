@@ -18,7 +18,7 @@ from typing import Any
 
 from sagecli.aws import api_calls as calls
 from sagecli.aws import preflight
-from sagecli.aws.plan import MODEL_PACKAGE_GROUP, Layout, PlanSpec, build_plan, shard_names, validate_plan
+from sagecli.aws.plan import Layout, PlanSpec, build_plan, shard_names, validate_plan
 from sagecli.errors import SageCliError
 from sagecli.flow.backend import (
     ChannelData,
@@ -74,7 +74,9 @@ class SageMakerBackend:
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
         role = checks.check_role_arn(self.opts.get("role_arn"), region)
-        checks.check_instance_type(o.instance_type)
+        steps = set(plan_steps(o.steps)[0])
+        uses = {"training": "train", "hosting": "deploy", "transform": "transform"}
+        checks.check_instance_type(o.instance_type, tuple(use for use, step in uses.items() if step in steps))
         checks.check_input_mode(o.input_mode)
         checks.check_counts(o.instance_count, self.max_runtime_s)
         if o.entry_point is not None:
@@ -86,16 +88,20 @@ class SageMakerBackend:
         self.aws = session.connect(region)
         bucket = self.opts.get("bucket") or f"sagemaker-{region}-{self.aws.account}"
         self.layout = Layout(ctx.run_id, bucket)
+        bucket_exists = preflight.bucket_exists(self.aws, bucket)
+        if not bucket_exists:
+            checks.check_bucket_name(bucket)
         spec = PlanSpec(
             run_id=ctx.run_id, region=region, account=self.aws.account, role_arn=role, bucket=bucket,
-            bucket_exists=preflight.bucket_exists(self.aws, bucket), image=self.image, instance_type=o.instance_type,
+            bucket_exists=bucket_exists, image=self.image, instance_type=o.instance_type,
             instance_count=o.instance_count, input_mode=o.input_mode, spot=bool(self.opts.get("spot")),
             hyperparameters=self._hyperparameters(), max_runtime_s=self.max_runtime_s,
             channel_files={"train": ["train.csv"], "validation": ["validation.csv"], "test": ["test.csv"],
                            "transform": ["test.csv"], "baseline": ["train-features.csv"]},
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
-            group_exists=preflight.group_exists(self.aws, MODEL_PACKAGE_GROUP), steps=tuple(plan_steps(o.steps)[0]))
+            group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
+            steps=tuple(plan_steps(o.steps)[0]))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -304,8 +310,10 @@ class SageMakerBackend:
         desc = wait_for(lambda: sm.describe_transform_job(TransformJobName=request.job_name), "TransformJobStatus",
                         ("Completed", "Failed", "Stopped"),
                         lambda m: self._say("transform", f"{request.job_name}: {m}"), self.poll_s, 3 * 3600)
+        # DescribeTransformJob reports no record or request counts: the flow counts the output records itself
         return TransformResult(job_name=request.job_name, status=desc["TransformJobStatus"], output_uri=output,
-                               failure_reason=desc.get("FailureReason"), duration_s=time.monotonic() - t0)
+                               failure_reason=desc.get("FailureReason"), duration_s=time.monotonic() - t0,
+                               requests=None)
 
     def fetch_capture(self, endpoint: Endpoint, dest: Path, min_records: int = 0,
                       timeout_s: float = 0.0) -> list[Path]:
@@ -332,6 +340,11 @@ class SageMakerBackend:
             return []
         return [Resource(e.kind, e.name, e.arn, e.state) for e in self.ledger.live()]
 
+    def kept_endpoint_note(self, endpoint: Endpoint) -> str:
+        """A kept SageMaker endpoint bills per instance-hour until `sagecli cleanup` deletes it."""
+        return (f"endpoint {endpoint.name} kept InService in {self.aws.region}: it keeps billing per instance-hour "
+                f"until you delete it with: sagecli cleanup --run-id {self.ctx.run_id}")
+
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
         """Delete newest first; keep endpoint, config, model and data with --keep-endpoint."""
         from sagecli.aws.teardown import teardown
@@ -340,9 +353,6 @@ class SageMakerBackend:
             return []
         report = teardown(self.aws, self.ledger, keep_endpoint, lambda m: self._say("teardown", m))
         removed = [Resource(e.kind, e.name, e.arn, e.note) for e in report.removed]
-        if any(e.kind == "Endpoint" for e in report.kept):
-            sys.stderr.write(f"Endpoint kept: it bills per instance-hour while InService. Delete it with "
-                             f"`sagecli cleanup --run-id {self.ctx.run_id}`.\n")
         if report.failed:
             names = ", ".join(f"{e.kind} {e.name}" for e, _ in report.failed)
             raise SageCliError(f"could not delete {len(report.failed)} resource(s): {names}",
