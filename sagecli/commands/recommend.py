@@ -30,13 +30,16 @@ def _flag(value: bool) -> bool | None:
 
 def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool, no_input: bool,
          show_all: bool) -> None:
-    from sagecli.recommend.facts import missing
+    from sagecli.recommend.facts import missing, normalize
 
     given = {k: v for k, v in given.items() if v is not None}
-    ask = missing(recommender, given)
     from sagecli.knowledge.store import load_kb
+    from sagecli.recommend.conflicts import check_conflicts
 
     kb = load_kb()
+    # bad or contradicting flags fail now, before any question is asked
+    check_conflicts(recommender, normalize(recommender, given)[0], kb)
+    ask = missing(recommender, given)
     if ask and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
         from sagecli.recommend.facts import check_with_kb
         from sagecli.ui.recommend_view import interview

@@ -229,6 +229,14 @@ def render_record(rec: dict[str, Any]) -> None:
     for key, value in rec.items():
         if key in SKIP or value in (None, [], {}):
             continue
+        if key in ("gpus", "accelerators") and value == 0:
+            continue  # "accelerators 0" on a GPU type is noise
+        if key == "price" and isinstance(value, dict) and "usd_per_hour" in value:
+            component = escape(str(value.get("component")))
+            body.add_row("price", f"USD {value['usd_per_hour']:.4g}/hour: on-demand {component} price, "
+                                  f"{value.get('region')}, published {value.get('published')}"
+                                  + (f"\n[dim]{escape(value['source'])}[/dim]" if value.get("source") else ""))
+            continue
         if key == "sizes":
             notes = _price_notes([rec])
             body.add_row("sizes", "\n".join([_size_line(s) for s in value] + [f"[dim]{n}[/dim]" for n in notes]))

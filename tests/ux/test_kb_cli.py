@@ -109,3 +109,13 @@ def test_search_takes_several_words_without_quotes():
     res = run_cli("kb", "search", "serverless", "payload", "--json")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)[0]["id"] == "serverless-inference"
+
+
+def test_show_instance_type_labels_its_price_and_hides_zero_counts():
+    """A price reads as USD per hour with its pricing component; a GPU type does not list 'accelerators 0'."""
+    rec = json.loads(run_cli("kb", "show", "ml.g5.2xlarge", "--json").stdout)
+    res = run_cli("kb", "show", "ml.g5.2xlarge", env={"COLUMNS": "160", "NO_COLOR": "1"})
+    price = rec["price"]
+    assert f"USD {price['usd_per_hour']:.4g}/hour: on-demand {price['component']} price" in res.stdout
+    assert "usd_per_hour" not in res.stdout
+    assert not any(line.strip("│ ").startswith("accelerators ") for line in res.stdout.splitlines())
