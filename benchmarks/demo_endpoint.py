@@ -9,7 +9,7 @@ machine it takes CPU from the server it measures, so its numbers are lower):
   * `mlflow models serve` on the same model, when MLflow is installed.
 Targets (issue 5): at 16 clients >= 0.5x the compute ceiling, p99 < 10 ms, >= 2x MLflow's throughput.
 
-    python benchmarks/demo_endpoint.py [--requests 5000] [--seconds 3] [--loadgen auto|wrk|python]
+    python benchmarks/demo_endpoint.py [--requests 5000] [--seconds 3] [--rounds 3] [--loadgen auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -143,6 +144,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=5000, help="per point, with the Python load generator")
     ap.add_argument("--seconds", type=int, default=3, help="per point, with wrk")
     ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; every number printed is the median")
     args = ap.parse_args()
     if args.loadgen == "auto":
         args.loadgen = "wrk" if shutil.which("wrk") else "python"
@@ -157,26 +159,35 @@ def main() -> None:
         from sagecli.serve.model import extract_model
 
         model_dir = extract_model(tmp / "job" / "output" / "model.tar.gz", tmp / "model")
-        ceiling, ceiling_cpu = compute_ceiling(model_dir)
-        ceiling_xgb, _ = compute_ceiling(model_dir, xgboost_only=True)
-        results = {}
-        for label, capture in (("endpoint (capture 100 %)", True), ("endpoint (no capture)", False)):
-            cfg = {"model_dir": str(model_dir), "endpoint": "bench", "variant": "AllTraffic",
-                   "max_payload_bytes": realtime_payload_limit_bytes(),
-                   "capture": {"root": str(tmp / "capture"), "sampling_percentage": 100} if capture else None}
-            handle = start_server(cfg, tmp / label.split()[1].strip("()"))
-            try:
-                results[label] = measure(handle.port, handle.pid, args)
-            finally:
-                stop_pid(handle.pid)
-        proc, port = constant_server(tmp)
+        servers: dict[str, tuple[int, int]] = {}  # label -> (port, process group)
         try:
-            results["constant server (HTTP ceiling)"] = measure(port, proc.pid, args)
+            for label, capture in (("endpoint (capture 100 %)", True), ("endpoint (no capture)", False)):
+                cfg = {"model_dir": str(model_dir), "endpoint": "bench", "variant": "AllTraffic",
+                       "max_payload_bytes": realtime_payload_limit_bytes(),
+                       "capture": {"root": str(tmp / "capture"), "sampling_percentage": 100} if capture else None}
+                handle = start_server(cfg, tmp / label.split()[1].strip("()"))
+                servers[label] = (handle.port, handle.pid)
+            proc, port = constant_server(tmp)
+            servers["constant server (HTTP ceiling)"] = (port, proc.pid)
+            rounds: list[dict] = []
+            for _ in range(args.rounds):  # interleaved, so a burst of load elsewhere hits every server alike
+                ceil = compute_ceiling(model_dir)
+                xgb = compute_ceiling(model_dir, 1.0, True)[0]
+                rounds.append({"ceiling": ceil[0], "ceiling_cpu": ceil[1], "xgb": xgb, "load": os.getloadavg()[0],
+                               **{label: measure(port, pgid, args) for label, (port, pgid) in servers.items()}})
         finally:
-            stop_pid(proc.pid)
+            for _, pgid in servers.values():
+                stop_pid(pgid)
+    ceiling, ceiling_cpu, ceiling_xgb = (statistics.median(r[k] for r in rounds) for k in ("ceiling", "ceiling_cpu",
+                                                                                            "xgb"))
+    results = {label: {c: {key: statistics.median(r[label][c][key] for r in rounds)
+                           for key in ("rps", "p50_ms", "p99_ms", "cpu_us")} | {"errors": sum(r[label][c]["errors"]
+                                                                                          for r in rounds)}
+                       for c in (1, 16)} for label in servers}
     per_point = f"{args.seconds} s" if args.loadgen == "wrk" else f"{args.requests} requests"
     generator = "wrk, one thread" if args.loadgen == "wrk" else "sagecli.serve.loadgen, Python asyncio"
-    print(f"single-row text/csv requests, {per_point} per point, load generator ({generator}) in its own process")
+    print(f"single-row text/csv requests, {per_point} per point, load generator ({generator}) in its own process; "
+          f"median of {args.rounds} interleaved rounds (errors: total)")
     print(f"compute ceiling (parse + predict, one process, no HTTP): {ceiling:8.0f} rows/s with the server's "
           f"predictor (numpy tree walk), {ceiling_xgb:8.0f} rows/s with XGBoost's predict call")
     for clients in (1, 16):
@@ -193,7 +204,8 @@ def main() -> None:
     print(f"  server CPU per request: endpoint {ep['cpu_us']:.0f} us, constant server {http['cpu_us']:.0f} us, "
           f"compute ceiling {1e6 / ceiling_cpu:.0f} us per row -> CPU-time ratio (ceiling / endpoint) "
           f"{1e6 / ceiling_cpu / ep['cpu_us']:.2f}x (machine load does not inflate CPU time as it does wall time)")
-    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {os.getloadavg()[0]:.2f} on "
+    print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {min(r['load'] for r in rounds):.2f}-"
+          f"{max(r['load'] for r in rounds):.2f} (1 min, at each round's start) on "
           f"{os.cpu_count()} CPUs")
     if importlib.util.find_spec("mlflow") is None:
         print("  MLflow is not installed here: the `mlflow models serve` comparison was skipped")

@@ -48,7 +48,8 @@ def quantile_summary(sorted_values: Any, k: int = SKETCH_K) -> Any:
 
 def _numeric(values: Any, present: Any) -> tuple[dict[str, Any], Any]:
     np = require("numpy")
-    v = np.sort(values[present])
+    v = values[present]  # a copy (boolean index), so it can be sorted in place: no second array
+    v.sort()
     n = len(v)
     if n == 0:
         return {"mean": 0.0, "sum": 0.0, "std_dev": 0.0, "min": 0.0, "max": 0.0,

@@ -39,3 +39,17 @@ def test_deferred_records_are_written_by_flush_and_close(tmp_path: Path) -> None
     w.capture(b"1,2", "text/csv", b"0.5", "text/csv", defer=True)
     w.close()
     assert len(read_capture(tmp_path)) == 6
+
+
+def test_worker_shutdown_writes_pending_records(tmp_path: Path) -> None:
+    from sagecli.serve.app import EndpointApp
+
+    class Model:
+        num_features = 2
+
+    w = CaptureWriter(CaptureConfig(root=tmp_path, endpoint="e"))
+    app = EndpointApp(type("H", (), {"model": Model()})(), "e", "AllTraffic", 1024, w)
+    w.capture(b"1,2", "text/csv", b"0.5", "text/csv", defer=True)
+    assert read_capture(tmp_path) == []
+    app.__rsgi_del__(None)  # what granian calls when the worker stops (SIGTERM included)
+    assert len(read_capture(tmp_path)) == 1
