@@ -38,8 +38,9 @@ SCENARIOS = [
     pytest.param({"endpoint": "async", "steps": 2}, "canary", id="two-steps-async"),
     # https://docs.aws.amazon.com/sagemaker/latest/dg/multi-model-endpoints.html (A/B testing works with MME)
     pytest.param({"endpoint": "multi_model", "compare_variants": True}, "ab_variants", id="mme-ab"),
-    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-deploy-feature-matrix.html (no guardrails for MME)
-    pytest.param({"endpoint": "multi_model", "risk": "high"}, "all_at_once", id="mme-no-guardrails"),
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-deploy-feature-matrix.html (the current hosting
+    # matrix ticks blue/green and rolling guardrails for multi-model endpoints; the 2023 one did not)
+    pytest.param({"endpoint": "multi_model", "risk": "high"}, "linear", id="mme-guardrails"),
     # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html (default from the inference choice)
     pytest.param({"traffic": "intermittent", "payload_mb": 2}, "all_at_once", id="derived-serverless"),
     # https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html (no endpoint to update)
