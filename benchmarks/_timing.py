@@ -55,13 +55,7 @@ def bench_env() -> dict[str, str]:
 def median_wall(argv: list[str], runs: int, env: dict[str, str] | None = None) -> float:
     """Median wall-clock seconds of running argv (after one warm-up run)."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    subprocess.run(argv, capture_output=True, env=full_env, check=False)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(argv, capture_output=True, env=full_env, check=False)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return interleaved_medians([argv], runs, full_env)[0]
 
 
 def interleaved_medians(argvs: list[list[str]], runs: int, env: dict[str, str]) -> list[float]:

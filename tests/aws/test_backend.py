@@ -186,14 +186,19 @@ def test_json_instances_become_csv_the_container_accepts():
         assert json_instances_to_csv(body) is None
 
 
+def _train_and_deploy(backend, ctx, tmp_path):
+    """Prepare, upload the channels, train and deploy: the endpoint the invoke-side tests start from."""
+    backend.prepare(ctx)
+    uris = backend.upload_channels([ChannelData(n, d) for n, d in write_channels(tmp_path / "d").items()])
+    tr = backend.train(TrainingRequest(job_name=f"sagecli-{RUN}-train", channels={"train": uris["train"]},
+                                       hyperparameters=HPS))
+    return backend.deploy(EndpointRequest(endpoint_name=f"sagecli-demo-{RUN}", model_artifact=tr.model_artifact))
+
+
 def test_json_request_through_the_backend(fake, tmp_path):
     backend, ctx = _backend(tmp_path)
     try:
-        backend.prepare(ctx)
-        uris = backend.upload_channels([ChannelData(n, d) for n, d in write_channels(tmp_path / "d").items()])
-        tr = backend.train(TrainingRequest(job_name=f"sagecli-{RUN}-train", channels={"train": uris["train"]},
-                                           hyperparameters=HPS))
-        ep = backend.deploy(EndpointRequest(endpoint_name=f"sagecli-demo-{RUN}", model_artifact=tr.model_artifact))
+        ep = _train_and_deploy(backend, ctx, tmp_path)
         out = backend.invoke(ep, b'{"instances": [[0.1, 0.2, 0.3, 0.4]]}', "application/json", "application/json")
         assert len(json.loads(out.body)["predictions"]) == 1
         raw = backend.aws.client("sagemaker-runtime")
@@ -209,11 +214,7 @@ def test_monitoring_schedule_refused_is_a_warning(fake, tmp_path):
     ctx.emit = lambda step, message: said.append(message)
     fake.faults.fail = "CreateMonitoringSchedule"  # as for an account Model Monitor no longer accepts
     try:
-        backend.prepare(ctx)
-        uris = backend.upload_channels([ChannelData(n, d) for n, d in write_channels(tmp_path / "d").items()])
-        tr = backend.train(TrainingRequest(job_name=f"sagecli-{RUN}-train", channels={"train": uris["train"]},
-                                           hyperparameters=HPS))
-        ep = backend.deploy(EndpointRequest(endpoint_name=f"sagecli-demo-{RUN}", model_artifact=tr.model_artifact))
+        ep = _train_and_deploy(backend, ctx, tmp_path)
         assert ep.status == "InService"
         assert any("monitoring schedule not created" in m for m in said)
     finally:
