@@ -12,12 +12,13 @@ import fcntl
 import os
 import shutil
 import subprocess
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import clifork
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
@@ -116,12 +117,13 @@ def sagecli_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the real `sagecli` (python -m sagecli from this checkout) in a subprocess."""
+    """Run the real `sagecli` (python -m sagecli from this checkout) in a process of its own.
+
+    The process is forked from a server that has Python and the third-party libraries loaded (tests/clifork.py),
+    or started with subprocess.run when that cannot stand in; either way it is `python -m sagecli ...`.
+    """
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "sagecli", *args],
-        input=input, capture_output=True, text=True, env=full_env, timeout=timeout,
-    )
+    return clifork.run(list(args), input=input, env=full_env, timeout=timeout)
 
 
 @pytest.fixture
