@@ -90,7 +90,7 @@ def _become_cli(request: dict, fds: list[int]) -> None:
 def serve(sock_path: str) -> None:
     """The server loop (a process of its own): one fork per request; returns only inside a forked CLI."""
     for name in PRELOAD:
-        with contextlib.suppress(ImportError):
+        with contextlib.suppress(Exception):  # a module that is missing here is imported by the run itself
             __import__(name)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock_path)
@@ -125,8 +125,8 @@ def serve(sock_path: str) -> None:
         for fd in fds:
             os.close(fd)
         conn.sendall(struct.pack("!i", pid))
-        _, status = os.waitpid(pid, 0)
-        conn.sendall(struct.pack("!i", os.waitstatus_to_exitcode(status)))
+        _, status, usage = os.wait4(pid, 0)
+        conn.sendall(struct.pack("!id", os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime))
         os._exit(0)
 
 
@@ -149,6 +149,7 @@ class _Server:
 
 
 _servers: list[_Server] = []
+cpu_seconds = 0.0  # CPU time of the forked CLI processes (and what they waited for), for measurements
 _turn = 0
 
 
@@ -215,7 +216,7 @@ def run(args: list[str], input: str | None, env: dict[str, str], timeout: float)
     deadline = time.monotonic() + timeout
     conn.settimeout(timeout)
     try:
-        code = struct.unpack("!i", conn.recv(4, socket.MSG_WAITALL))[0]
+        code, cpu = struct.unpack("!id", conn.recv(struct.calcsize("!id"), socket.MSG_WAITALL))
     except (TimeoutError, struct.error) as exc:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
@@ -224,6 +225,8 @@ def run(args: list[str], input: str | None, env: dict[str, str], timeout: float)
             raise RuntimeError("the sagecli fork server went away") from exc
         raise subprocess.TimeoutExpired([sys.executable, "-m", "sagecli", *args], timeout) from None
     conn.close()
+    global cpu_seconds
+    cpu_seconds += cpu
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
     # as subprocess.run(text=True) decodes: the locale's encoding, universal newlines
