@@ -8,7 +8,6 @@ session fixture runs once per worker. What is expensive and read-only is built o
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
@@ -63,6 +62,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
+    import fcntl  # POSIX only, like the rest of the process tests
+
     with open(path, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
