@@ -1,13 +1,15 @@
 """A fork server for `python -m sagecli` in tests: the same process semantics, without paying Python's start-up.
 
 Most of a short CLI call's CPU goes to starting the interpreter and importing Typer, Click, pydantic, rich and
-boto3 (0.2-0.3 s each time). A server process imports the modules in PRELOAD once (libraries, and sagecli's
-light modules, none of which reads the environment on import); each call forks it, and the forked process
-becomes `python -m sagecli ...`: its own pid, the caller's environment, working directory, stdin, stdout and
-stderr (passed as file descriptors), `sys.path[0]` as `-m` sets it, `runpy` running sagecli as `__main__`, and
-a normal interpreter exit (atexit, thread joins, flushes, the exit status, a traceback for an uncaught
-exception). The server calls gc.freeze() before forking, so a child's collections and exit do not touch (and
-copy) the preloaded heap: a short command then costs ~0.05 s of CPU instead of ~0.3 s.
+boto3 (0.2-0.3 s each time). A server process imports the libraries in PRELOAD once (none reads the
+environment on import, apart from STARTUP_VARS); sagecli itself is imported afresh by every run, so a module
+of sagecli that reads the environment or the clock on import still sees the caller's. Each call forks the
+server, and the forked process becomes `python -m sagecli ...`: its own pid, the caller's environment,
+working directory, stdin, stdout and stderr (passed as file descriptors), `sys.path[0]` as `-m` sets it,
+`runpy` running sagecli as `__main__`, and a normal interpreter exit (atexit, thread joins, flushes, the exit
+status, a traceback for an uncaught exception). The server calls gc.freeze() before forking, so a child's
+collections and exit do not touch (and copy) the preloaded heap: a short command then costs ~0.07 s of CPU
+instead of ~0.3 s.
 
 `run()` falls back to a real subprocess whenever the fork server cannot stand in faithfully: no fork or fd
 passing on this platform, SAGECLI_TEST_FORK=0, or a variable that Python or a preloaded library reads at
@@ -32,8 +34,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# What `python -m sagecli` commands import outside sagecli (none of these read the environment on import,
-# except the variables in STARTUP_VARS).
+# What `python -m sagecli` commands import outside sagecli (none of these reads the environment on import,
+# except the variables in STARTUP_VARS). Never sagecli's own modules: they are imported by each run.
 PRELOAD = ("click", "typer", "typer.main", "typer.core", "typer._adapters", "typer.rich_utils", "shellingham",
            "pydantic", "pydantic.plugin._loader", "pydantic_core", "typing_inspection", "annotated_types",
            "rich.console", "rich.markup", "rich.table", "rich.text", "rich.panel", "rich.live", "rich.progress",
@@ -41,12 +43,7 @@ PRELOAD = ("click", "typer", "typer.main", "typer.core", "typer._adapters", "typ
            "subprocess", "zipfile", "email.message", "importlib.metadata", "urllib.request", "logging", "pickle",
            "platform", "secrets", "hmac", "textwrap", "inspect", "dataclasses", "ipaddress", "fractions",
            "boto3", "boto3.session", "botocore.session", "botocore.client", "botocore.httpsession",
-           "botocore.credentials", "botocore.endpoint", "botocore.parsers", "botocore.serialize", "botocore.auth",
-           # sagecli's own light modules (no module of sagecli reads the environment or the clock on import,
-           # except sagecli.serve.worker, which is never preloaded)
-           "sagecli.cli", "sagecli.errors", "sagecli.output", "sagecli.paths", "sagecli.knowledge.store",
-           "sagecli.knowledge.browse", "sagecli.commands.kb", "sagecli.commands.recommend", "sagecli.commands.quiz",
-           "sagecli.commands.demo", "sagecli.commands.cleanup")
+           "botocore.credentials", "botocore.endpoint", "botocore.parsers", "botocore.serialize", "botocore.auth")
 # Read once when Python or a preloaded library starts: a call that sets them differently runs a real process.
 STARTUP_VARS = ("TERMINAL_WIDTH", "_TYPER_FORCE_DISABLE_TERMINAL", "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS",
                 "TYPER_USE_RICH", "TYPER_STANDARD_TRACEBACK", "_TYPER_STANDARD_TRACEBACK", "LANG", "LC_ALL",
