@@ -130,7 +130,7 @@ def serve(sock_path: str) -> None:
 class _Server:
     def __init__(self, folder: Path, index: int) -> None:
         self.sock_path = str(folder / f"clifork-{os.getpid()}-{index}.sock")
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**_BASE_ENV, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
             [sys.executable, "-c", f"import sys; from tests.clifork import serve; serve({self.sock_path!r})"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -145,6 +145,9 @@ class _Server:
             os.rmdir(Path(self.sock_path).parent)
 
 
+# The servers start with the environment the test process had when this module was imported (at collection),
+# not a test's monkeypatched one: their /proc/<pid>/environ, which forked runs show too, names no test's paths.
+_BASE_ENV = dict(os.environ)
 _servers: list[_Server] = []
 cpu_seconds = 0.0  # CPU time of the forked CLI processes (and what they waited for), for measurements
 _turn = 0
