@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.padding import Padding
+from rich.text import Text
+
 from sagecli.ui.console import out as console
 
 
@@ -15,5 +18,5 @@ def render_needs(rows: list[dict[str, Any]]) -> None:
         return
     for row in rows:
         out.print(f"[bold]{row['id']}[/bold]  ({', '.join(row['decisions'])})", highlight=False)
-        out.print(f"  {row['meaning']}", highlight=False, overflow="fold")
+        out.print(Padding(Text(row["meaning"]), (0, 0, 0, 2)))
     out.print(f"\n{len(rows)} need(s). Use: sagecli recommend deployment --need NAME", highlight=False)
