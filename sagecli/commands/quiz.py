@@ -99,8 +99,8 @@ def quiz_cmd(
     new_limit: Annotated[int, typer.Option("--new-limit", min=0, help="New cards a day in the --due queue.")] = 20,
     timed_ratings: Annotated[bool, typer.Option("--timed-ratings", help="Rate fast right answers Easy and slow "
                                                 "ones Hard (otherwise right = Good).")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an unfinished quiz: the newest (of --mode, "
-                                         "if given), or one by id: --resume 12 (see `quiz sessions`).")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished quiz (of --mode, if "
+                                         "given), or one by id: --resume ID (ids: `quiz sessions`).")] = False,
     resume_id: Annotated[str | None, typer.Option("--resume-id", hidden=True)] = None,
     answers: Annotated[str | None, typer.Option("--answers", help="Answers in displayed letters, comma-separated: "
                                                 "B,AC,CAB (mc: one letter; mr: the letters; ordering: letters "

@@ -144,8 +144,9 @@ class Store:
                 raise SageCliError(f"the progress database {self.path} was written by a newer sagecli",
                                    hint="upgrade sagecli; the file was not changed")
             check = self.conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-            if check != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {check}")
+            if check != "ok":  # "*** in database main ***\nPage 3: ..." -> one line
+                detail = " ".join(x.strip() for x in check.splitlines() if x.strip() and not x.startswith("***"))
+                raise sqlite3.DatabaseError(f"damage found: {detail}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             if version < SCHEMA_VERSION:
