@@ -101,7 +101,8 @@ def quiz_cmd(
                                                 "ones Hard (otherwise right = Good).")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished quiz (of --mode, if "
                                          "given), or one by id: --resume ID (ids: `quiz sessions`).")] = False,
-    resume_id: Annotated[str | None, typer.Option("--resume-id", hidden=True)] = None,
+    resume_id: Annotated[str | None, typer.Option("--resume-id", hidden=True,
+                                                  help="Set by `--resume ID` (see QuizGroup).")] = None,
     answers: Annotated[str | None, typer.Option("--answers", help="Answers in displayed letters, comma-separated: "
                                                 "B,AC,CAB (mc: one letter; mr: the letters; ordering: letters "
                                                 "in order; matching: one letter per prompt; a case part: one "
