@@ -1,0 +1,3 @@
+"""The security tests reuse the SageMaker backend tests' fake AWS (moto's ThreadedMotoServer on 127.0.0.1)."""
+
+from tests.aws.conftest import fake, fake_server  # noqa: F401 - pytest fixtures
