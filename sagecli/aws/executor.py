@@ -94,6 +94,10 @@ class Executor:
         return sorted(out)
 
 
+class UnsafeKey(SageCliError):
+    """An S3 key that would be written outside the destination folder."""
+
+
 def inside(dest: Path, rel: str, key: str, bucket: str) -> Path:
     """dest/rel for the object `key`, or SageCliError when that path would leave dest."""
     parts = rel.split("/")
@@ -102,7 +106,7 @@ def inside(dest: Path, rel: str, key: str, bucket: str) -> Path:
     if (not rel or rel.startswith("/") or any(p in (".", "..") for p in parts) or "\0" in rel
             or not target.resolve().is_relative_to(root) or target.resolve() == root):
         shown = f"s3://{bucket}/{key}"
-        raise SageCliError(f"refusing to download {shown!r}: its key leads outside {dest}",
+        raise UnsafeKey(f"refusing to download {shown!r}: its key leads outside {dest}",
                            hint="object keys with '..', '.' or a leading '/' are not written to disk")
     return dest.joinpath(*parts)
 

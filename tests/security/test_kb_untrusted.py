@@ -146,3 +146,15 @@ def test_fuzz_raw_bytes(tmp_path_factory: pytest.TempPathFactory, raw: bytes) ->
     (root / "components.yaml").write_bytes(raw)
     compiled = compile_content(root)
     assert all("\n" not in p.message for p in compiled.problems)
+
+
+def test_questions_folder_linked_outside_is_not_read(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "q.yaml").write_text("- id: q\n")
+    root = tmp_path / "content"
+    root.mkdir()
+    (root / "components.yaml").write_text(GOOD)
+    (root / "questions").symlink_to(elsewhere, target_is_directory=True)
+    problems = [str(p) for p in compile_content(root).problems]
+    assert len(problems) == 1 and problems[0].startswith("content/questions/q.yaml:1: a symlink that leaves"), problems

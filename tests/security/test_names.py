@@ -113,3 +113,13 @@ def test_local_backend_refuses_job_names_that_are_paths(tmp_path: Path) -> None:
     with pytest.raises(SageCliError, match="invalid training job name"):
         backend.train(request)
     assert (victim / "important.txt").exists()
+
+
+def test_capture_folders_are_named_by_valid_names(tmp_path: Path) -> None:
+    from sagecli.serve.capture import CaptureConfig
+
+    assert CaptureConfig(root=tmp_path, endpoint="ep-1", variant="AllTraffic").endpoint == "ep-1"
+    with pytest.raises(SageCliError):
+        CaptureConfig(root=tmp_path, endpoint="../ep")
+    with pytest.raises(SageCliError):
+        CaptureConfig(root=tmp_path, endpoint="ep", variant="../../v")

@@ -64,3 +64,20 @@ def test_ordinary_keys_still_download(fake, tmp_path: Path) -> None:
     got = _executor(fake).download(f"s3://{BUCKET}/capture/", tmp_path / "dest")
     assert _files(tmp_path / "dest") == {"v/2026/12/02/08/a.jsonl", "v/2026/12/02/09/b.jsonl"}
     assert [p.read_bytes() for p in got] == [b"pwned\n", b"pwned\n"]
+
+
+def test_fetch_capture_reports_a_refused_key_instead_of_waiting(fake, tmp_path: Path) -> None:
+    """fetch_capture treats "nothing yet" as S3 delivery lag; a refused key must not be mistaken for that."""
+    from sagecli.flow.backend import Endpoint
+    from sagecli.flow.backends.sagemaker import SageMakerBackend
+
+    _put(fake, "capture/ep/AllTraffic/2026/12/02/08/ok.jsonl", "capture/ep/AllTraffic/../../../../escaped.jsonl")
+    backend = SageMakerBackend.__new__(SageMakerBackend)
+    backend.exe = _executor(fake)
+    backend._say = lambda step, message: None
+    endpoint = Endpoint(name="ep", status="InService", capture_uri=f"s3://{BUCKET}/capture")
+    with pytest.raises(SageCliError, match="refusing to download"):
+        backend.fetch_capture(endpoint, tmp_path / "a" / "b" / "c", min_records=0, timeout_s=0)
+    with pytest.raises(SageCliError, match="invalid endpoint name"):
+        backend.fetch_capture(Endpoint(name="../x", status="InService", capture_uri=f"s3://{BUCKET}/capture"),
+                              tmp_path / "d", min_records=0, timeout_s=0)
