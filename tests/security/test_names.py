@@ -123,3 +123,12 @@ def test_capture_folders_are_named_by_valid_names(tmp_path: Path) -> None:
         CaptureConfig(root=tmp_path, endpoint="../ep")
     with pytest.raises(SageCliError):
         CaptureConfig(root=tmp_path, endpoint="ep", variant="../../v")
+
+
+def test_ledger_file_is_named_by_a_valid_run_id(tmp_path: Path) -> None:
+    from sagecli.aws.ledger import Ledger
+
+    assert Ledger.create("20261202-080000-abc123", "123456789012", "us-east-1", tmp_path).path.parent == tmp_path
+    with pytest.raises(SageCliError, match="invalid run id"):
+        Ledger.create("../../escaped", "123456789012", "us-east-1", tmp_path / "a" / "b")
+    assert not (tmp_path / "escaped.json").exists()
