@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     COMPLETED,
     ChannelData,
     DataCaptureSpec,
     EndpointRequest,
     ModelPackageRequest,
+    RunState,
+    StepFailed,
+    StepResult,
     TrainingRequest,
     TransformRequest,
 )
-from sagecli.flow.deps import require
-
-if TYPE_CHECKING:
-    from sagecli.flow.runner import StepResult, _Run
+from sagecli.deps import require
+from sagecli.flow.monitoring import monitor_step
 
 # Built-in XGBoost hyperparameters used by the demo (names as the algorithm spells them; values are strings).
 DEFAULT_HYPERPARAMETERS: dict[str, str] = {
@@ -35,12 +36,10 @@ WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
 
 
 def _fail(message: str, hint: str | None = None) -> None:
-    from sagecli.flow.runner import StepFailed
-
     raise StepFailed(message, hint)
 
 
-def skip_reason(step: str, run: _Run) -> str | None:
+def skip_reason(step: str, run: RunState) -> str | None:
     """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
     registered = run.package is not None
     if step in ("deploy", "invoke", "monitor") and not run.approved:
@@ -52,7 +51,7 @@ def skip_reason(step: str, run: _Run) -> str | None:
     return None
 
 
-def process(run: _Run, res: StepResult) -> None:
+def process(run: RunState, res: StepResult) -> None:
     """Make the dataset, write the channels as headerless label-first CSV, hand them to the backend."""
     from sagecli.flow.data import make_dataset, write_channels
 
@@ -66,7 +65,7 @@ def process(run: _Run, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v}" for k, v in sizes.items()) + f" rows, {len(run.dataset.feature_names)} features"
 
 
-def train(run: _Run, res: StepResult) -> None:
+def train(run: RunState, res: StepResult) -> None:
     """One training job with the built-in XGBoost hyperparameters; a Failed job stops the flow."""
     opts = run.ctx.options
     hps = {**DEFAULT_HYPERPARAMETERS, "seed": str(opts.seed), **dict(opts.hyperparameters)}
@@ -90,7 +89,7 @@ def train(run: _Run, res: StepResult) -> None:
     res.summary = f"{result.status} in {result.duration_s:.1f}s ({opts.input_mode} mode); {final}"
 
 
-def evaluate(run: _Run, res: StepResult) -> None:
+def evaluate(run: RunState, res: StepResult) -> None:
     """Load model.tar.gz (XGBoost format, data-filter extraction) and score the test channel."""
     from sagecli.flow.evaluation import binary_metrics
     from sagecli.serve.model import load_model_artifact
@@ -108,7 +107,7 @@ def evaluate(run: _Run, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v:.4f}" for k, v in run.metrics.items())
 
 
-def register(run: _Run, res: StepResult) -> None:
+def register(run: RunState, res: StepResult) -> None:
     """A condition step (AUC >= --min-auc) decides the approval status of the new package version."""
     opts = run.ctx.options
     auc = run.metrics.get("auc", 0.0)
@@ -126,7 +125,7 @@ def register(run: _Run, res: StepResult) -> None:
     res.summary = f"{pkg.group_name} v{pkg.version} {status} (AUC {auc:.4f} {cmp} {opts.min_auc})"
 
 
-def deploy(run: _Run, res: StepResult) -> None:
+def deploy(run: RunState, res: StepResult) -> None:
     """A real-time endpoint with data capture."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
@@ -141,7 +140,7 @@ def deploy(run: _Run, res: StepResult) -> None:
     res.summary = f"{run.endpoint.name} {run.endpoint.status}" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
 
 
-def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
+def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
     """Send rows in requests of `batch` rows through the backend; return the scores."""
     from sagecli.flow.data import format_rows
 
@@ -154,7 +153,7 @@ def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
     return scores
 
 
-def invoke(run: _Run, res: StepResult) -> None:
+def invoke(run: RunState, res: StepResult) -> None:
     """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request."""
     import time
 
@@ -181,7 +180,7 @@ def invoke(run: _Run, res: StepResult) -> None:
                   "predictions match the evaluated model"
 
 
-def run_model_scores(run: _Run, x: Any) -> Any:
+def run_model_scores(run: RunState, x: Any) -> Any:
     """Scores from the model the evaluate step loaded (the reference for endpoint and transform outputs)."""
     from sagecli.serve.model import load_model_dir
 
@@ -189,7 +188,7 @@ def run_model_scores(run: _Run, x: Any) -> Any:
     return load_model_dir(run.model_dir).predict(x)
 
 
-def transform(run: _Run, res: StepResult) -> None:
+def transform(run: RunState, res: StepResult) -> None:
     """Batch transform of the test features: SplitType Line, MultiRecord, one <input>.out per input file."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
@@ -212,14 +211,12 @@ def transform(run: _Run, res: StepResult) -> None:
     res.summary = f"{lines} records {sent} -> {names}"
 
 
-def monitor(run: _Run, res: StepResult) -> None:
+def monitor(run: RunState, res: StepResult) -> None:
     """Baseline from the training features, a run over wave 1 (no drift), a drifted wave 2, a run over it."""
-    from sagecli.flow.monitoring import monitor_step
-
     monitor_step(run, res, _invoke_rows)
 
 
-def teardown(run: _Run, res: StepResult, keep: bool) -> None:
+def teardown(run: RunState, res: StepResult, keep: bool) -> None:
     """Delete what the run created (newest first); keep the endpoint with --keep-endpoint."""
     existed = run.backend.created()
     removed = run.backend.teardown(keep_endpoint=keep)

@@ -6,8 +6,8 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+from sagecli.deps import require
 from sagecli.errors import SageCliError
-from sagecli.flow.deps import require
 
 MODEL_FILE = "xgboost-model"
 FAST_ROWS = 64  # up to this many rows the numpy tree walk beats XGBoost's per-call overhead

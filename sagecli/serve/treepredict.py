@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 
 LINKS = {"binary:logistic": "sigmoid", "reg:logistic": "sigmoid", "binary:logitraw": "identity",
          "reg:squarederror": "identity"}

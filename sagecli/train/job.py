@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from sagecli.flow.backend import COMPLETED, FAILED, STOPPED, MetricPoint, TrainingResult
+from sagecli.contracts import COMPLETED, FAILED, STOPPED, MetricPoint, TrainingResult
 from sagecli.train.jobdir import create_job_dir, layout, training_env
 
 ROUND = re.compile(r"^\[(\d+)\](?:#011|\t)(.*)$")

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     Endpoint,
     EndpointRequest,
@@ -31,7 +30,8 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
-from sagecli.flow.deps import require
+from sagecli.deps import require
+from sagecli.errors import SageCliError
 
 
 def uri_to_path(uri: str) -> Path:

@@ -19,8 +19,7 @@ from typing import Any
 from sagecli.aws import api_calls as calls
 from sagecli.aws import preflight
 from sagecli.aws.plan import Layout, PlanSpec, build_plan, shard_names, validate_plan
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     Endpoint,
     EndpointRequest,
@@ -35,6 +34,7 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
+from sagecli.errors import SageCliError
 
 
 class PlanShown(SystemExit):
@@ -69,7 +69,7 @@ class SageMakerBackend:
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
         from sagecli.aws.render import render_plan
-        from sagecli.flow.runner import plan_steps
+        from sagecli.flow.plan import plan_steps
 
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))

@@ -1,4 +1,4 @@
-"""From command-line values to FlowOptions, and the one call the run-demo command makes."""
+"""run-demo's command layer: command-line values to FlowOptions, one run_flow call, then the view or JSON."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 from sagecli.errors import SageCliError, UsageError
-from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 
 
 def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
