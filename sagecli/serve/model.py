@@ -10,7 +10,7 @@ from sagecli.deps import require
 from sagecli.errors import SageCliError
 
 MODEL_FILE = "xgboost-model"
-FAST_ROWS = 64  # up to this many rows the numpy tree walk beats XGBoost's per-call overhead
+FAST_ROWS = 32  # up to this many rows the numpy tree walk clearly beats XGBoost (see serve/treepredict.py)
 
 
 class XGBoostModel:
