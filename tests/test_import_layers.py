@@ -4,7 +4,7 @@ Imports are read with `ast` from the source (all of them: module level, inside f
 TYPE_CHECKING, since each is a dependency of the importing module). Layers, bottom first; a module may
 import its own layer or any layer below it, never one above:
 
-  0  sagecli/__init__, errors, paths, output, names, deps, contracts   (plain building blocks)
+  0  sagecli/__init__, errors, paths, output, names, deps, procgroup, contracts  (plain building blocks)
   1  knowledge  2 registry  3 monitor  4 recommend  5 serve  6 quiz  7 aws  8 train  9 transform
  10  flow        (the reference flow over the Backend protocol)
  11  ui          (the only package that imports rich/questionary)
@@ -22,7 +22,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "sagecli"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("sagecli", "errors", "paths", "output", "names", "deps", "contracts"),
+    ("sagecli", "errors", "paths", "output", "names", "deps", "procgroup", "contracts"),
     ("knowledge",), ("registry",), ("monitor",), ("recommend",), ("serve",), ("quiz",), ("aws",),
     ("train",), ("transform",),
     ("flow",),

@@ -75,6 +75,7 @@ def _sigterm(signum: int, frame: Any) -> None:
 
 def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
     """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed."""
+    from sagecli.flow.rundir import check_run_dir
     from sagecli.flow.runner import new_run_id, plan_steps, run_flow
     from sagecli.paths import home_dir
 
@@ -82,6 +83,7 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
     check_backend_options(backend, options)
     run_id = new_run_id()
     target = (run_dir or home_dir() / "runs" / run_id).resolve()
+    check_run_dir(target)  # a file, or someone else's files: refused before the view starts
     previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
         if json_out:

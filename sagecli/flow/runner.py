@@ -17,6 +17,7 @@ from sagecli.errors import SageCliError
 from sagecli.flow import steps as step_impl
 from sagecli.flow.backends import create_backend
 from sagecli.flow.plan import plan_steps
+from sagecli.flow.rundir import check_run_dir, mark_run_dir
 
 __all__ = ["FlowResult", "Observer", "StepResult", "new_run_id", "plan_steps", "run_flow"]
 
@@ -46,12 +47,14 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
 
     ctx = RunContext(run_id=run_id, run_dir=run_dir, options=options, emit=emit, confirm=confirm,
                      tags={"sagecli:run-id": run_id}, show=show)
+    check_run_dir(run_dir)  # before the backend exists: a refused folder starts nothing
     backend = create_backend(backend_name, ctx)
     state = RunState(ctx=ctx, backend=backend)
     stopped = False
     try:
         backend.prepare(ctx)
         run_dir.mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no empty folder
+        mark_run_dir(run_dir, run_id)
         for res in results:
             if res.name == "teardown":
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +58,9 @@ def process(run: RunState, res: StepResult) -> None:
 
     opts = run.ctx.options
     run.dataset = make_dataset(opts.seed, opts.rows)
-    dirs = write_channels(run.dataset, run.ctx.run_dir / "data")
+    data_dir = run.ctx.run_dir / "data"
+    shutil.rmtree(data_dir, ignore_errors=True)  # a reused run folder: only this run's files become channels
+    dirs = write_channels(run.dataset, data_dir)
     run.channels = run.backend.upload_channels([ChannelData(name, path) for name, path in dirs.items()])
     sizes = {name: len(split[0]) for name, split in run.dataset.splits.items()}
     res.artifacts = {name: str(path) for name, path in dirs.items()}
@@ -154,10 +157,17 @@ def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
 
 
 def invoke(run: RunState, res: StepResult) -> None:
-    """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request."""
+    """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request.
+
+    Like is compared with like: the CSV requests carry each feature rounded to 4 decimals (as the channels
+    do), so their answers are checked against the evaluated model on those same rounded rows; the JSON
+    request carries the full floats, and is checked against the model on the full floats.
+    """
     import time
 
-    np = require("numpy")
+    from sagecli.flow.data import format_rows
+    from sagecli.monitor.csvparse import parse_numeric
+
     assert run.endpoint is not None
     x_test, _ = run.dataset.splits["test"]
     n_single = min(WAVE1_SINGLE, len(x_test))
@@ -165,19 +175,32 @@ def invoke(run: RunState, res: StepResult) -> None:
     scores = _invoke_rows(run, x_test[:n_single], 1, "wave1")
     latency = (time.perf_counter() - t0) / max(n_single, 1) * 1000
     scores += _invoke_rows(run, x_test[n_single:], 100, "wave1-batch")
-    body = json.dumps({"instances": x_test[:3].tolist()}).encode()
+    json_rows = x_test[:3]
+    body = json.dumps({"instances": json_rows.tolist()}).encode()
     out = run.backend.invoke(run.endpoint, body, "application/json", "application/json", inference_id="wave1-json")
     json_scores = [p["score"] for p in json.loads(out.body)["predictions"]]
-    local = run_model_scores(run, x_test)
-    diff = float(np.max(np.abs(np.asarray(scores) - local))) if len(scores) == len(local) else float("inf")
-    if diff > 1e-4 or np.max(np.abs(np.asarray(json_scores) - local[:3])) > 1e-4:
-        _fail(f"endpoint predictions differ from the evaluated model (max diff {diff:.3g})")
+    as_sent = parse_numeric(format_rows(x_test))  # what the CSV requests carried, parsed as the endpoint does
+    diff = prediction_gap(scores, run_model_scores(run, as_sent))
+    json_diff = prediction_gap(json_scores, run_model_scores(run, json_rows))
+    if max(diff, json_diff) > 1e-4:
+        what = "CSV" if diff > 1e-4 else "JSON"
+        _fail(f"endpoint predictions differ from the evaluated model on the rows sent ({what}, max diff "
+              f"{max(diff, json_diff):.3g})")
     requests = n_single + -(-(len(x_test) - n_single) // 100) + 1
     run.wave1_requests = requests
     res.data = {"requests": requests, "rows": len(x_test) + 3, "mean_latency_ms": round(latency, 3),
-                "max_abs_diff_vs_local": diff}
+                "max_abs_diff_vs_local": max(diff, json_diff)}
     res.summary = f"{requests} requests ({len(x_test) + 3} rows) via boto3, {latency:.2f} ms/request, " \
                   "predictions match the evaluated model"
+
+
+def prediction_gap(endpoint_scores: Any, model_scores: Any) -> float:
+    """The largest absolute difference between two score lists; infinite when their lengths differ."""
+    np = require("numpy")
+    got, want = np.asarray(endpoint_scores, dtype=np.float64), np.asarray(model_scores, dtype=np.float64)
+    if got.shape != want.shape:
+        return float("inf")
+    return float(np.max(np.abs(got - want))) if got.size else 0.0
 
 
 def run_model_scores(run: RunState, x: Any) -> Any:
