@@ -344,7 +344,7 @@ class StepResult:
     """One step's outcome for the live view, the summary table and --json."""
 
     name: str
-    status: str = "pending"  # pending | running | ok | failed | skipped
+    status: str = "pending"  # pending | running | ok | failed | skipped | interrupted (Ctrl-C, SIGTERM)
     duration_s: float = 0.0
     summary: str = ""
     artifacts: dict[str, str] = field(default_factory=dict)

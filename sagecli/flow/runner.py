@@ -99,6 +99,10 @@ def _run_step(res: StepResult, fn: Callable[[], None], observer: Observer) -> No
     except SageCliError as err:
         res.status = "failed"
         res.summary = err.message.split("\n")[0]
+    except KeyboardInterrupt:
+        res.status = "interrupted"
+        res.summary = "interrupted" + (f" ({res.summary})" if res.summary else "")
+        raise
     finally:
         res.duration_s = time.perf_counter() - t0
         observer(res)
