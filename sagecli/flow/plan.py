@@ -19,7 +19,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-
 def plan_steps(chosen: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Chosen steps plus their prerequisites, in flow order; also which steps were added."""
     unknown = [s for s in chosen if s not in STEPS]

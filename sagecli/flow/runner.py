@@ -1,8 +1,8 @@
 """The reference flow, written once against the Backend protocol: process -> ... -> teardown.
 
-Each step is a small function taking the shared `RunState` (sagecli/contracts.py). The runner adds the prerequisites
-of the chosen `--steps`, reports every step to an observer (the live view or --json), and always
-tears down in a `finally` (failures and Ctrl-C included).
+Each step is a small function taking the shared `RunState` (sagecli/contracts.py). The runner adds the
+prerequisites of the chosen `--steps` (sagecli/flow/plan.py), reports every step to an observer (the live
+view or --json), and always tears down in a `finally` (failures and Ctrl-C included).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sagecli.flow.plan import plan_steps
 from sagecli.flow.rundir import check_run_dir, mark_run_dir
 
 __all__ = ["FlowResult", "Observer", "StepResult", "new_run_id", "plan_steps", "run_flow"]
+
 
 def new_run_id(clock: Callable[[], float] = time.time) -> str:
     """A sortable, unique run id: UTC timestamp plus 6 random hex digits."""
