@@ -21,7 +21,10 @@ from sagecli.train.jobdir import create_job_dir, layout, training_env
 
 ROUND = re.compile(r"^\[(\d+)\](?:#011|\t)(.*)$")
 FAILURE_LIMIT = 1024  # DescribeTrainingJob shows the first 1024 characters of output/failure
-STOP_GRACE_S = 2.0  # SIGTERM, then SIGKILL after this long (a stopped job's group, and what a finished script left)
+# At MaxRuntimeInSeconds SageMaker sends the algorithm SIGTERM and ends the job 120 seconds later, a window in
+# which it may save model artifacts (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StoppingCondition.html).
+MAX_RUNTIME_GRACE_S = 120.0
+STOP_GRACE_S = 2.0  # SIGTERM, then SIGKILL after this long: Ctrl-C, and what a finished script left running
 DRAIN_S = 0.5  # after the script exits, read what is already in the pipe for at most this long
 
 
@@ -110,8 +113,8 @@ def _follow(proc: subprocess.Popen, deadline: float, take: Callable[[str], None]
         now = time.monotonic()
         if exited_at is None and proc.poll() is not None:
             exited_at = now
-        if exited_at is None and now >= deadline:  # as SageMaker does: stop the job at the limit
-            stop_group(proc.pid, grace_s=STOP_GRACE_S, reap=proc.pid)
+        if exited_at is None and now >= deadline:  # as SageMaker does: stop the job's processes at the limit
+            stop_group(proc.pid, grace_s=MAX_RUNTIME_GRACE_S, reap=proc.pid)
             proc.wait()
             code, timed_out = proc.returncode, True
             break
@@ -201,12 +204,14 @@ def run_training_job(job_dir: Path, job_name: str, channels: Mapping[str, Path],
         last[p.name] = p.value
     result.final_metrics = last
     elapsed = time.perf_counter() - started
-    if code == 0 and not timed_out:
+    saved = sorted(paths["model"].iterdir())
+    if (code == 0 and not timed_out) or (timed_out and saved):  # a stopped job keeps what it saved in time
         tarball = job_dir / "output" / "model.tar.gz"
         with tarfile.open(tarball, "w:gz") as tar:
-            for item in sorted(paths["model"].iterdir()):
+            for item in saved:
                 tar.add(item, arcname=item.name)
         result.model_artifact = tarball.resolve().as_uri()
+    if code == 0 and not timed_out:
         result.secondary_status = "Completed"
     elif timed_out:
         result.status, result.secondary_status = STOPPED, "MaxRuntimeExceeded"

@@ -124,3 +124,17 @@ def test_deferred_interrupts_deliver_the_signal_after_the_block() -> None:
         time.sleep(0.05)
         reached.append("end of block")
     assert reached == ["end of block"]
+
+
+def test_at_max_runtime_the_script_gets_sigterm_and_keeps_what_it_saves(tmp_path: Path) -> None:
+    tail = ("import signal\n"
+            "def save(signum, frame):\n"
+            "    open(os.path.join(os.environ['SM_MODEL_DIR'], 'checkpoint'), 'w').write('saved on SIGTERM')\n"
+            "    sys.exit(143)\n"
+            "signal.signal(signal.SIGTERM, save)\n"
+            "print('waiting', flush=True)\n"
+            "time.sleep(60)")
+    result, took, _ = _job(tmp_path, tail, max_runtime_s=2)
+    assert took < 8
+    assert result.status == "Stopped" and result.secondary_status == "MaxRuntimeExceeded"
+    assert result.model_artifact and result.model_artifact.endswith("model.tar.gz")
