@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.live import Live
 from rich.markup import escape
+from rich.padding import Padding
 from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
@@ -112,7 +113,11 @@ class DemoView:
         if mon is not None and mon.data.get("run_2", {}).get("findings"):
             con.print("Violations in the drifted wave (constraint_violations.json):")
             for check, group in mon.data["run_2"]["findings"].items():
-                con.print(f"  [yellow]{escape(check)}[/]: {escape(group['why'])}", soft_wrap=not self.interactive)
+                why = Text.from_markup(f"[yellow]{escape(check)}[/]: {escape(group['why'])}")
+                if self.interactive:  # wrapped lines keep the indent
+                    con.print(Padding(why, (0, 0, 0, 2)))
+                else:
+                    con.print(Text("  ").append(why), soft_wrap=True)
                 for line in group["features"]:
                     con.print(f"    {escape(line)}", soft_wrap=True)
         note = by["teardown"].data.get("kept_note") if "teardown" in by else None
