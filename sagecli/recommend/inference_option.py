@@ -32,6 +32,8 @@ def _payload_and_time(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     payload, seconds = f["payload_mb"], f["processing_seconds"]
     rt_pay, rt_pay_src = limit(kb, "realtime-inference", "max_payload_mb")
     rt_sec, rt_sec_src = limit(kb, "realtime-inference", "max_processing_seconds")
+    if "response-streaming" in (f.get("needs") or ()):  # a streamed answer may run longer (rules apply it)
+        rt_sec, rt_sec_src = limit(kb, "realtime-inference", "max_streaming_seconds")
     for opt in d.candidates:
         rid = OPTIONS[opt]
         if opt in ON_REALTIME:
