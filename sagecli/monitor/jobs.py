@@ -50,8 +50,12 @@ def capture_to_csv(records: list[dict[str, Any]]) -> bytes:
 
 def run_monitoring(csv_data: bytes, baseline_stats: dict[str, Any], constraints: dict[str, Any],
                    out_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Monitoring run: write statistics.json and constraint_violations.json for the current data."""
+    """Monitoring run: write statistics.json, constraints.json and constraint_violations.json, as a real run does.
+
+    constraints.json is the set of constraints the run checked against (the baseline's, as given).
+    """
     violations, stats = check_violations(parse_table(csv_data), baseline_stats, constraints)
     _dump(out_dir / "statistics.json", stats)
+    _dump(out_dir / "constraints.json", constraints)
     _dump(out_dir / "constraint_violations.json", violations)
     return violations, stats
