@@ -2,7 +2,9 @@
 
 Thresholds and source/mode compatibility come from content/input_modes.yaml and data_sources.yaml
 (decision guide section 3: File for small data, FastFile first for large files, FSx for huge, random
-or shared data, EFS when the data already lives there; augmented manifests need Pipe).
+or shared data, EFS when the data already lives there). The documented exceptions (augmented manifests
+need Pipe, Pipe-only shuffling, one reader per pipe, file systems need a VPC and File mode, per-algorithm
+format limits, a built-in algorithm's documented modes first) are rules in content/rules/input_mode.yaml.
 """
 
 from __future__ import annotations
