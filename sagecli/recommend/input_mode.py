@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sagecli.errors import UsageError
 from sagecli.recommend.advice import algorithm_record
 from sagecli.recommend.kbfacts import bound, fmt, limit, page
 from sagecli.recommend.ranking import Decision
@@ -71,10 +72,15 @@ def documented_options(modes: list[str]) -> set[str]:
 
 
 def _algorithm_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
-    alg_id = f.get("algorithm") or "custom"
+    alg_id, mode = f.get("algorithm") or "custom", f.get("algorithm_mode")
     if alg_id == "custom":
+        if mode:
+            raise UsageError("--algorithm-mode applies to built-in algorithms only")
         return
     alg = algorithm_record(kb, alg_id)
+    if mode and mode not in (alg.get("modes") or {}):
+        known = ", ".join(alg.get("modes") or {}) or "none"
+        raise UsageError(f"{alg['name']} has no mode {mode!r}; known modes: {known}")
     modes = alg["input_modes"]
     src = page(kb, alg["id"])
     documented = documented_options(modes)
