@@ -71,3 +71,13 @@ def test_alias_works_in_every_recommender_and_is_reported_by_id():
 def test_unknown_name_is_one_usage_error():
     with pytest.raises(UsageError, match="--algorithm must be custom"):
         decide("input-mode", {"algorithm": "kmeanz"}, KB)
+
+
+def test_kb_show_accepts_an_alias():
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+
+    result = CliRunner().invoke(app, ["kb", "show", "randomcutforest"])
+    assert result.exit_code == 0, result.output
+    assert "random-cut-forest" in result.output
