@@ -121,3 +121,17 @@ def test_documented_modes_are_marked_for_builtins_only(run):
     marks = {r["option"]: r.get("documented") for r in rows}
     assert marks == {"file": True, "fsx_lustre": True, "efs": True, "pipe": False, "fastfile": False}
     assert all("documented" not in r for r in run("input-mode")["decisions"][0]["ranked"])
+
+
+def test_explain_shows_the_input_rule_and_its_page():
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ShuffleConfig.html
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+
+    result = CliRunner().invoke(app, ["recommend", "input-mode", "--dataset-gb", "200", "--avg-file-mb", "100",
+                                      "--need", "reshuffle-every-epoch", "--explain", "--no-input"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("input mode: pipe")
+    assert "[pipe-reshuffles-every-epoch]" in result.output
+    assert "API_ShuffleConfig.html" in result.output
