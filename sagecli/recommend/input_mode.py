@@ -31,6 +31,10 @@ MODE_OPTION = {"File": "file", "FastFile": "fastfile", "Pipe": "pipe"}  # Traini
 # Formats a pipe streams as records (PipeModeDataset reads text, TFRecord and RecordIO; CSV works in Pipe mode).
 STREAMABLE = ("recordio-protobuf", "csv", "tfrecord", "text", "image-recordio")
 DOCUMENTED_FIRST = "builtin-documented-modes-first"
+# Built-ins whose pages ask for a sharded train channel on several instances (k-means.html; xgboost.html:
+# distributed CPU training needs ShardedByS3Key and at least as many files as instances).
+SHARDED_TRAIN = {"k-means": "K-Means recommends ShardedByS3Key for its train channel",
+                 "xgboost": "distributed XGBoost CPU training reads a ShardedByS3Key train channel"}
 BEST = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html"
 
 
@@ -213,6 +217,12 @@ def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, An
         rid = "fully-replicated"
         return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0],
                 "reason": "XGBoost Dask GPU training reads its data FullyReplicated"}
+    if alg in SHARDED_TRAIN and n > 1:
+        rid = "sharded-by-s3-key"
+        why = SHARDED_TRAIN[alg]
+        if files is not None and files < n:
+            why += f"; give at least {n} files (now {files}) so that no instance is left without data"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0], "reason": why}
     # A built-in whose only multi-instance mode documents FullyReplicated (BlazingText batch_skipgram).
     multi = [(name, m) for name, m in (rec.get("modes") or {}).items() if m.get("multi_instance")]
     replicated = n > 1 and multi and all("FullyReplicated" in (m.get("note") or "") for _, m in multi)

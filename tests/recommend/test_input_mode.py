@@ -135,3 +135,16 @@ def test_explain_shows_the_input_rule_and_its_page():
     assert result.output.startswith("input mode: pipe")
     assert "[pipe-reshuffles-every-epoch]" in result.output
     assert "API_ShuffleConfig.html" in result.output
+
+
+def test_kmeans_train_channel_is_sharded_on_several_instances(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/k-means.html (train: ShardedByS3Key recommended)
+    assert _spread(run, algorithm="kmeans", format="csv", dataset_gb=5, instances=3, files=2)["type"] == \
+        "ShardedByS3Key"
+    assert _spread(run, algorithm="kmeans", format="csv", dataset_gb=5)["type"] == "FullyReplicated"
+
+
+def test_xgboost_cpu_distributed_is_sharded_and_asks_for_enough_files(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html (ShardedByS3Key, files >= instances)
+    spread = _spread(run, algorithm="xgboost", format="csv", dataset_gb=20, instances=4, files=2)
+    assert spread["type"] == "ShardedByS3Key" and "at least 4 files" in spread["reason"]
