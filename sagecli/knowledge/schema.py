@@ -260,6 +260,9 @@ class Algorithm(Record):
     inference_content_types: list[str] = []
     instances: AlgorithmInstances
     modes: dict[str, AlgorithmInstances] = {}
+    # Other names that mean this algorithm: AWS's image repository name (kmeans, forecasting-deepar) and
+    # common spellings; `--algorithm` accepts them (sagecli.recommend.advice.algorithm_record).
+    aliases: list[str] = []
 
 
 class ExamTask(Strict):
