@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sagecli.knowledge.predicates import needs_named
 from sagecli.knowledge.question_schema import Question
-from sagecli.knowledge.schema import KINDS, dump
+from sagecli.knowledge.schema import FOLDER_KINDS, KINDS, dump
 from sagecli.knowledge.yamlpos import YamlProblem, line_for, load_with_lines
 
 
@@ -36,7 +37,9 @@ class Compiled:
 
 def content_files(root: Path) -> list[Path]:
     """The YAML files that make up a content directory, in a stable order."""
-    files = sorted(root.glob("*.yaml")) + sorted((root / "questions").glob("*.yaml"))
+    files = sorted(root.glob("*.yaml"))
+    for folder in (*FOLDER_KINDS, "questions"):
+        files += sorted((root / folder).glob("*.yaml"))
     return files
 
 
@@ -57,14 +60,16 @@ def compile_content(root: Path) -> Compiled:
     out = Compiled()
     origins: dict[str, tuple[str, int]] = {}
     refs: list[tuple[str, int, str, str]] = []  # (file, line, from_id, to_id)
+    needs_used: list[tuple[str, int, str, str, str]] = []  # (file, line, rule, need, decision)
     if not root.is_dir():
         out.problems.append(Problem(str(root), 1, "content directory not found"))
         return out
     for path in content_files(root):
         where = _where(root, path)
         is_question = path.parent.name == "questions"
+        in_folder = path.parent != root and path.parent.name in FOLDER_KINDS
         stem = path.stem
-        if not is_question and stem not in KINDS:
+        if not is_question and not in_folder and stem not in KINDS:
             out.problems.append(Problem(where, 1, f"unknown kind {stem!r}; expected one of {sorted(KINDS)}"))
             continue
         try:
@@ -80,7 +85,10 @@ def compile_content(root: Path) -> Compiled:
         if not isinstance(data, list):
             out.problems.append(Problem(where, 1, "the file must be a YAML list of records"))
             continue
-        kind, model = ("question", Question) if is_question else KINDS[stem]
+        if is_question:
+            kind, model = "question", Question
+        else:
+            kind, model = FOLDER_KINDS[path.parent.name] if in_folder else KINDS[stem]
         for i, raw in enumerate(data):
             line = line_for(lines, (i,))
             if not isinstance(raw, dict):
@@ -111,10 +119,19 @@ def compile_content(root: Path) -> Compiled:
             for key in ("related", "topics", "used_by"):
                 for j, target in enumerate(data_out.get(key) or []):
                     refs.append((where, line_for(lines, (i, key, j)), rec.id, target))
+            if kind == "rule":
+                for need in sorted(needs_named(data_out["when"])):
+                    needs_used.append((where, line_for(lines, (i, "when")), rec.id, need, data_out["decision"]))
             parent = data_out.get("parent")
             if parent:
                 refs.append((where, line_for(lines, (i, "parent")), rec.id, parent))
     for where, line, src, target in refs:
         if target not in out.records:
             out.problems.append(Problem(where, line, f"{src}: refers to missing id {target!r}"))
+    for where, line, rule, need, decision in needs_used:
+        rec = out.records.get(f"need.{need}")
+        if rec is None or rec["kind"] != "need":
+            out.problems.append(Problem(where, line, f"{rule}: need {need!r} is not in content/needs.yaml"))
+        elif decision not in rec["decisions"]:
+            out.problems.append(Problem(where, line, f"{rule}: need {need!r} does not list decision {decision}"))
     return out

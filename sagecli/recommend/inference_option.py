@@ -10,6 +10,7 @@ from typing import Any
 
 from sagecli.recommend.kbfacts import fmt, limit, page
 from sagecli.recommend.ranking import Decision
+from sagecli.recommend.rules import apply_rules
 
 # option label -> knowledge-base record, in AWS's flowchart order (ties go to the earlier one)
 OPTIONS: dict[str, str] = {
@@ -208,7 +209,7 @@ def _pipeline_and_priority(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         d.fire("priority", f"priority is {p}")
 
 
-def decide_inference_option(f: dict[str, Any], kb: Any) -> Decision:
+def decide_inference_option(f: dict[str, Any], kb: Any, disabled: frozenset[str] = frozenset()) -> Decision:
     """Rank the inference options for the given facts (inputs merged with assumed defaults)."""
     d = Decision("inference_option")
     for opt, rid in OPTIONS.items():
@@ -221,4 +222,5 @@ def decide_inference_option(f: dict[str, Any], kb: Any) -> Decision:
     _hardware(d, kb, f)
     _models(d, kb, f)
     _pipeline_and_priority(d, kb, f)
+    apply_rules(d, f, kb, disabled)
     return d

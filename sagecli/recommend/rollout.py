@@ -11,6 +11,7 @@ from typing import Any
 
 from sagecli.recommend.kbfacts import bound, fmt, limit, page
 from sagecli.recommend.ranking import Decision
+from sagecli.recommend.rules import apply_rules
 
 OPTIONS: dict[str, str] = {
     "all_at_once": "blue-green-all-at-once",
@@ -159,7 +160,7 @@ def _risk_and_alarms(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             d[opt].note("set the CloudWatch alarms in AutoRollbackConfiguration to roll back automatically", cfg)
 
 
-def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
+def decide_rollout(f: dict[str, Any], kb: Any, disabled: frozenset[str] = frozenset()) -> Decision:
     """Rank rollout strategies for an endpoint update (f holds inputs merged with defaults)."""
     d = Decision("rollout")
     for opt, rid in OPTIONS.items():
@@ -180,6 +181,7 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
     _capacity_and_testing(d, kb, f)
     _steps(d, kb, f)
     _risk_and_alarms(d, kb, f)
+    apply_rules(d, f, kb, disabled)
     eligible = [c for c in d.candidates.values() if c.eligible]
     if len(eligible) == 1:
         eligible[0].note(f"the only strategy left for a {f['endpoint'].replace('_', ' ')} endpoint with these facts")
