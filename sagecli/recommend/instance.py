@@ -32,6 +32,7 @@ LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instan
 GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html"
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
+EFA = "https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-efa.html"
 # Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
 # Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
 OLDER_GPUS = ("T4", "V100", "K80", "M60")
@@ -43,11 +44,12 @@ COST_WEIGHT = {"cost": 1.0, "latency": 0.4, "throughput": 0.3, "sustainability":
 
 
 def kind_of(size: dict[str, Any]) -> str:
-    """cpu, gpu or neuron (Inferentia/Trainium)."""
+    """cpu, gpu (NVIDIA), neuron (Inferentia/Trainium) or gaudi (Habana)."""
     if size.get("gpus"):
         return "gpu"
     if size.get("accelerators"):
-        return "neuron"
+        maker = size.get("accelerator_maker") or str(size.get("accelerator_model") or "").split(" ")[0]
+        return "neuron" if maker == "AWS" else "gaudi"
     return "cpu"
 
 
@@ -113,6 +115,9 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
             c.adjust(2.0, "deep-learning inference: accelerators serve far more requests per dollar than CPUs")
     elif want is None and kind == "cpu" and adv.recommends_only_gpu:
         c.adjust(-1.5, f"{adv.name}'s documentation recommends GPU instances for {workload}", adv.source)
+    if kind == "gaudi":
+        c.exclude("Habana Gaudi runs models through Habana's SynapseAI software, not CUDA; no documented rule "
+                  "here recommends it")
     if kind == "neuron":
         if adv.builtin:
             c.exclude("built-in algorithm containers run on CPU or GPU, not Neuron devices")
@@ -120,8 +125,7 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
             c.exclude("Trainium training on SageMaker supports PyTorch only", TRAINIUM)
         elif f.get("framework") in ("sklearn", "xgboost"):
             c.exclude("Neuron devices run compiled deep-learning models only")
-        else:
-            c.adjust(-0.5, "the model must be compiled for Neuron devices (Neuron SDK)", INFERENTIA)
+        else:  # whether the model compiles for Neuron is a need (content/rules/instance.yaml decides)
             if f.get("priority") in ("cost", "sustainability"):
                 c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
                          INFERENTIA)
@@ -130,13 +134,12 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
 def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
     """Graviton, burstable, family category, GPU generation and sparse data."""
     workload = f["workload"]
-    if fam.get("graviton"):
+    if fam.get("graviton") or size.get("architecture") == "arm64":
         if not f.get("arm"):
-            c.exclude("Graviton needs an ARM64 (or multi-architecture) image; pass --arm if you have one", GRAVITON)
-        else:
-            c.adjust(0.5, "Graviton: good price-performance and energy efficiency for CPU inference", GRAVITON)
-            if f.get("priority") == "sustainability":
-                c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
+            c.exclude("Graviton (arm64) needs an ARM64 or multi-architecture image; pass --arm if you have one",
+                      GRAVITON)
+        elif f.get("priority") == "sustainability":
+            c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
     if fam.get("burstable"):
         if workload == "notebook":
             c.adjust(1.0, "burstable types suit interactive notebooks (Studio defaults to ml.t3.medium)",
@@ -246,10 +249,52 @@ def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str
             "for_workload": price.get("component") in WORKLOAD_COMPONENTS.get(workload, ())}
 
 
+SPEC_KEYS = ("vcpu", "memory_gib", "architecture", "gpus", "gpu_model", "accelerators", "accelerator_maker",
+             "accelerator_model", "network_performance", "efa_supported", "efa_max_interfaces")
+
+
+def _cost_reason(c: Candidate, kb: Any, size: dict[str, Any], price: dict[str, Any] | None, workload: str) -> None:
+    """Say how cost was ranked for this type: the proxy, and the published rate (labelled) where one exists."""
+    units = _cost_units(kb, size)
+    if price is None:
+        c.note(f"no published rate; cost by proxy: {units:.0f} units")
+    elif not price["for_workload"]:
+        c.note(f"cost by proxy: {units:.0f} units; USD {price['usd_per_hour']:g}/h is AWS's {price['component']} "
+               f"rate ({price['region']}, {price['published']}), not a {workload} rate")
+
+
+def _network_reason(c: Candidate, size: dict[str, Any]) -> None:
+    """Network and EFA of a type that will talk to other instances (distributed training)."""
+    net = size.get("network_performance") or "unknown"
+    if size.get("efa_supported"):
+        c.note(f"EFA: up to {size.get('efa_max_interfaces', '?')} EFA interface(s), {net} network between "
+               "instances", EFA)
+    else:
+        c.note(f"no EFA: {net} network between instances", EFA)
+
+
+def _graviton_rule(d: Decision, kb: Any, f: dict[str, Any], api: str) -> None:
+    """What --arm does for this API, from the catalog's api lists (which APIs accept any Graviton type)."""
+    arm = [s for _, s in kb.instance_sizes() if s.get("architecture") == "arm64"]
+    arm_apis = sorted({a for s in arm for a in s["apis"]})
+    n = sum(1 for s in arm if api in s["apis"])
+    if f.get("arm"):
+        if n:
+            d.fire("graviton", f"--arm: {n} Graviton (arm64) types accepted by the {api} API join the candidates",
+                   GRAVITON)
+        else:
+            d.fire("graviton", f"--arm: no Graviton type is accepted by the {api} API (Graviton types are accepted "
+                               f"by: {', '.join(arm_apis) or 'none'}), so nothing changes", GRAVITON)
+    elif n:
+        d.fire("graviton", f"{n} Graviton (arm64) types are left out: pass --arm if your image runs on ARM64",
+               GRAVITON)
+
+
 def specs(size: dict[str, Any]) -> dict[str, Any]:
-    """The specs shown for a type."""
-    keys = ("vcpu", "memory_gib", "gpus", "gpu_model", "accelerators", "accelerator_model")
-    out = {k: size[k] for k in keys if size.get(k)}
+    """The specs shown for a type (architecture, network and EFA included: rules select on them)."""
+    out = {k: size[k] for k in SPEC_KEYS if size.get(k)}
+    if size.get("gpus") and not size.get("accelerator_maker"):
+        out["accelerator_maker"] = "NVIDIA"
     if kind_of(size) != "cpu":
         out["accelerator_memory_gib"] = round(accel_gib(size), 1)
     return out
@@ -309,9 +354,15 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
         c.extra["instance_count"] = nodes
         price = _price(kb, size, nodes, workload)
         c.extra["cost"] = price
+        if c.eligible:
+            _cost_reason(c, kb, size, price, workload)
+            if workload == "training" and (nodes > 1 or f.get("distributed")):
+                _network_reason(c, size)
     d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
-    if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):
-        d.fire("graviton", "--arm: the knowledge base lists no Graviton family, so nothing changes", GRAVITON)
+    d.fire("cost", "cost ranks every type by a resource proxy (vCPU, memory and accelerator memory, weighted as in "
+                   f"content/sizing_rules.yaml): AWS publishes no {workload} rate for most types here; a rate "
+                   "shown is labelled with its pricing component, Region and date")
+    _graviton_rule(d, kb, f, api)
     apply_rules(d, f, kb, disabled)
     d.relative = True
     ranked = d.ranked()

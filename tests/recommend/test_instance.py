@@ -137,10 +137,20 @@ def test_training_70b_spans_instances(kb):
     assert accel_gib(size) * row["instance_count"] >= decision["memory_need_gib"] >= 70 * 20 * 1e9 / 2**30
 
 
-def test_training_70b_single_instance_is_impossible(kb):
+def test_training_too_big_for_one_instance_is_impossible(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/model-parallel-intro.html
-    decision, _ = _pick(kb, workload="training", params_b=70, distributed=False)
+    # 150B at ~20 bytes/param is more than any single training type holds (p6-b300: 8 x 268 GiB)
+    decision, _ = _pick(kb, workload="training", params_b=150, distributed=False)
+    biggest = max(accel_gib(s) for _, s in kb.instance_sizes() if "training" in s["apis"])
+    assert decision["memory_need_gib"] > biggest
     assert decision["choice"] is None
+
+
+def test_training_70b_fits_the_biggest_gpu_instances_alone(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-parallel-intro.html (20 bytes/param + activations)
+    decision, size = _pick(kb, workload="training", params_b=70, distributed=False)
+    assert decision["choice"] is not None and accel_gib(size) >= decision["memory_need_gib"]
+    assert decision["ranked"][0]["instance_count"] == 1
 
 
 def test_notebook_defaults_to_t3_medium(kb):
