@@ -32,7 +32,7 @@ LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instan
 GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html"
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
-EFA = "https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-efa.html"
+EFA = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html"
 # Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
 # Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
 OLDER_GPUS = ("T4", "V100", "K80", "M60")
@@ -134,12 +134,10 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
 def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
     """Graviton, burstable, family category, GPU generation and sparse data."""
     workload = f["workload"]
-    if fam.get("graviton") or size.get("architecture") == "arm64":
-        if not f.get("arm"):
-            c.exclude("Graviton (arm64) needs an ARM64 or multi-architecture image; pass --arm if you have one",
-                      GRAVITON)
-        elif f.get("priority") == "sustainability":
-            c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
+    # without --arm, content/rules/instance.yaml (instance-graviton-needs-arm-image) rules Graviton out
+    arm = fam.get("graviton") or size.get("architecture") == "arm64"
+    if arm and f.get("arm") and f.get("priority") == "sustainability":
+        c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
     if fam.get("burstable"):
         if workload == "notebook":
             c.adjust(1.0, "burstable types suit interactive notebooks (Studio defaults to ml.t3.medium)",
@@ -157,9 +155,9 @@ def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind:
         c.adjust(0.3, "a GPU family built for inference")
     gpu_model = str(size.get("gpu_model") or fam.get("accelerator") or "")
     older = next((g for g in OLDER_GPUS if gpu_model.split()[-1:] == [g]), None)
-    if kind == "gpu" and f.get("params_b") is not None and older:
-        c.adjust(-1.0, f"older GPU ({older}): for large models AWS's LMI guide prefers A-series GPUs (A10G, A100) "
-                       "or newer", LMI)
+    if kind == "gpu" and older and (f.get("params_b") is not None or f.get("framework") in DL_FRAMEWORKS):
+        c.adjust(-1.0, f"older GPU ({older}): for deep-learning models AWS's LMI guide prefers A-series GPUs "
+                       "(A10G, A100) or newer", LMI)
     if f.get("sparse") and kind != "cpu":
         c.adjust(-1.0, "sparse data gains little from GPUs (Factorization Machines uses GPUs only for dense data)",
                  "https://docs.aws.amazon.com/sagemaker/latest/dg/fact-machines.html")

@@ -171,19 +171,22 @@ def test_only_types_the_api_accepts(kb, workload, api):
 
 def test_trainium_training_is_pytorch_only(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html (Trainium: PyTorch)
-    decision, _ = _pick(kb, workload="training", framework="tensorflow", params_b=1, priority="sustainability")
+    decision, _ = _pick(kb, workload="training", framework="tensorflow", params_b=1, priority="sustainability",
+                        needs=["neuron"])
     assert not decision["choice"].startswith("ml.trn")
 
 
 def test_sustainability_picks_trainium_for_pytorch(kb):
     # https://docs.aws.amazon.com/wellarchitected/latest/machine-learning-lens/mlsus-16.html (purpose-built chips)
-    decision, _ = _pick(kb, workload="training", framework="pytorch", params_b=1, priority="sustainability")
+    # (and only when the model compiles for Neuron: content/rules/instance.yaml)
+    decision, _ = _pick(kb, workload="training", framework="pytorch", params_b=1, priority="sustainability",
+                        needs=["neuron"])
     assert decision["choice"].startswith("ml.trn")
 
 
 def test_cost_priority_picks_inferentia_for_llm_inference(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html (Inferentia: lowest cost per inference)
-    decision, _ = _pick(kb, workload="inference", params_b=13, precision="fp16", priority="cost")
+    decision, _ = _pick(kb, workload="inference", params_b=13, precision="fp16", priority="cost", needs=["neuron"])
     assert decision["choice"].startswith("ml.inf")
 
 
@@ -212,8 +215,17 @@ def test_deep_learning_training_uses_accelerators(kb):
 
 def test_deep_learning_inference_at_lowest_cost_uses_inferentia(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html (Inferentia: lowest cost per inference)
-    decision, _ = _pick(kb, workload="inference", framework="pytorch", priority="cost")
+    decision, _ = _pick(kb, workload="inference", framework="pytorch", priority="cost", needs=["neuron"])
     assert decision["choice"].startswith("ml.inf")
+
+
+def test_pytorch_training_avoids_k80(kb):
+    # https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html
+    # (AWS's LMI guide prefers A-series GPUs or newer; P2's K80 is the oldest GPU the APIs accept)
+    decision, size = _pick(kb, workload="training", framework="pytorch")
+    assert kind_of(size) == "gpu" and "K80" not in size["gpu_model"]
+    p2 = next(r for r in decision["ranked"] if r["option"] == "ml.p2.xlarge")
+    assert p2["eligible"] and any("older GPU (K80)" in r for r in p2["reasons"])
 
 
 def test_sklearn_inference_on_cpu(kb):
