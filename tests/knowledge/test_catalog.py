@@ -153,3 +153,29 @@ def test_prices_only_with_source_region_date_component(sizes):
         for p in ([s["price"]] if s.get("price") else []) + s.get("price_history", []):
             assert p["source"].startswith("https://") and p["region"] and p["component"], t
             assert len(str(p["published"])) == 10, t
+
+
+def test_kb_list_summarises_by_family_and_shows_graviton_and_efa():
+    from tests.conftest import run_cli
+
+    kb = load_kb(CONTENT, use_cache=False)
+    families = kb.of_kind("instance_family")
+    res = run_cli("kb", "list", "instance_family", env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    rows = {line.split()[0]: line for line in res.stdout.splitlines() if line.startswith("ml.")}
+    assert set(rows) == {f["id"] for f in families}  # one line per family, no size lines
+    for fam in families:
+        assert f" {len(fam['sizes'])} " in rows[fam["id"]], fam["id"]
+    assert "arm64" in rows["ml.c7g"] and "arm64" not in rows["ml.c7i"]
+    assert "all 32" in rows["ml.p5e"] and rows["ml.c5"].rstrip().endswith("-")
+    assert all(len(line) <= 80 for line in res.stdout.splitlines())
+
+
+def test_kb_show_type_has_arch_network_and_efa():
+    from tests.conftest import run_cli
+
+    res = run_cli("kb", "show", "ml.p5.48xlarge", "--json")
+    rec = json.loads(res.stdout)
+    assert rec["architecture"] == "x86_64" and rec["efa_supported"] is True and rec["efa_max_interfaces"] == 32
+    text = run_cli("kb", "show", "ml.c7g", env={"COLUMNS": "80", "NO_COLOR": "1"}).stdout
+    assert "arm64" in text and "Graviton" in text

@@ -168,7 +168,7 @@ def test_cli_shows_prices_as_numbers():
 
 
 def test_cli_lists_sizes_with_unknown_specs():
-    res = run_cli("kb", "list", "instance_family")
+    res = run_cli("kb", "list", "instance_family", "--all")
     assert res.returncode == 0, res.stderr
     assert "ml.trn2.3xlarge" in res.stdout and "ml.g5.48xlarge" in res.stdout
     res = run_cli("kb", "show", "ml.trn2")
