@@ -140,7 +140,7 @@ class InstanceSize(Strict):
     gpu_model: str | None = None
     gpu_memory_gib: float | None = Field(None, ge=0, description="total GPU memory as EC2 reports it, GiB")
     gpu_memory_mib_ec2: int | None = Field(None, ge=0)
-    accelerators: int | None = Field(0, ge=0, description="Neuron chips or Gaudi cards; null when unsourced")
+    accelerators: int | None = Field(None, ge=0, description="Neuron chips or Gaudi cards; absent on CPU/GPU types")
     accelerator_maker: str | None = Field(None, description="NVIDIA, AWS (Neuron) or Habana")
     accelerator_model: str | None = None
     accelerator_memory_gib: float | None = Field(None, ge=0)
@@ -150,7 +150,7 @@ class InstanceSize(Strict):
     efa_max_interfaces: int | None = Field(None, ge=0)
     apis: list[Api] = []
     price: Price | None = None
-    price_history: list[Price] = []
+    price_history: list[Price] | None = None  # absent rather than [] keeps the compiled cache small
     source: str | None = Field(None, description="where the specs come from (data set and version)")
     note: str | None = None
 

@@ -62,10 +62,13 @@ def accel_gib(size: dict[str, Any]) -> float:
     return float(size.get("accelerator_memory_gib") or 0)
 
 
-def _cost_units(kb: Any, size: dict[str, Any]) -> float:
-    wv, _ = limit(kb, RULES, "cost_weight_vcpu")
-    wm, _ = limit(kb, RULES, "cost_weight_memory_gib")
-    wa, _ = limit(kb, RULES, "cost_weight_accelerator_gib")
+def _cost_weights(kb: Any) -> tuple[float, float, float]:
+    """The documented cost proxy's weights per vCPU, GiB of memory and GiB of accelerator memory."""
+    return tuple(limit(kb, RULES, f"cost_weight_{k}")[0] for k in ("vcpu", "memory_gib", "accelerator_gib"))
+
+
+def _cost_units(kb: Any, size: dict[str, Any], weights: tuple[float, float, float] | None = None) -> float:
+    wv, wm, wa = weights or _cost_weights(kb)
     return max(1e-3, (size.get("vcpu") or 1) * wv + (size.get("memory_gib") or 1) * wm + accel_gib(size) * wa)
 
 
@@ -239,7 +242,7 @@ def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str
     price = size.get("price")
     if not price:
         return None
-    hours, _ = limit(kb, RULES, "hours_per_month")
+    hours, _ = limit(kb, RULES, "hours_per_month")  # only priced types get here (a few dozen)
     hourly = price["usd_per_hour"] * nodes
     return {"usd_per_hour": round(hourly, 4), "usd_per_month": round(hourly * hours, 2),
             "region": price.get("region"), "component": price.get("component"), "published": price.get("published"),
@@ -251,11 +254,10 @@ SPEC_KEYS = ("vcpu", "memory_gib", "architecture", "gpus", "gpu_model", "acceler
              "accelerator_model", "network_performance", "efa_supported", "efa_max_interfaces")
 
 
-def _cost_reason(c: Candidate, kb: Any, size: dict[str, Any], price: dict[str, Any] | None, workload: str) -> None:
+def _cost_reason(c: Candidate, units: float, price: dict[str, Any] | None, workload: str) -> None:
     """Say how cost was ranked for this type: the proxy, and the published rate (labelled) where one exists."""
-    units = _cost_units(kb, size)
     if price is None:
-        c.note(f"no published rate; cost by proxy: {units:.0f} units")
+        c.note(f"no published rate: ranked by size and cost (proxy: {units:.0f} units)")
     elif not price["for_workload"]:
         c.note(f"cost by proxy: {units:.0f} units; USD {price['usd_per_hour']:g}/h is AWS's {price['component']} "
                f"rate ({price['region']}, {price['published']}), not a {workload} rate")
@@ -271,16 +273,15 @@ def _network_reason(c: Candidate, size: dict[str, Any]) -> None:
         c.note(f"no EFA: {net} network between instances", EFA)
 
 
-def _graviton_rule(d: Decision, kb: Any, f: dict[str, Any], api: str) -> None:
+def _graviton_rule(d: Decision, kb: Any, f: dict[str, Any], api: str, n: int) -> None:
     """What --arm does for this API, from the catalog's api lists (which APIs accept any Graviton type)."""
-    arm = [s for _, s in kb.instance_sizes() if s.get("architecture") == "arm64"]
-    arm_apis = sorted({a for s in arm for a in s["apis"]})
-    n = sum(1 for s in arm if api in s["apis"])
     if f.get("arm"):
         if n:
             d.fire("graviton", f"--arm: {n} Graviton (arm64) types accepted by the {api} API join the candidates",
                    GRAVITON)
         else:
+            arm_apis = sorted({a for _, s in kb.instance_sizes() if s.get("architecture") == "arm64"
+                               for a in s["apis"]})
             d.fire("graviton", f"--arm: no Graviton type is accepted by the {api} API (Graviton types are accepted "
                                f"by: {', '.join(arm_apis) or 'none'}), so nothing changes", GRAVITON)
     elif n:
@@ -328,15 +329,19 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
     sizing_page = _sizing_page(kb, need, workload) if need and not adv.builtin else None
+    weights = _cost_weights(kb)
+    n_arm = 0  # Graviton types this API accepts (for the --arm rule line)
+    accepted = 0
     for fam, size in sizes:
+        if api not in size.get("apis", []):
+            continue  # not an option for this workload at all (the `api` rule line says so)
+        accepted += 1
         first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
         if sizing_page and kind_of(size) != "cpu":  # the page behind the memory fit, then the family's
             first_page = sizing_page
         c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
         c._cite((fam.get("sources") or [None])[0])
-        if api not in size.get("apis", []):
-            c.exclude(f"not accepted by the {api} API", API_PAGE[api])
-            continue
+        n_arm += size.get("architecture") == "arm64"
         _kind_rules(c, kind_of(size), f, adv, want)
         if adv.cpu_data_limit_gb is not None and f.get("dataset_gb") is not None and f.get("gpu") is None \
                 and (kind_of(size) == "cpu") == (want is False):
@@ -345,7 +350,8 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
         _advice_rules(c, fam, size, adv)
         _priority_rules(c, fam, size, f)
         nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
-        c.raw -= weight * math.log2(_cost_units(kb, size) * nodes)
+        units = _cost_units(kb, size, weights)
+        c.raw -= weight * math.log2(units * nodes)
         if nodes > 1:
             c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
                                               "training, so fewer, larger instances come first")
@@ -353,14 +359,15 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
         price = _price(kb, size, nodes, workload)
         c.extra["cost"] = price
         if c.eligible:
-            _cost_reason(c, kb, size, price, workload)
+            _cost_reason(c, units, price, workload)
             if workload == "training" and (nodes > 1 or f.get("distributed")):
                 _network_reason(c, size)
-    d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
+    d.fire("api", f"only types the {api} API accepts: {accepted} of the {len(sizes)} in the knowledge base",
+           API_PAGE[api])
     d.fire("cost", "cost ranks every type by a resource proxy (vCPU, memory and accelerator memory, weighted as in "
                    f"content/sizing_rules.yaml): AWS publishes no {workload} rate for most types here; a rate "
                    "shown is labelled with its pricing component, Region and date")
-    _graviton_rule(d, kb, f, api)
+    _graviton_rule(d, kb, f, api, n_arm)
     apply_rules(d, f, kb, disabled)
     d.relative = True
     ranked = d.ranked()

@@ -238,3 +238,43 @@ def test_no_gpu_sizes_host_memory(kb):
     # https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html (weights fit)
     decision, size = _pick(kb, workload="inference", params_b=7, precision="fp16", gpu=False)
     assert kind_of(size) == "cpu" and size["memory_gib"] >= decision["memory_need_gib"]
+
+
+def test_arm_matters_only_where_the_api_accepts_graviton(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html (Graviton for endpoints);
+    # which APIs accept a Graviton type comes from the catalog (botocore's enums)
+    arm_apis = {a for _, s in kb.instance_sizes() if s.get("architecture") == "arm64" for a in s["apis"]}
+    assert "hosting" in arm_apis and "processing" not in arm_apis
+    hosting, size = _pick(kb, workload="inference", arm=True)
+    assert size["architecture"] == "arm64"
+    x86, size = _pick(kb, workload="inference")
+    assert size["architecture"] == "x86_64"
+    assert all(not r["eligible"] for r in x86["ranked"] if r["specs"].get("architecture") == "arm64")
+    proc, _ = _pick(kb, workload="processing", arm=True)
+    assert proc["choice"] == _pick(kb, workload="processing")[0]["choice"]
+    assert any("no Graviton type is accepted by the processing API" in r["text"] for r in proc["rules"])
+
+
+def test_every_ranked_type_is_accepted_by_the_workloads_api(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html (InstanceType enum)
+    for workload, api in (("inference", "hosting"), ("processing", "processing"), ("transform", "transform")):
+        decision, _ = _pick(kb, workload=workload)
+        assert decision["ranked"]
+        assert all(api in kb.instance(r["option"])[1]["apis"] for r in decision["ranked"])
+    training, _ = _pick(kb, workload="training", framework="pytorch", params_b=1, needs=["neuron"])
+    assert "ml.trn2.3xlarge" not in {r["option"] for r in training["ranked"]}  # HyperPod only
+
+
+def test_distributed_training_reasons_name_efa_and_network(kb):
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html
+    decision, size = _pick(kb, workload="training", framework="pytorch", params_b=30, distributed=True)
+    top = decision["ranked"][0]
+    assert size["efa_supported"] and any(r.startswith("EFA: up to") for r in top["reasons"])
+
+
+def test_types_without_a_rate_say_cost_is_a_proxy(kb):
+    # https://aws.amazon.com/sagemaker/pricing/ (no rate is invented: the ranking says what it used)
+    decision, size = _pick(kb, workload="inference", arm=True)
+    assert "price" not in size
+    assert any("no published rate: ranked by size and cost (proxy" in r for r in decision["ranked"][0]["reasons"])
+    assert any(r["rule"] == "cost" and "proxy" in r["text"] for r in decision["rules"])
