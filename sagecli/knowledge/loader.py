@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,47 @@ class Compiled:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+
+# Content is untrusted input (`kb validate DIR`): files are read only when they are plain files inside the
+# directory, and only up to this size (the largest bundled file is about 64 KB).
+MAX_FILE_BYTES = 1024 * 1024
+_KINDS_OF_FILE = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                  (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+class UnsafeFile(Exception):
+    """A content file that is not read: why, in one line."""
+
+
+def _not_regular(mode: int) -> str:
+    return next((name for test, name in _KINDS_OF_FILE if test(mode)), "not a regular file")
+
+
+def read_content_file(root: Path, path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The text of a content file; UnsafeFile for a special file, a symlink leaving root or an oversized file."""
+    try:
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(root.resolve(strict=True)):
+            raise UnsafeFile(f"a symlink that leaves the content directory (to {real}); not read")
+        mode = os.stat(real).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnsafeFile(f"{_not_regular(mode)}, not a plain file; not read")
+        # O_NONBLOCK: should it have become a FIFO since the check, opening still returns at once
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on older Pythons
+        raise UnsafeFile(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnsafeFile(f"{_not_regular(mode)}, not a plain file; not read")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafeFile(f"file is larger than the {limit // 1024} KiB limit for a content file; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnsafeFile(f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def content_files(root: Path) -> list[Path]:
@@ -73,12 +116,12 @@ def compile_content(root: Path) -> Compiled:
             out.problems.append(Problem(where, 1, f"unknown kind {stem!r}; expected one of {sorted(KINDS)}"))
             continue
         try:
-            data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+            data, lines = load_with_lines(read_content_file(root, path))
         except YamlProblem as exc:
             out.problems.append(Problem(where, exc.line, exc.message))
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            out.problems.append(Problem(where, 1, f"cannot read: {exc}"))
+        except UnsafeFile as exc:
+            out.problems.append(Problem(where, 1, str(exc)))
             continue
         if data is None:
             continue
@@ -100,7 +143,7 @@ def compile_content(root: Path) -> Compiled:
                 for err in exc.errors():
                     loc = tuple(err["loc"])
                     # the model validators report at the record; name the field when pydantic gives one
-                    msg = err["msg"].removeprefix("Value error, ")
+                    msg = " ".join(err["msg"].removeprefix("Value error, ").split())
                     label = f"{_fmt_loc(loc)}: " if loc else ""
                     out.problems.append(Problem(where, line_for(lines, (i, *loc)), f"{label}{msg}"))
                 continue

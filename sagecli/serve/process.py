@@ -19,6 +19,11 @@ from sagecli.errors import SageCliError
 from sagecli.paths import atomic_write_text
 
 HOST = "127.0.0.1"
+# Connections the worker serves at once (granian's default is its 1,024 listen backlog: that many idle
+# sockets made new clients wait ~30 s), and how long a connection may sit without a complete request
+# header, idle keep-alive included, before the server closes it (granian's default is 30 s).
+MAX_CONNECTIONS = 4096
+HEADER_READ_TIMEOUT_MS = 5000
 
 
 def realtime_payload_limit_bytes() -> int:
@@ -69,6 +74,7 @@ def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0,
         port = free_port()
         argv = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", HOST, "--port", str(port),
                 "--workers", "1", "--runtime-threads", "1", "--no-ws", "--http", "1", "--log-level", "warning",
+                "--backpressure", str(MAX_CONNECTIONS), "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
                 "sagecli.serve.worker:app"]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,

@@ -32,6 +32,7 @@ from sagecli.flow.backend import (
     TransformResult,
 )
 from sagecli.flow.deps import require
+from sagecli.names import endpoint_name, training_job_name, transform_job_name
 
 
 def uri_to_path(uri: str) -> Path:
@@ -105,7 +106,7 @@ class LocalBackend:
         """A training job in <run>/jobs/<job-name>, run by its own process."""
         from sagecli.train.job import run_training_job
 
-        job_dir = self.ctx.run_dir / "jobs" / request.job_name
+        job_dir = self.ctx.run_dir / "jobs" / training_job_name(request.job_name)
         if job_dir.exists():
             shutil.rmtree(job_dir)
         self._created.append(Resource("TrainingJob", request.job_name, detail=str(job_dir)))
@@ -165,7 +166,7 @@ class LocalBackend:
         from sagecli.serve.process import realtime_payload_limit_bytes, start_server
         from sagecli.serve.state import save_endpoint
 
-        base = self.ctx.run_dir / "endpoints" / request.endpoint_name
+        base = self.ctx.run_dir / "endpoints" / endpoint_name(request.endpoint_name)
         model_dir = extract_model(uri_to_path(request.model_artifact), base / "model")
         cap = request.data_capture
         capture_root = uri_to_path(cap.destination) if cap.destination else self.ctx.run_dir / "capture"
@@ -203,7 +204,7 @@ class LocalBackend:
         from sagecli.serve.model import load_model_artifact
         from sagecli.transform.job import run_transform
 
-        base = self.ctx.run_dir / "transform" / request.job_name
+        base = self.ctx.run_dir / "transform" / transform_job_name(request.job_name)
         model = load_model_artifact(uri_to_path(request.model_artifact), base / "model")
         out_dir = uri_to_path(request.output_uri) if request.output_uri else base / "output"
         self._created.append(Resource("TransformJob", request.job_name, detail=str(out_dir)))
