@@ -225,6 +225,8 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
                           "training on one instance)")
         elif mem:
             c.note(f"{fmt(data)} GB of training data fits {mem * nodes:.0f} GiB of {what}")
+        else:  # e.g. p6e-gb200: no source gives its GPU memory, so it cannot be sized
+            c.exclude(f"no {what} figure in the knowledge base to hold {fmt(data)} GB of training data")
     return nodes
 
 
