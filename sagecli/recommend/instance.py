@@ -139,8 +139,10 @@ def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind:
     workload = f["workload"]
     # without --arm, content/rules/instance.yaml (instance-graviton-needs-arm-image) rules Graviton out
     arm = fam.get("graviton") or size.get("architecture") == "arm64"
-    if arm and f.get("arm") and f.get("priority") == "sustainability":
-        c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
+    if arm and f.get("arm"):
+        c.note("Graviton (arm64): runs your ARM64 image", GRAVITON)
+        if f.get("priority") == "sustainability":
+            c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
     if fam.get("burstable"):
         if workload == "notebook":
             c.adjust(1.0, "burstable types suit interactive notebooks (Studio defaults to ml.t3.medium)",
@@ -259,7 +261,7 @@ SPEC_KEYS = ("vcpu", "memory_gib", "architecture", "gpus", "gpu_model", "acceler
 def _cost_reason(c: Candidate, units: float, price: dict[str, Any] | None, workload: str) -> None:
     """Say how cost was ranked for this type: the proxy, and the published rate (labelled) where one exists."""
     if price is None:
-        c.note(f"no published rate: ranked by size and cost (proxy: {units:.0f} units)")
+        c.note("no published rate: ranked by size and cost")
     elif not price["for_workload"]:
         c.note(f"cost by proxy: {units:.0f} units; USD {price['usd_per_hour']:g}/h is AWS's {price['component']} "
                f"rate ({price['region']}, {price['published']}), not a {workload} rate")

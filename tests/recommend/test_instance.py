@@ -276,5 +276,6 @@ def test_types_without_a_rate_say_cost_is_a_proxy(kb):
     # https://aws.amazon.com/sagemaker/pricing/ (no rate is invented: the ranking says what it used)
     decision, size = _pick(kb, workload="inference", arm=True)
     assert "price" not in size
-    assert any("no published rate: ranked by size and cost (proxy" in r for r in decision["ranked"][0]["reasons"])
+    assert any("no published rate: ranked by size and cost" in r for r in decision["ranked"][0]["reasons"])
+    assert any(r.startswith("Graviton (arm64)") for r in decision["ranked"][0]["reasons"])
     assert any(r["rule"] == "cost" and "proxy" in r["text"] for r in decision["rules"])
