@@ -143,6 +143,7 @@ def deployment_cmd(
     dataset_gb: Annotated[float | None, _opt("Dataset scored offline, in GB.")] = None,
     notify: Annotated[bool, _opt("Callers want to be told when a result is ready.")] = False,
     priority: Annotated[str | None, _opt(PriorityHelp + "cost|latency|ops.")] = None,
+    model_gb: Annotated[float | None, _opt("Memory the loaded model needs, in GB.")] = None,
     endpoint: Annotated[str | None, _opt(
         "Endpoint being updated: realtime|serverless|async|inference_components (default: the inference choice).")
     ] = None,
@@ -157,6 +158,8 @@ def deployment_cmd(
                                         "--alarms/--no-alarms")] = None,
     capacity_limited: Annotated[bool, _opt("A second full fleet is not available.")] = False,
     instance_family: Annotated[str | None, _opt("Endpoint instance family, e.g. ml.g5.")] = None,
+    bake_minutes: Annotated[float | None, _opt("Baking time after each traffic step, in minutes.")] = None,
+    rollout_hours: Annotated[float | None, _opt("How long the rollout or live comparison runs, in hours.")] = None,
     json_out: JsonOpt = False,
     explain: ExplainOpt = False,
     no_input: NoInputOpt = False,
@@ -172,7 +175,8 @@ def deployment_cmd(
         "priority": priority, "endpoint": endpoint, "risk": risk, "gradual": gradual, "steps": steps,
         "first_step_percent": first_step_percent, "no_user_impact": _flag(no_user_impact),
         "compare_variants": _flag(compare_variants), "alarms": alarms, "capacity_limited": _flag(capacity_limited),
-        "instance_family": instance_family, "needs": need,
+        "instance_family": instance_family, "model_gb": model_gb, "bake_minutes": bake_minutes,
+        "rollout_hours": rollout_hours, "needs": need,
     }, json_out, explain, no_input, show_all)
 
 

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 from sagecli.serve.capture import CaptureConfig, CaptureWriter
 from sagecli.serve.handler import InferenceHandler, RequestError
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 
 CSV = "text/csv"
 JSON = "application/json"

@@ -6,8 +6,6 @@ are tracked, so teardown (also on failure and Ctrl-C) stops every one of them.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import subprocess
 import time
@@ -16,8 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     Endpoint,
     EndpointRequest,
@@ -31,7 +28,8 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
-from sagecli.flow.deps import require
+from sagecli.deps import require
+from sagecli.errors import SageCliError
 from sagecli.names import endpoint_name, training_job_name, transform_job_name
 
 
@@ -244,28 +242,29 @@ class LocalBackend:
                 f"stop it with: sagecli endpoint stop {endpoint.name}")
 
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
-        """Stop child processes and endpoints (newest first); the endpoint survives with keep_endpoint."""
-        from sagecli.serve.process import pids_started_for, stop_pid
+        """Stop what this run started (newest first); the endpoint survives with keep_endpoint.
+
+        Only processes this backend started and recorded are stopped, each by its process group (every job
+        and server runs in its own session), never anything found by a path or an environment variable:
+        another run's kept endpoint, in the same or a similarly named --run-dir, is never touched.
+        """
+        from sagecli.procgroup import stop_group
         from sagecli.serve.state import forget_endpoint
 
         removed: list[Resource] = []
         kept = set(self._servers) if keep_endpoint else set()
+        keep_pids = {self._servers[n] for n in kept}
         for res in reversed(self._created):
             if res.kind == "Endpoint" and res.name not in kept and res.name in self._servers:
-                stop_pid(self._servers.pop(res.name))
+                pid = self._servers.pop(res.name)
+                stop_group(pid, reap=pid)
                 forget_endpoint(res.name)
                 removed.append(res)
-        keep_pids = {self._servers[n] for n in kept if n in self._servers}
-        for proc in self._procs:
+        for proc in reversed(self._procs):
             if proc.pid in keep_pids:
                 continue
-            if proc.poll() is None:
-                stop_pid(proc.pid)
+            stop_group(proc.pid, grace_s=1.0, reap=proc.pid)  # leader gone or not: its group may live on
             proc.poll()
         self._procs = [p for p in self._procs if p.pid in keep_pids]
-        for pid in pids_started_for(self.ctx.run_dir.resolve()):  # anything a Ctrl-C orphaned mid-start
-            with contextlib.suppress(ProcessLookupError):
-                if os.getpgid(pid) not in keep_pids:  # a kept server's workers share its process group
-                    stop_pid(pid, grace_s=1.0)
         self._created = [r for r in self._created if r not in removed]
         return removed

@@ -20,8 +20,7 @@ from sagecli.aws import api_calls as calls
 from sagecli.aws import preflight
 from sagecli.aws.executor import UnsafeKey
 from sagecli.aws.plan import Layout, PlanSpec, build_plan, shard_names, validate_plan
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     Endpoint,
     EndpointRequest,
@@ -36,6 +35,7 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
+from sagecli.errors import SageCliError
 from sagecli.names import endpoint_name
 
 
@@ -71,7 +71,7 @@ class SageMakerBackend:
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
         from sagecli.aws.render import render_plan
-        from sagecli.flow.runner import plan_steps
+        from sagecli.flow.plan import plan_steps
 
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
