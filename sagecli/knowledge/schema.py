@@ -129,23 +129,29 @@ class Price(Strict):
 
 
 class InstanceSize(Strict):
-    """One instance type (a family at one size)."""
+    """One instance type (a family at one size), with where its numbers come from."""
 
     type: str = Field(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$")
     vcpu: int | None = Field(None, ge=1)
     memory_gib: float | None = Field(None, gt=0)
-    gpus: int = Field(0, ge=0)
+    architecture: Literal["x86_64", "arm64"] | None = Field(None, description="arm64 = AWS Graviton")
+    processor: str | None = Field(None, description="CPU maker: Intel, AMD or AWS Graviton")
+    gpus: int = Field(0, ge=0, description="NVIDIA GPUs")
     gpu_model: str | None = None
-    gpu_memory_gib: float | None = Field(None, ge=0)
+    gpu_memory_gib: float | None = Field(None, ge=0, description="total GPU memory as EC2 reports it, GiB")
     gpu_memory_mib_ec2: int | None = Field(None, ge=0)
-    accelerators: int | None = Field(0, ge=0, description="Neuron chips; null when no source gives the count")
+    accelerators: int | None = Field(None, ge=0, description="Neuron chips or Gaudi cards; absent on CPU/GPU types")
+    accelerator_maker: str | None = Field(None, description="NVIDIA, AWS (Neuron) or Habana")
     accelerator_model: str | None = None
     accelerator_memory_gib: float | None = Field(None, ge=0)
     neuron_cores: int | None = None
-    efa_interfaces: int | None = None
+    network_performance: str | None = Field(None, description="EC2 NetworkPerformance, e.g. '100 Gigabit'")
+    efa_supported: bool | None = None
+    efa_max_interfaces: int | None = Field(None, ge=0)
     apis: list[Api] = []
     price: Price | None = None
-    price_history: list[Price] = []
+    price_history: list[Price] | None = None  # absent rather than [] keeps the compiled cache small
+    source: str | None = Field(None, description="where the specs come from (data set and version)")
     note: str | None = None
 
 
@@ -156,13 +162,17 @@ class InstanceFamily(Record):
         "general_purpose",
         "compute_optimized",
         "memory_optimized",
+        "storage_optimized",
         "gpu_training",
         "gpu_inference",
         "inferentia",
         "trainium",
+        "gaudi",
+        "geospatial",
     ]
     generation: int | None = None
     processor: str
+    architecture: Literal["x86_64", "arm64"] | None = None
     graviton: bool = False
     accelerator: str | None = None
     burstable: bool = False
@@ -260,6 +270,9 @@ class Algorithm(Record):
     inference_content_types: list[str] = []
     instances: AlgorithmInstances
     modes: dict[str, AlgorithmInstances] = {}
+    # Other names that mean this algorithm: AWS's image repository name (kmeans, forecasting-deepar) and
+    # common spellings; `--algorithm` accepts them (sagecli.recommend.advice.algorithm_record).
+    aliases: list[str] = []
 
 
 class ExamTask(Strict):
@@ -322,6 +335,60 @@ class ImageRegistry(Record):
     note: str | None = None
 
 
+DECISIONS = ("instance", "input_mode", "inference_option", "rollout")
+
+
+class Need(Record):
+    """A named requirement from the recommenders' vocabulary (`--need NAME`), defined once; id `need.NAME`."""
+
+    @model_validator(mode="after")
+    def _namespaced(self) -> Need:
+        if not self.id.startswith("need."):
+            raise ValueError("a need's id starts with 'need.' (users type the rest: --need NAME)")
+        return self
+
+    decisions: list[Literal["instance", "input_mode", "inference_option", "rollout"]] = Field(min_length=1)
+
+
+class RuleEffect(Strict):
+    """What a rule does to the options it selects: rule them out, move their score, or add a note."""
+
+    option: str | None = None  # an option name or an fnmatch pattern (ml.g5.*)
+    options: list[str] = []
+    where: dict[str, Any] = {}  # candidate fields that must match (dotted paths into the candidate's extra)
+    exclude: OneLine | None = None
+    adjust: float | None = None
+    note: OneLine | None = None
+    reason: OneLine | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RuleEffect:
+        actions = [a for a in (self.exclude, self.adjust, self.note) if a is not None]
+        if len(actions) != 1:
+            raise ValueError("an effect has exactly one of exclude, adjust or note")
+        if self.adjust is not None and not self.reason:
+            raise ValueError("an adjust effect needs a reason")
+        if not (self.option or self.options or self.where):
+            raise ValueError("an effect selects options with option, options or where")
+        return self
+
+
+class Rule(Record):
+    """A documented rule that changes a decision: when it applies, what it does, and the page behind it."""
+
+    decision: Literal["instance", "input_mode", "inference_option", "rollout"]
+    when: dict[str, Any]
+    effects: list[RuleEffect] = Field(min_length=1)
+    checked: date
+
+    @model_validator(mode="after")
+    def _valid_when(self) -> Rule:
+        from sagecli.knowledge.predicates import check_predicate
+
+        check_predicate(self.when)
+        return self
+
+
 # file stem -> (kind label, model). One YAML file per kind.
 KINDS: dict[str, tuple[str, type[Record]]] = {
     "components": ("component", Component),
@@ -338,7 +405,10 @@ KINDS: dict[str, tuple[str, type[Record]]] = {
     "images": ("image_registry", ImageRegistry),
     # Numeric rules of thumb the recommenders compute with (accelerator memory sizing, cost proxies).
     "sizing_rules": ("sizing_rule", Concept),
+    "needs": ("need", Need),
 }
+# Folders of content/ whose files all hold one kind (several files so that topics stay apart).
+FOLDER_KINDS: dict[str, tuple[str, type[Record]]] = {"rules": ("rule", Rule)}
 
 
 def dump(record: BaseModel) -> dict[str, Any]:

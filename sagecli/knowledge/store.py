@@ -27,7 +27,7 @@ def _fingerprint(root: Path) -> str:
     for path in sorted(schema_dir.glob("*.py")):
         st = path.stat()
         parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
-    for sub in (root, root / "questions"):
+    for sub in (root, root / "questions", root / "rules"):
         try:
             entries = sorted(os.scandir(sub), key=lambda e: e.name)
         except FileNotFoundError:
@@ -66,6 +66,9 @@ class KnowledgeBase:
     def get(self, record_id: str) -> dict[str, Any]:
         """A record by id, or a SageCliError that suggests close ids."""
         rec = self.records.get(record_id)
+        if rec is None:  # a built-in algorithm's alias (AWS image name such as kmeans, forecasting-deepar)
+            key = record_id.strip().lower().replace("_", "-")
+            rec = next((r for r in self.of_kind("algorithm") if key in (r.get("aliases") or ())), None)
         if rec is None:
             import difflib
 

@@ -16,6 +16,7 @@ ENDPOINT_RECORD = {"realtime": "realtime-inference", "serverless": "serverless-i
                    "multi_model": "multi-model-endpoints"}
 # files x average size may differ from the stated dataset size by this factor (rounding, mixed file sizes)
 SIZE_SLACK = 2.0
+MINUTES_PER_HOUR = 60
 
 
 def _deployment(given: dict[str, Any], kb: Any) -> None:
@@ -25,6 +26,10 @@ def _deployment(given: dict[str, Any], kb: Any) -> None:
     if given.get("no_user_impact") and given.get("compare_variants"):
         raise UsageError("--no-user-impact and --compare-variants contradict: a business metric needs users to get "
                          "the new version's answers, which a shadow test hides (pick one)")
+    bake, hours = given.get("bake_minutes"), given.get("rollout_hours")
+    if bake is not None and hours is not None and bake > hours * MINUTES_PER_HOUR:
+        raise UsageError(f"--bake-minutes {bake:g} and --rollout-hours {hours:g} contradict: one baking period "
+                         "cannot last longer than the whole rollout")
     endpoint = given.get("endpoint")
     if given.get("gpu") is True and endpoint in ENDPOINT_RECORD:
         rec = kb.records.get(ENDPOINT_RECORD[endpoint])
@@ -33,13 +38,35 @@ def _deployment(given: dict[str, Any], kb: Any) -> None:
                              f"({rec['sources'][0]})")
 
 
-def _input_mode(given: dict[str, Any]) -> None:
+# --format -> the training ContentTypes that carry it (content/algorithms.yaml training_content_types).
+FORMAT_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
+    "csv": ("text/csv",), "parquet": ("application/x-parquet",),
+    "recordio-protobuf": ("application/x-recordio-protobuf",), "jsonl": ("application/jsonlines",),
+    "text": ("text/plain",), "image-recordio": ("application/x-recordio",),
+    "images": ("image/jpeg", "image/png", "application/x-image"), "libsvm": ("text/libsvm",),
+    "tfrecord": (), "hdf5": (),
+}
+
+
+def _input_mode(given: dict[str, Any], kb: Any) -> None:
     files, avg, total = given.get("files"), given.get("avg_file_mb"), given.get("dataset_gb")
     if files and avg and total:
         implied = files * avg / MB_PER_GB
         if not total / SIZE_SLACK <= implied <= total * SIZE_SLACK:
             raise UsageError(f"--files {files} x --avg-file-mb {avg:g} is {implied:g} GB, far from --dataset-gb "
                              f"{total:g}; give any two of the three")
+    fmt, alg = given.get("format"), given.get("algorithm")
+    if fmt in FORMAT_CONTENT_TYPES and alg:
+        from sagecli.recommend.advice import algorithm_record, canonical_algorithm
+
+        alg_id, _ = canonical_algorithm(kb, alg)
+        if alg_id == "custom":
+            return
+        rec = algorithm_record(kb, alg_id)
+        takes = rec["training_content_types"]
+        if not set(FORMAT_CONTENT_TYPES[fmt]) & set(takes):
+            raise UsageError(f"--algorithm {alg} and --format {fmt} contradict: {rec['name']} trains on "
+                             f"{', '.join(takes)} ({rec['sources'][0]})")
 
 
 def check_conflicts(recommender: str, given: dict[str, Any], kb: Any) -> None:
@@ -47,4 +74,4 @@ def check_conflicts(recommender: str, given: dict[str, Any], kb: Any) -> None:
     if recommender == "deployment":
         _deployment(given, kb)
     elif recommender == "input-mode":
-        _input_mode(given)
+        _input_mode(given, kb)

@@ -52,14 +52,19 @@ INSTANCE: tuple[Fact, ...] = (
     Fact("priority", "choice", "What matters most.", None, PRIORITY_INSTANCE, ask=True),
 )
 
+# Training data formats: text is BlazingText's one-sentence-per-line file, image-recordio is MXNet RecordIO
+# of images (application/x-recordio), images are raw .jpg/.png files.
+INPUT_FORMATS = ("csv", "parquet", "recordio-protobuf", "tfrecord", "jsonl", "images", "augmented-manifest", "text",
+                 "image-recordio", "hdf5", "libsvm")
+
 INPUT_MODE: tuple[Fact, ...] = (
     Fact("dataset_gb", "float", "Dataset size in GB.", None, minimum=0, ask=True),
     Fact("files", "int", "Number of files (objects).", None, minimum=1, inclusive=True),
     Fact("avg_file_mb", "float", "Average file size in MB.", None, minimum=0, ask=True),
     Fact("access", "choice", "How training reads the data.", "sequential", ("sequential", "random"), ask=True),
-    Fact("format", "choice", "Data format.", None,
-         ("csv", "parquet", "recordio-protobuf", "tfrecord", "jsonl", "images", "augmented-manifest"), ask=True),
-    Fact("algorithm", "id", "A built-in algorithm id, or custom.", "custom"),
+    Fact("format", "choice", "Data format.", None, INPUT_FORMATS, ask=True),
+    Fact("algorithm", "id", "A built-in algorithm id (or AWS image name such as kmeans), or custom.", "custom"),
+    Fact("algorithm_mode", "id", "The algorithm's mode, e.g. BlazingText supervised or skipgram."),
     Fact("storage", "choice", "Where the data lives now.", "s3", ("s3", "efs", "fsx"), ask=True),
     Fact("fast_start", "bool", "Training must start quickly.", False),
     Fact("shared", "bool", "Many instances or jobs read the same data.", False),
@@ -85,6 +90,7 @@ INFERENCE: tuple[Fact, ...] = (
     Fact("dataset_gb", "float", "Size of a dataset scored offline, in GB.", None, minimum=0),
     Fact("notify", "bool", "Callers want to be told when a result is ready.", False),
     Fact("priority", "choice", "What matters most.", None, ("cost", "latency", "ops")),
+    Fact("model_gb", "float", "Memory the loaded model needs, in GB.", None, minimum=0),
 )
 
 ROLLOUT: tuple[Fact, ...] = (
@@ -100,6 +106,9 @@ ROLLOUT: tuple[Fact, ...] = (
     Fact("alarms", "bool", "CloudWatch alarms are set up for auto-rollback.", True, ask=True),
     Fact("capacity_limited", "bool", "A second full fleet is not available.", False, ask=True),
     Fact("instance_family", "family", "Instance family of the endpoint, e.g. ml.g5."),
+    Fact("bake_minutes", "float", "Baking time wanted after each traffic step, in minutes.", None, minimum=0,
+         inclusive=True),
+    Fact("rollout_hours", "float", "How long the rollout or live comparison must run, in hours.", None, minimum=0),
 )
 
 SPECS: dict[str, tuple[Fact, ...]] = {
@@ -163,9 +172,9 @@ def check_with_kb(fact: Fact, value: Any, kb: Any) -> Any:
     """check(), plus ids that must exist in the knowledge base (so the interview can ask again)."""
     value = check(fact, value)
     if fact.name == "algorithm" and value != "custom":
-        from sagecli.recommend.advice import algorithm_record
+        from sagecli.recommend.advice import canonical_algorithm
 
-        algorithm_record(kb, value)
+        canonical_algorithm(kb, value)
     return value
 
 

@@ -270,7 +270,7 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
         con.print()
     if not res["complete"]:
         con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
-                  "Continue with [bold]sagecli quiz --resume[/bold].")
+                  f"Continue with [bold]sagecli quiz --resume {res['session']}[/bold].")
     head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
     if res.get("timed_out"):
         head += " [red](time ran out: submitted automatically)[/red]"
