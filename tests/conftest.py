@@ -33,6 +33,7 @@ SLOW = (
     "tests/flow/test_pty.py::test_ctrl_c_at_the_keyboard_leaves_no_server",
     "tests/flow/test_pty.py::test_live_view_then_summary_table",
     "tests/flow/test_run_demo.py::test_every_step_ran",
+    "tests/flow/test_run_dir.py::test_teardown_never_touches_another_runs_kept_endpoint",
     "tests/quiz/test_pty.py::test_exam_auto_submits_on_screen_when_time_runs_out",
     "tests/test_readme.py::test_readme_example_runs[sagecli run-demo]",
     "tests/ux_demo/test_endpoint_gone.py::test_invoke_on_a_dead_endpoint_is_one_clear_line",
