@@ -66,8 +66,12 @@ def test_impossible_values_are_one_line_usage_errors(args):
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    # with --json the error is one JSON object on stderr (issue 12), so scripts parse both outcomes
+    assert len(lines) == 1 and json.loads(lines[0])["error"]
     assert "Traceback" not in proc.stderr
+    plain = run_cli("recommend", *args)
+    assert plain.returncode == 2
+    assert [x for x in plain.stderr.splitlines() if x.strip()][0].startswith("Error: ")
 
 
 def test_no_tty_never_asks_and_lists_assumptions():
