@@ -209,12 +209,12 @@ class InteractivePrompter:
 
         u = q.unit
         exam = q.mode == "exam"
-        line = f"Question {q.pos + 1}/{q.total}"
-        if q.flagged_total:
-            line += f" \u00b7 {q.flagged_total} flagged"
+        # "Question N/M" is already on the progress line above; the bar adds only what changes
+        parts = [f"{q.flagged_total} flagged"] if q.flagged_total else []
         prev = to_display(q.perm, q.answer, u["type"])
         if prev:
-            line += f" \u00b7 your answer so far: {prev}"
+            parts.append(f"your answer so far: {prev}")
+        line = " \u00b7 ".join(parts)
         opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]
         # an answer flagged for review stays flagged until unflagged; "answer later" ends with the answer
         keep = q.flagged and q.answer is not None
@@ -235,7 +235,7 @@ class InteractivePrompter:
 
         print_feedback(q, answer, correct)
         if q.pos + 1 < q.total:
-            w.pause(None, progress_line(q))
+            w.pause(None, "")
 
     def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None:
         """Every question with its state; pick one to revisit or submit (asking first if any are open)."""
@@ -271,7 +271,10 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
     if not res["complete"]:
         con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
                   "Continue with [bold]sagecli quiz --resume[/bold].")
-    head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
+    if res["complete"]:
+        head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
+    else:  # 0 of 1 answered, not 0 of the 3 planned
+        head = f"[bold]{res['correct']}/{res['answered']} answered correctly[/bold]"
     if res.get("timed_out"):
         head += " [red](time ran out: submitted automatically)[/red]"
     con.print(head)
