@@ -37,8 +37,12 @@ def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool,
     from sagecli.recommend.conflicts import check_conflicts
 
     kb = load_kb()
-    # bad or contradicting flags fail now, before any question is asked
-    check_conflicts(recommender, normalize(recommender, given)[0], kb)
+    from sagecli.recommend.facts import check_bounds
+
+    # bad or contradicting flags, and numbers no SageMaker option accepts, fail now, before any question
+    inputs = normalize(recommender, given)[0]
+    check_bounds(recommender, inputs, kb)
+    check_conflicts(recommender, inputs, kb)
     ask = missing(recommender, given)
     if ask and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
         from sagecli.recommend.facts import check_with_kb
@@ -147,7 +151,7 @@ def deployment_cmd(
     compare_variants: Annotated[bool, _opt("Compare versions side by side on a business metric.")] = False,
     alarms: Annotated[bool | None, _opt("CloudWatch alarms for auto-rollback (default yes).",
                                         "--alarms/--no-alarms")] = None,
-    capacity_limited: Annotated[bool, _opt("A second full fleet is not available.")] = False,
+    capacity_limited: Annotated[bool, _opt("Capacity is limited: no room for a second full fleet.")] = False,
     instance_family: Annotated[str | None, _opt("Endpoint instance family, e.g. ml.g5.")] = None,
     json_out: JsonOpt = False,
     explain: ExplainOpt = False,

@@ -11,7 +11,7 @@ from sagecli.recommend.facts import Fact
 from sagecli.ui.console import out
 
 TOP = 10
-SKIP = "(skip: use the default)"
+SKIP = "(skip: let the recommender decide)"
 
 
 def _fmt_value(value: Any) -> str:
@@ -232,32 +232,46 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
              + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["assumed"].items()), indent=0)
 
 
-def ask_questionary(fact: Fact, **io: Any) -> Any:
-    """Ask one fact with questionary; returns the answer, SKIP, or None when the user cancels.
+def _default_text(fact: Fact) -> str:
+    """What Enter takes, in words: the documented default, or the recommender deciding."""
+    if fact.default is None:
+        return "the recommender decides"
+    return _fmt_value(fact.default)
 
+
+def ask_questionary(fact: Fact, **io: Any) -> Any:
+    """Ask one fact with questionary; returns the answer or SKIP (Enter on the shown default).
+
+    Ctrl-C raises KeyboardInterrupt (the command stops, exit 130): it never continues with defaults.
     `io` passes prompt_toolkit's input/output through (tests use a pipe input and DummyOutput).
     """
     import questionary
 
-    label = fact.help
+    label = f"{fact.help} (default: {_default_text(fact)})"
     if fact.kind == "choice":
-        default = fact.default if fact.default in fact.choices else SKIP
-        return questionary.select(label, choices=[*fact.choices, SKIP], default=default, **io).ask()
+        if fact.default in fact.choices:  # Enter on the default leaves it listed under "assumed"
+            got = questionary.select(label, choices=list(fact.choices), default=fact.default, **io).unsafe_ask()
+            return SKIP if got == fact.default else got
+        return questionary.select(label, choices=[SKIP, *fact.choices], default=SKIP, **io).unsafe_ask()
     if fact.kind == "bool":
-        answer = questionary.select(label, choices=["yes", "no", SKIP], default=SKIP, **io).ask()
-        return answer if answer in (None, SKIP) else answer == "yes"
-    hint = f" (Enter to skip{', default ' + str(fact.default) if fact.default is not None else ''})"
-    text = questionary.text(label + hint, **io).ask()
-    if text is None:
-        return None
+        if isinstance(fact.default, bool):
+            shown = "yes" if fact.default else "no"
+            answer = questionary.select(label, choices=["yes", "no"], default=shown, **io).unsafe_ask()
+        else:
+            answer = questionary.select(label, choices=[SKIP, "yes", "no"], default=SKIP, **io).unsafe_ask()
+        if answer == SKIP or (answer == "yes") is fact.default:
+            return SKIP
+        return answer == "yes"
+    text = questionary.text(label + " (Enter takes the default)", **io).unsafe_ask()
     return text.strip() or SKIP
 
 
 def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None,
               check: Callable[[Fact, Any], Any] | None = None) -> dict[str, Any]:
-    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given.
+    """Ask for the missing facts that matter; Enter takes the shown default. Returns the answers given.
 
     `check` validates one answer (default: the fact's own rules); a bad answer is explained and asked again.
+    Ctrl-C (KeyboardInterrupt from `ask`) stops the command.
     """
     from sagecli.errors import UsageError
     from sagecli.recommend.facts import check as check_fact
@@ -265,12 +279,11 @@ def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | 
     ask = ask or ask_questionary
     check = check or check_fact
     answers: dict[str, Any] = {}
-    out().print(f"[bold]{recommender}[/bold]: a few questions (choose skip or press Enter to use the default; "
-                "Ctrl-C stops asking)")
+    out().print(f"[bold]{recommender}[/bold]: a few questions (Enter takes the default shown; Ctrl-C cancels)")
     for fact in facts:
         while True:
             value = ask(fact)
-            if value is None:
+            if value is None:  # a scripted asker with nothing more to say
                 return answers
             if value == SKIP:
                 break

@@ -43,8 +43,22 @@ def test_input_mode_json():
 
 
 def test_nothing_eligible_is_an_answer_not_an_error():
-    out = _json("deployment", "--payload-mb", "5000")
+    out = _json("instance", "--workload", "notebook", "--params-b", "1000")
     assert out["decisions"][0]["choice"] is None
+
+
+@pytest.mark.parametrize("args, words", [
+    (("deployment", "--payload-mb", "1e308"), ["--payload-mb", "1024 MB"]),
+    (("deployment", "--payload-mb", "5000"), ["--payload-mb", "Asynchronous"]),
+    (("deployment", "--processing-seconds", "4000"), ["--processing-seconds", "3600"]),
+    (("input-mode", "--dataset-gb", "1", "--avg-file-mb", "5120"), ["--avg-file-mb", "--dataset-gb"]),
+])
+def test_numbers_beyond_every_sagemaker_limit_are_usage_errors(args, words):
+    """Issue 12: bounds come from the knowledge base's limits; impossible combinations are refused."""
+    proc = run_cli("recommend", *args)
+    assert proc.returncode == 2, proc.stdout
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("Error: ") and all(w in first for w in words), proc.stderr
 
 
 @pytest.mark.parametrize("args", [
