@@ -133,13 +133,27 @@ def quiz_cmd(
 @quiz_app.command("export")
 def export_cmd(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="anki (.apkg deck), csv or json.")] = ExportFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default "
-                                                "sagecli-questions.<ext> in the current folder).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write, - for standard "
+                                                "output (default sagecli-questions.<ext> here).")] = None,
     generated: Annotated[bool, typer.Option("--generated/--no-generated",
                                             help="Include questions generated from knowledge-base facts.")] = True,
     content: ContentOpt = None,
 ) -> None:
     """Export the question bank with answers, explanations and sources (Anki, CSV or JSON)."""
+    if output is not None and str(output) == "-":  # `-o -`: standard output, the Unix convention
+        import sys
+
+        from sagecli.errors import UsageError
+        from sagecli.quiz.export import bank_text
+        from sagecli.quiz.flow import load_units
+
+        if fmt.value == "anki":
+            raise UsageError("an Anki deck is a binary .apkg file and cannot go to standard output",
+                             hint="give a file name ending in .apkg, or use --format csv or json with -o -")
+        units = load_units(content, generated)[0]
+        sys.stdout.write(bank_text(fmt.value, units))
+        sys.stderr.write(f"Wrote {len(units)} questions to standard output\n")
+        return
     from sagecli.quiz.export import export_bank
 
     path, n = export_bank(fmt.value, output, generated, content)

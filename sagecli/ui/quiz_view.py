@@ -356,13 +356,20 @@ def score_chart(history: list[dict[str, Any]], lo: int = 100, hi: int = 1000, pa
     return lines
 
 
+def bank_phrase(c: dict[str, Any], short: bool = False) -> str:
+    """The bank's size in the one vocabulary used everywhere (README, kb list, kb validate, stats):
+    questions are authored records, scored items are what a quiz serves (each case-study part on its own)."""
+    parts = f"{c['questions']} questions give {c['authored']} items with case-study parts; {c['generated']} generated"
+    return parts if short else f"{c['bank']} scored items ({parts})"
+
+
 def render_stats(s: dict[str, Any]) -> None:
     """The stats dashboard."""
     con = out()
     r = s["readiness"]
     if not s["answers"]:
         c = s["coverage"]
-        con.print(f"No answers yet: {c['bank']} questions ({c['authored']} authored) are waiting. Start with "
+        con.print(f"No answers yet: {bank_phrase(c)} are waiting. Start with "
                   "[bold]sagecli quiz[/bold] (practice) or [bold]sagecli quiz --mode exam[/bold] (mock exam).")
         return
     if r["estimate"] is None:
@@ -390,7 +397,7 @@ def render_stats(s: dict[str, Any]) -> None:
         con.print("Weakest tasks (3+ answers): " + ", ".join(
             f"{t} ({s['tasks'][t]['accuracy']:.0%})" for t in s["weakest_tasks"]) + " - drill with --task.")
     c = s["coverage"]
-    con.print(f"Coverage: {c['seen']} of {c['bank']} questions seen ({c['authored']} authored); "
+    con.print(f"Coverage: {c['seen']} of {c['bank']} scored items seen ({bank_phrase(c, short=True)}); "
               f"{c['tasks_with_3_answers']} of {c['tasks']} tasks with 3+ answers.")
     d = s["due"]
     con.print(f"Due today: [bold]{d['today']}[/bold] ({d['overdue']} overdue) of {d['cards']} cards. Next 7 days:")
