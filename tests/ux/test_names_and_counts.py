@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 
 
 def test_question_counts_agree_everywhere() -> None:
