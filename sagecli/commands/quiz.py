@@ -114,7 +114,9 @@ def quiz_cmd(
     from sagecli.quiz.session import Interrupted
 
     try:
-        result, units = take(opts, prompter, resume, content, notify=lambda note: sys.stderr.write(note + "\n"))
+        from sagecli.ui.help import note
+
+        result, units = take(opts, prompter, resume, content, notify=note)
     except Interrupted as stop:
         sys.stderr.write(f"\n{stop.message} Continue with `sagecli quiz --resume`.\n")
         raise typer.Exit(stop.exit_code) from None

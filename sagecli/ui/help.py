@@ -198,3 +198,10 @@ def apply_help_layout(app: typer.Typer) -> None:
             group.cls = HelpGroup
         if group.typer_instance is not None:
             apply_help_layout(group.typer_instance)
+
+
+def note(text: str) -> None:
+    """A note on stderr, wrapped at word boundaries to the terminal (never broken mid-word by the terminal)."""
+    cols = typer.get_terminal_size((80, 24)).columns
+    for para in text.split("\n"):
+        sys.stderr.write("\n".join(wrap(para, max(20, cols - 1)) or [""]) + "\n")
