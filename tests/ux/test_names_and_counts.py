@@ -52,3 +52,18 @@ def test_os_errors_on_user_paths_are_one_line() -> None:
         errors = [ln for ln in res.stderr.splitlines() if ln.startswith("Error: ")]
         assert len(errors) == 1 and path in errors[0], res.stderr
         assert "internal error" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_read_only_paths_are_named_and_never_called_corrupt(tmp_path) -> None:
+    """Issue 10 item 15: a read-only home or file names the path and the reason; no 'internal error'."""
+    import errno
+    import sqlite3
+
+    from sagecli.errors import os_error
+    from sagecli.quiz.db import _unreadable
+
+    err = os_error(OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".x.csv.123.tmp")))
+    assert err.message == f"{tmp_path / 'x.csv'}: Read-only file system"
+    assert err.hint
+    db = _unreadable(tmp_path / "progress.sqlite3", sqlite3.OperationalError("attempt to write a readonly database"))
+    assert "cannot be written" in db.message and "recover" not in (db.hint or "")
