@@ -103,7 +103,7 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     if not narrow:
         table.add_column("eligible")
     table.add_column("score", justify="right")
-    table.add_column("reasons")
+    table.add_column("reasons", overflow="fold")  # a word wider than the cell (rare) is folded, never lost
     rows = decision["ranked"]
     shown = _shown(decision, show_all)
     rank = {id(r): i for i, r in enumerate(rows, 1)}
