@@ -6,10 +6,14 @@ machine it takes CPU from the server it measures, so its numbers are lower):
   * the endpoint (granian RSGI, model + data capture at 100 %, and without capture),
   * the HTTP ceiling: a minimal granian RSGI app returning a constant,
   * the compute ceiling: parse the row and predict in a loop in one process, one core (no HTTP),
-  * `mlflow models serve` on the same model, when MLflow is installed.
+  * `mlflow models serve` on the same model, when MLflow is installed,
+  * the predictor alone (`--only predictors`): sagecli's numpy tree walk (sagecli/serve/treepredict.py)
+    against XGBoost's own `inplace_predict` on a preallocated float32 array and, when installed,
+    treelite's GTIL (`pip install 'sagecli[bench]'`), per call at 1, 8, 32, 64 and 1,000 rows.
 Targets (issue 5): at 16 clients >= 0.5x the compute ceiling, p99 < 10 ms, >= 2x MLflow's throughput.
 
     python benchmarks/demo_endpoint.py [--requests 5000] [--seconds 3] [--rounds 3] [--loadgen auto|wrk|python]
+                                       [--only all|predictors]
 """
 
 from __future__ import annotations
@@ -117,6 +121,87 @@ print(n / (time.perf_counter() - t0), n / (time.process_time() - c0))
     return wall_rate, cpu_rate
 
 
+PREDICTOR_ROWS = (1, 8, 32, 64, 1000)
+
+
+def predictors(model_dir: Path) -> dict[str, object]:
+    """Callables name -> predict(x) on the same model, each single-threaded, each taking a float32 array."""
+    from sagecli.serve.model import load_model_dir
+    from sagecli.serve.treepredict import compile_booster
+
+    model = load_model_dir(model_dir)  # nthread 1, as in the endpoint's worker
+    booster = model.booster
+    out: dict[str, object] = {}
+    fast = compile_booster(booster)
+    if fast is not None:
+        out["numpy tree walk (treepredict)"] = fast.predict
+    out["xgboost inplace_predict"] = lambda x: booster.inplace_predict(x, validate_features=False)
+    if importlib.util.find_spec("treelite") is not None:
+        import treelite
+
+        tl_model = treelite.frontend.from_xgboost(booster)
+        out["treelite gtil"] = lambda x: treelite.gtil.predict(tl_model, x, nthread=1).reshape(-1)
+    return out
+
+
+def predictor_costs(model_dir: Path, rounds: int, seconds: float = 0.3) -> dict[str, dict[int, float]]:
+    """Microseconds per predict call at each batch size: median of interleaved rounds, rows copied into a
+    preallocated float32 array first (what the endpoint's decoder hands over), outputs checked to agree."""
+    import numpy as np
+
+    from sagecli.flow.data import make_dataset
+
+    ds = make_dataset(11, max(PREDICTOR_ROWS) * 3)
+    rows = np.ascontiguousarray(ds.splits["train"][0][:max(PREDICTOR_ROWS)], dtype=np.float32)
+    preds = predictors(model_dir)
+    reference = next(iter(preds.values()))(rows)
+    for name, fn in preds.items():
+        diff = float(np.max(np.abs(np.asarray(fn(rows)) - reference)))
+        if diff > 1e-5:
+            raise RuntimeError(f"{name} disagrees with the others by {diff}")
+    buffers = {n: np.empty((n, rows.shape[1]), np.float32) for n in PREDICTOR_ROWS}
+    samples: dict[str, dict[int, list[float]]] = {name: {n: [] for n in PREDICTOR_ROWS} for name in preds}
+    for _ in range(rounds):
+        for n in PREDICTOR_ROWS:
+            buf = buffers[n]
+            np.copyto(buf, rows[:n])
+            for name, fn in preds.items():
+                for _ in range(20):
+                    fn(buf)  # warm up
+                calls, t0 = 0, time.perf_counter()
+                while time.perf_counter() - t0 < seconds:
+                    for _ in range(10):
+                        fn(buf)
+                    calls += 10
+                samples[name][n].append((time.perf_counter() - t0) / calls * 1e6)
+    return {name: {n: statistics.median(v) for n, v in by.items()} for name, by in samples.items()}
+
+
+def print_predictor_costs(costs: dict[str, dict[int, float]], rounds: int) -> None:
+    print(f"predictor alone, one thread, us per call (median of {rounds} interleaved rounds; lower is better):")
+    print(f"  {'rows per call':34}" + "".join(f"{n:>10}" for n in PREDICTOR_ROWS))
+    for name, by in costs.items():
+        print(f"  {name:34}" + "".join(f"{by[n]:10.1f}" for n in PREDICTOR_ROWS))
+    base = costs.get("xgboost inplace_predict")
+    if base:
+        for name, by in costs.items():
+            if name != "xgboost inplace_predict":
+                print(f"  xgboost / {name}: " + ", ".join(f"{n} rows {base[n] / by[n]:.1f}x" for n in PREDICTOR_ROWS))
+    if "treelite gtil" not in costs:
+        print("  treelite is not installed here (pip install 'sagecli[bench]'): its row was skipped")
+
+
+def train_model(tmp: Path) -> Path:
+    """The demo's model (seed 7, 4000 rows, 60 rounds of depth 4), extracted; returns its folder."""
+    from sagecli.serve.model import extract_model
+
+    ds = make_dataset(7, 4000)
+    dirs = write_channels(ds, tmp / "data")
+    run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
+                     {"num_round": "60", "objective": "binary:logistic", "eta": "0.2", "max_depth": "4"})
+    return extract_model(tmp / "job" / "output" / "model.tar.gz", tmp / "model")
+
+
 def constant_server(tmp: Path) -> tuple[subprocess.Popen, int]:
     """The same framework returning a constant: the HTTP ceiling."""
     (tmp / "constant_app.py").write_text(CONSTANT_APP)
@@ -145,20 +230,21 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=3, help="per point, with wrk")
     ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; every number printed is the median")
+    ap.add_argument("--only", choices=("all", "predictors"), default="all",
+                    help="predictors: only the predictor comparison (no servers)")
     args = ap.parse_args()
+    if args.only == "predictors":
+        with tempfile.TemporaryDirectory() as tmpname:
+            print_predictor_costs(predictor_costs(train_model(Path(tmpname)), args.rounds), args.rounds)
+        return
     if args.loadgen == "auto":
         args.loadgen = "wrk" if shutil.which("wrk") else "python"
     with tempfile.TemporaryDirectory() as tmpname:
         tmp = Path(tmpname)
         args.wrk_script = str(tmp / "post_row.lua")
         Path(args.wrk_script).write_text(WRK_SCRIPT)
-        ds = make_dataset(7, 4000)
-        dirs = write_channels(ds, tmp / "data")
-        run_training_job(tmp / "job", "bench", {k: dirs[k] for k in ("train", "validation")},
-                               {"num_round": "60", "objective": "binary:logistic", "eta": "0.2", "max_depth": "4"})
-        from sagecli.serve.model import extract_model
-
-        model_dir = extract_model(tmp / "job" / "output" / "model.tar.gz", tmp / "model")
+        model_dir = train_model(tmp)
+        costs = predictor_costs(model_dir, args.rounds)
         servers: dict[str, tuple[int, int]] = {}  # label -> (port, process group)
         try:
             for label, capture in (("endpoint (capture 100 %)", True), ("endpoint (no capture)", False)):
@@ -207,6 +293,7 @@ def main() -> None:
     print(f"  p99 {ep['p99_ms']:.2f} ms (target < 10 ms); machine load average {min(r['load'] for r in rounds):.2f}-"
           f"{max(r['load'] for r in rounds):.2f} (1 min, at each round's start) on "
           f"{os.cpu_count()} CPUs")
+    print_predictor_costs(costs, args.rounds)
     if importlib.util.find_spec("mlflow") is None:
         print("  MLflow is not installed here: the `mlflow models serve` comparison was skipped")
 

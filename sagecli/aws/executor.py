@@ -59,34 +59,56 @@ class Executor:
         """Copy one object, or every object under a prefix, into dest keeping relative paths.
 
         Files already there with the same size are not fetched again (capture files are re-read
-        as traffic grows).
+        as traffic grows). Every key must land inside dest: a key with `..` segments or an absolute
+        path is refused (SageCliError naming it) before anything is written.
         """
         s3 = self.aws.client("s3")
         bucket, key = split_s3(uri)
         dest.mkdir(parents=True, exist_ok=True)
         if key and not key.endswith("/"):
             try:
-                target = dest / key.rsplit("/", 1)[-1]
-                target.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-                return [target]
+                body = s3.get_object(Bucket=bucket, Key=key)["Body"]
             except Exception as exc:
                 if error_code(exc) not in ("NoSuchKey", "404"):
                     raise SageCliError(f"cannot read {uri}: {error_line(exc)}") from None
+            else:
+                target = inside(dest, key.rsplit("/", 1)[-1], key, bucket)
+                target.write_bytes(body.read())
+                return [target]
             key += "/"
-        out: list[Path] = []
+        wanted: list[tuple[str, Path, int]] = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
             for obj in page.get("Contents", []):
                 rel = obj["Key"][len(key):]
                 if not rel or rel.endswith("/"):
                     continue
-                target = dest / rel
-                if not (target.is_file() and target.stat().st_size == obj["Size"]):
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
-                out.append(target)
+                wanted.append((obj["Key"], inside(dest, rel, obj["Key"], bucket), obj["Size"]))
+        out: list[Path] = []
+        for obj_key, target, size in wanted:
+            if not (target.is_file() and target.stat().st_size == size):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(s3.get_object(Bucket=bucket, Key=obj_key)["Body"].read())
+            out.append(target)
         if not out:
             raise SageCliError(f"nothing found at {uri}")
         return sorted(out)
+
+
+class UnsafeKey(SageCliError):
+    """An S3 key that would be written outside the destination folder."""
+
+
+def inside(dest: Path, rel: str, key: str, bucket: str) -> Path:
+    """dest/rel for the object `key`, or SageCliError when that path would leave dest."""
+    parts = rel.split("/")
+    root = dest.resolve()
+    target = root.joinpath(*parts)
+    if (not rel or rel.startswith("/") or any(p in (".", "..") for p in parts) or "\0" in rel
+            or not target.resolve().is_relative_to(root) or target.resolve() == root):
+        shown = f"s3://{bucket}/{key}"
+        raise UnsafeKey(f"refusing to download {shown!r}: its key leads outside {dest}",
+                           hint="object keys with '..', '.' or a leading '/' are not written to disk")
+    return dest.joinpath(*parts)
 
 
 def wait_for(describe: Callable[[], dict[str, Any]], status_key: str, done: tuple[str, ...],

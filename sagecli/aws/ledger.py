@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sagecli.names import run_id as valid_run_id
 from sagecli.paths import atomic_write_text, home_dir
 
 LIVE_STATES = ("pending", "created", "delete_failed", "kept")
@@ -56,7 +57,7 @@ class Ledger:
     @classmethod
     def create(cls, run_id: str, account: str, region: str, directory: Path | None = None) -> Ledger:
         """A new ledger file for a run."""
-        ledger = cls(run_id, account, region, path=(directory or ledger_dir()) / f"{run_id}.json")
+        ledger = cls(run_id, account, region, path=(directory or ledger_dir()) / f"{valid_run_id(run_id)}.json")
         ledger.save()
         return ledger
 

@@ -13,7 +13,7 @@ from typing import Any
 from sagecli.aws import api_calls as calls
 from sagecli.aws.api_calls import ApiCall
 from sagecli.aws.validate import problems_for
-from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP
+from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP
 
 VARIANT = "AllTraffic"
 

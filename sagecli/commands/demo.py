@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP
+from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (no markup).")]
 ALL_STEPS = "process,train,evaluate,register,deploy,invoke,transform,monitor,teardown"
@@ -61,7 +61,7 @@ def run_demo(
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
-    from sagecli.flow.options import build_options, run_and_report
+    from sagecli.commands.demo_run import build_options, run_and_report
 
     opts = build_options(
         startup_timeout_s=startup_timeout,

@@ -16,6 +16,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON 
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every rule that fired.")]
 NoInputOpt = Annotated[bool, typer.Option("--no-input", help="Never ask questions; use documented defaults.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every ranked option, not only the top ones.")]
+NeedOpt = Annotated[list[str] | None, typer.Option(
+    "--need", help="A named requirement (repeatable); list them: sagecli recommend needs.", show_default=False)]
 PriorityHelp = "What matters most: "
 
 
@@ -35,14 +37,19 @@ def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool,
     given = {k: v for k, v in given.items() if v is not None}
     from sagecli.knowledge.store import load_kb
     from sagecli.recommend.conflicts import check_conflicts
+    from sagecli.recommend.needs import check_needs
 
     kb = load_kb()
     from sagecli.recommend.facts import check_bounds
 
-    # bad or contradicting flags, and numbers no SageMaker option accepts, fail now, before any question
+    # bad or contradicting flags, unknown needs and numbers no SageMaker option accepts fail now,
+    # before any question is asked
+    needs = check_needs(recommender, given.pop("needs", None), kb)
     inputs = normalize(recommender, given)[0]
     check_bounds(recommender, inputs, kb)
     check_conflicts(recommender, inputs, kb)
+    if needs:
+        given["needs"] = needs
     ask = missing(recommender, given)
     if ask and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
         from sagecli.recommend.facts import check_with_kb
@@ -81,12 +88,13 @@ def instance_cmd(
     explain: ExplainOpt = False,
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
+    need: NeedOpt = None,
 ) -> None:
     """Recommend an instance type sized for the model, accepted by the workload's API."""
     _run("instance", {
         "workload": workload, "algorithm": algorithm, "algorithm_mode": algorithm_mode, "framework": framework,
         "params_b": params_b, "precision": precision, "gpu": gpu, "dataset_gb": dataset_gb,
-        "distributed": distributed, "sparse": _flag(sparse), "arm": _flag(arm), "priority": priority,
+        "distributed": distributed, "sparse": _flag(sparse), "arm": _flag(arm), "priority": priority, "needs": need,
     }, json_out, explain, no_input, show_all)
 
 
@@ -111,13 +119,14 @@ def input_mode_cmd(
     explain: ExplainOpt = False,
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
+    need: NeedOpt = None,
 ) -> None:
     """Recommend how a training job reads its data: file, pipe, fastfile, fsx_lustre or efs."""
     _run("input-mode", {
         "dataset_gb": dataset_gb, "files": files, "avg_file_mb": avg_file_mb, "access": access, "format": format,
         "algorithm": algorithm, "storage": storage, "fast_start": _flag(fast_start), "shared": _flag(shared),
         "vpc": vpc, "local_disk_gb": local_disk_gb, "instances": instances, "posix": _flag(posix),
-        "priority": priority,
+        "priority": priority, "needs": need,
     }, json_out, explain, no_input, show_all)
 
 
@@ -139,6 +148,7 @@ def deployment_cmd(
     dataset_gb: Annotated[float | None, _opt("Dataset scored offline, in GB.")] = None,
     notify: Annotated[bool, _opt("Callers want to be told when a result is ready.")] = False,
     priority: Annotated[str | None, _opt(PriorityHelp + "cost|latency|ops.")] = None,
+    model_gb: Annotated[float | None, _opt("Memory the loaded model needs, in GB.")] = None,
     endpoint: Annotated[str | None, _opt(
         "Endpoint being updated: realtime|serverless|async|inference_components (default: the inference choice).")
     ] = None,
@@ -153,10 +163,13 @@ def deployment_cmd(
                                         "--alarms/--no-alarms")] = None,
     capacity_limited: Annotated[bool, _opt("Capacity is limited: no room for a second full fleet.")] = False,
     instance_family: Annotated[str | None, _opt("Endpoint instance family, e.g. ml.g5.")] = None,
+    bake_minutes: Annotated[float | None, _opt("Baking time after each traffic step, in minutes.")] = None,
+    rollout_hours: Annotated[float | None, _opt("How long the rollout or live comparison runs, in hours.")] = None,
     json_out: JsonOpt = False,
     explain: ExplainOpt = False,
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
+    need: NeedOpt = None,
 ) -> None:
     """Recommend an inference option and a rollout strategy for it."""
     _run("deployment", {
@@ -167,8 +180,31 @@ def deployment_cmd(
         "priority": priority, "endpoint": endpoint, "risk": risk, "gradual": gradual, "steps": steps,
         "first_step_percent": first_step_percent, "no_user_impact": _flag(no_user_impact),
         "compare_variants": _flag(compare_variants), "alarms": alarms, "capacity_limited": _flag(capacity_limited),
-        "instance_family": instance_family,
+        "instance_family": instance_family, "model_gb": model_gb, "bake_minutes": bake_minutes,
+        "rollout_hours": rollout_hours, "needs": need,
     }, json_out, explain, no_input, show_all)
+
+
+@rec_app.command("needs")
+def needs_cmd(
+    search: Annotated[str | None, typer.Argument(help="Words to look for in a need's name or meaning.")] = None,
+    for_: Annotated[str | None, _opt("Only needs for this recommender: instance|input-mode|deployment.",
+                                     "--for")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the named requirements that --need accepts, with what each means."""
+    from sagecli.knowledge.store import load_kb
+    from sagecli.recommend.needs import find_needs
+
+    found = find_needs(load_kb(), search, for_)
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(found)
+        return
+    from sagecli.ui.needs_view import render_needs
+
+    render_needs(found)
 
 
 def register(app: typer.Typer) -> None:

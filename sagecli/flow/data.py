@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 
 # (name, kind): kind is "int", "float" or "category:<n levels>"
 FEATURES: tuple[tuple[str, str], ...] = (

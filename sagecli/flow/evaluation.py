@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 
 
 def auc(y: Any, scores: Any) -> float:

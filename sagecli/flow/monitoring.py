@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sagecli.flow.deps import require
-
-if TYPE_CHECKING:
-    from sagecli.flow.runner import StepResult, _Run
+from sagecli.contracts import RunState, StepResult
+from sagecli.deps import require
 
 DRIFT_ROWS = 400  # the second wave: rows with a shifted distribution
 DRIFT_BATCH = 10  # rows per request in that wave
@@ -27,7 +25,7 @@ WHY = {
 }
 
 
-def _new_records(run: _Run, dest_name: str, expected: int) -> list[dict[str, Any]]:
+def _new_records(run: RunState, dest_name: str, expected: int) -> list[dict[str, Any]]:
     """Capture records not analysed yet (by eventId), after waiting for at least `expected` in total."""
     assert run.endpoint is not None
     sampling = run.ctx.options.sampling_percentage
@@ -78,7 +76,7 @@ def findings(violations: list[dict[str, str]], feature_names: list[str]) -> dict
     return out
 
 
-def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str], list[float]]) -> None:
+def monitor_step(run: RunState, res: StepResult, send: Callable[[Any, Any, int, str], list[float]]) -> None:
     """Baseline, run 1 (expected clean), drifted wave, run 2 (expected violations)."""
     from sagecli.flow.data import make_features
     from sagecli.monitor.jobs import capture_to_csv, run_monitoring, suggest_baseline
@@ -126,7 +124,7 @@ def monitor_step(run: _Run, res: StepResult, send: Callable[[Any, Any, int, str]
     res.summary = _summary(run, len(first), len(wave2), v1, v2, noise, drifted_names)
 
 
-def _summary(run: _Run, n1: int, n2: int, v1: dict[str, Any], v2: dict[str, Any], noise: str,
+def _summary(run: RunState, n1: int, n2: int, v1: dict[str, Any], v2: dict[str, Any], noise: str,
              drifted: list[str]) -> str:
     """One line: what each monitoring run saw (captured requests, not sent ones) and found."""
     opts = run.ctx.options

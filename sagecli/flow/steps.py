@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     COMPLETED,
     ChannelData,
     DataCaptureSpec,
     EndpointRequest,
     ModelPackageRequest,
+    RunState,
+    StepFailed,
+    StepResult,
     TrainingRequest,
     TransformRequest,
 )
-from sagecli.flow.deps import require
-
-if TYPE_CHECKING:
-    from sagecli.flow.runner import StepResult, _Run
+from sagecli.deps import require
+from sagecli.flow.monitoring import monitor_step
 
 # Built-in XGBoost hyperparameters used by the demo (names as the algorithm spells them; values are strings).
 DEFAULT_HYPERPARAMETERS: dict[str, str] = {
@@ -35,12 +37,10 @@ WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
 
 
 def _fail(message: str, hint: str | None = None) -> None:
-    from sagecli.flow.runner import StepFailed
-
     raise StepFailed(message, hint)
 
 
-def skip_reason(step: str, run: _Run) -> str | None:
+def skip_reason(step: str, run: RunState) -> str | None:
     """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
     registered = run.package is not None
     if step in ("deploy", "invoke", "monitor") and not run.approved:
@@ -52,13 +52,15 @@ def skip_reason(step: str, run: _Run) -> str | None:
     return None
 
 
-def process(run: _Run, res: StepResult) -> None:
+def process(run: RunState, res: StepResult) -> None:
     """Make the dataset, write the channels as headerless label-first CSV, hand them to the backend."""
     from sagecli.flow.data import make_dataset, write_channels
 
     opts = run.ctx.options
     run.dataset = make_dataset(opts.seed, opts.rows)
-    dirs = write_channels(run.dataset, run.ctx.run_dir / "data")
+    data_dir = run.ctx.run_dir / "data"
+    shutil.rmtree(data_dir, ignore_errors=True)  # a reused run folder: only this run's files become channels
+    dirs = write_channels(run.dataset, data_dir)
     run.channels = run.backend.upload_channels([ChannelData(name, path) for name, path in dirs.items()])
     sizes = {name: len(split[0]) for name, split in run.dataset.splits.items()}
     res.artifacts = {name: str(path) for name, path in dirs.items()}
@@ -66,7 +68,7 @@ def process(run: _Run, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v}" for k, v in sizes.items()) + f" rows, {len(run.dataset.feature_names)} features"
 
 
-def train(run: _Run, res: StepResult) -> None:
+def train(run: RunState, res: StepResult) -> None:
     """One training job with the built-in XGBoost hyperparameters; a Failed job stops the flow."""
     opts = run.ctx.options
     hps = {**DEFAULT_HYPERPARAMETERS, "seed": str(opts.seed), **dict(opts.hyperparameters)}
@@ -90,7 +92,7 @@ def train(run: _Run, res: StepResult) -> None:
     res.summary = f"{result.status} in {result.duration_s:.1f}s ({opts.input_mode} mode); {final}"
 
 
-def evaluate(run: _Run, res: StepResult) -> None:
+def evaluate(run: RunState, res: StepResult) -> None:
     """Load model.tar.gz (XGBoost format, data-filter extraction) and score the test channel."""
     from sagecli.flow.evaluation import binary_metrics
     from sagecli.serve.model import load_model_artifact
@@ -108,7 +110,7 @@ def evaluate(run: _Run, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v:.4f}" for k, v in run.metrics.items())
 
 
-def register(run: _Run, res: StepResult) -> None:
+def register(run: RunState, res: StepResult) -> None:
     """A condition step (AUC >= --min-auc) decides the approval status of the new package version."""
     opts = run.ctx.options
     auc = run.metrics.get("auc", 0.0)
@@ -126,7 +128,7 @@ def register(run: _Run, res: StepResult) -> None:
     res.summary = f"{pkg.group_name} v{pkg.version} {status} (AUC {auc:.4f} {cmp} {opts.min_auc})"
 
 
-def deploy(run: _Run, res: StepResult) -> None:
+def deploy(run: RunState, res: StepResult) -> None:
     """A real-time endpoint with data capture."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
@@ -141,7 +143,7 @@ def deploy(run: _Run, res: StepResult) -> None:
     res.summary = f"{run.endpoint.name} {run.endpoint.status}" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
 
 
-def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
+def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
     """Send rows in requests of `batch` rows through the backend; return the scores."""
     from sagecli.flow.data import format_rows
 
@@ -154,11 +156,18 @@ def _invoke_rows(run: _Run, x: Any, batch: int, tag: str) -> list[float]:
     return scores
 
 
-def invoke(run: _Run, res: StepResult) -> None:
-    """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request."""
+def invoke(run: RunState, res: StepResult) -> None:
+    """Test traffic through boto3's sagemaker-runtime: single-row CSV, one multi-row CSV, one JSON request.
+
+    Like is compared with like: the CSV requests carry each feature rounded to 4 decimals (as the channels
+    do), so their answers are checked against the evaluated model on those same rounded rows; the JSON
+    request carries the full floats, and is checked against the model on the full floats.
+    """
     import time
 
-    np = require("numpy")
+    from sagecli.flow.data import format_rows
+    from sagecli.monitor.csvparse import parse_numeric
+
     assert run.endpoint is not None
     x_test, _ = run.dataset.splits["test"]
     n_single = min(WAVE1_SINGLE, len(x_test))
@@ -166,22 +175,35 @@ def invoke(run: _Run, res: StepResult) -> None:
     scores = _invoke_rows(run, x_test[:n_single], 1, "wave1")
     latency = (time.perf_counter() - t0) / max(n_single, 1) * 1000
     scores += _invoke_rows(run, x_test[n_single:], 100, "wave1-batch")
-    body = json.dumps({"instances": x_test[:3].tolist()}).encode()
+    json_rows = x_test[:3]
+    body = json.dumps({"instances": json_rows.tolist()}).encode()
     out = run.backend.invoke(run.endpoint, body, "application/json", "application/json", inference_id="wave1-json")
     json_scores = [p["score"] for p in json.loads(out.body)["predictions"]]
-    local = run_model_scores(run, x_test)
-    diff = float(np.max(np.abs(np.asarray(scores) - local))) if len(scores) == len(local) else float("inf")
-    if diff > 1e-4 or np.max(np.abs(np.asarray(json_scores) - local[:3])) > 1e-4:
-        _fail(f"endpoint predictions differ from the evaluated model (max diff {diff:.3g})")
+    as_sent = parse_numeric(format_rows(x_test))  # what the CSV requests carried, parsed as the endpoint does
+    diff = prediction_gap(scores, run_model_scores(run, as_sent))
+    json_diff = prediction_gap(json_scores, run_model_scores(run, json_rows))
+    if max(diff, json_diff) > 1e-4:
+        what = "CSV" if diff > 1e-4 else "JSON"
+        _fail(f"endpoint predictions differ from the evaluated model on the rows sent ({what}, max diff "
+              f"{max(diff, json_diff):.3g})")
     requests = n_single + -(-(len(x_test) - n_single) // 100) + 1
     run.wave1_requests = requests
     res.data = {"requests": requests, "rows": len(x_test) + 3, "mean_latency_ms": round(latency, 3),
-                "max_abs_diff_vs_local": diff}
+                "max_abs_diff_vs_local": max(diff, json_diff)}
     res.summary = f"{requests} requests ({len(x_test) + 3} rows) via boto3, {latency:.2f} ms/request, " \
                   "predictions match the evaluated model"
 
 
-def run_model_scores(run: _Run, x: Any) -> Any:
+def prediction_gap(endpoint_scores: Any, model_scores: Any) -> float:
+    """The largest absolute difference between two score lists; infinite when their lengths differ."""
+    np = require("numpy")
+    got, want = np.asarray(endpoint_scores, dtype=np.float64), np.asarray(model_scores, dtype=np.float64)
+    if got.shape != want.shape:
+        return float("inf")
+    return float(np.max(np.abs(got - want))) if got.size else 0.0
+
+
+def run_model_scores(run: RunState, x: Any) -> Any:
     """Scores from the model the evaluate step loaded (the reference for endpoint and transform outputs)."""
     from sagecli.serve.model import load_model_dir
 
@@ -189,7 +211,7 @@ def run_model_scores(run: _Run, x: Any) -> Any:
     return load_model_dir(run.model_dir).predict(x)
 
 
-def transform(run: _Run, res: StepResult) -> None:
+def transform(run: RunState, res: StepResult) -> None:
     """Batch transform of the test features: SplitType Line, MultiRecord, one <input>.out per input file."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
@@ -212,14 +234,12 @@ def transform(run: _Run, res: StepResult) -> None:
     res.summary = f"{lines} records {sent} -> {names}"
 
 
-def monitor(run: _Run, res: StepResult) -> None:
+def monitor(run: RunState, res: StepResult) -> None:
     """Baseline from the training features, a run over wave 1 (no drift), a drifted wave 2, a run over it."""
-    from sagecli.flow.monitoring import monitor_step
-
     monitor_step(run, res, _invoke_rows)
 
 
-def teardown(run: _Run, res: StepResult, keep: bool) -> None:
+def teardown(run: RunState, res: StepResult, keep: bool) -> None:
     """Delete what the run created (newest first); keep the endpoint with --keep-endpoint."""
     existed = run.backend.created()
     removed = run.backend.teardown(keep_endpoint=keep)

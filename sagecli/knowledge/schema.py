@@ -322,6 +322,60 @@ class ImageRegistry(Record):
     note: str | None = None
 
 
+DECISIONS = ("instance", "input_mode", "inference_option", "rollout")
+
+
+class Need(Record):
+    """A named requirement from the recommenders' vocabulary (`--need NAME`), defined once; id `need.NAME`."""
+
+    @model_validator(mode="after")
+    def _namespaced(self) -> Need:
+        if not self.id.startswith("need."):
+            raise ValueError("a need's id starts with 'need.' (users type the rest: --need NAME)")
+        return self
+
+    decisions: list[Literal["instance", "input_mode", "inference_option", "rollout"]] = Field(min_length=1)
+
+
+class RuleEffect(Strict):
+    """What a rule does to the options it selects: rule them out, move their score, or add a note."""
+
+    option: str | None = None  # an option name or an fnmatch pattern (ml.g5.*)
+    options: list[str] = []
+    where: dict[str, Any] = {}  # candidate fields that must match (dotted paths into the candidate's extra)
+    exclude: OneLine | None = None
+    adjust: float | None = None
+    note: OneLine | None = None
+    reason: OneLine | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RuleEffect:
+        actions = [a for a in (self.exclude, self.adjust, self.note) if a is not None]
+        if len(actions) != 1:
+            raise ValueError("an effect has exactly one of exclude, adjust or note")
+        if self.adjust is not None and not self.reason:
+            raise ValueError("an adjust effect needs a reason")
+        if not (self.option or self.options or self.where):
+            raise ValueError("an effect selects options with option, options or where")
+        return self
+
+
+class Rule(Record):
+    """A documented rule that changes a decision: when it applies, what it does, and the page behind it."""
+
+    decision: Literal["instance", "input_mode", "inference_option", "rollout"]
+    when: dict[str, Any]
+    effects: list[RuleEffect] = Field(min_length=1)
+    checked: date
+
+    @model_validator(mode="after")
+    def _valid_when(self) -> Rule:
+        from sagecli.knowledge.predicates import check_predicate
+
+        check_predicate(self.when)
+        return self
+
+
 # file stem -> (kind label, model). One YAML file per kind.
 KINDS: dict[str, tuple[str, type[Record]]] = {
     "components": ("component", Component),
@@ -338,7 +392,10 @@ KINDS: dict[str, tuple[str, type[Record]]] = {
     "images": ("image_registry", ImageRegistry),
     # Numeric rules of thumb the recommenders compute with (accelerator memory sizing, cost proxies).
     "sizing_rules": ("sizing_rule", Concept),
+    "needs": ("need", Need),
 }
+# Folders of content/ whose files all hold one kind (several files so that topics stay apart).
+FOLDER_KINDS: dict[str, tuple[str, type[Record]]] = {"rules": ("rule", Rule)}
 
 
 def dump(record: BaseModel) -> dict[str, Any]:

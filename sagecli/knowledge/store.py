@@ -27,7 +27,7 @@ def _fingerprint(root: Path) -> str:
     for path in sorted(schema_dir.glob("*.py")):
         st = path.stat()
         parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
-    for sub in (root, root / "questions"):
+    for sub in (root, root / "questions", root / "rules"):
         try:
             entries = sorted(os.scandir(sub), key=lambda e: e.name)
         except FileNotFoundError:

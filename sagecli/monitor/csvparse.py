@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 
 MISSING, INTEGRAL, FRACTIONAL, STRING = 0, 1, 2, 3
 CHUNK = 1 << 20  # bytes per vectorised block: 1 MB keeps the temporaries in cache and reused (8 MB: 1.5x the CPU)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 from sagecli.monitor.csvparse import FRACTIONAL, INTEGRAL, MISSING, STRING, Table
 
 SKETCH_K = 2048

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sagecli.deps import require
 from sagecli.errors import SageCliError
-from sagecli.flow.deps import require
 from sagecli.monitor.csvparse import FRACTIONAL, INTEGRAL, MISSING, STRING, Table
 from sagecli.monitor.statistics import column_names, dataset_statistics, sketch_values
 

@@ -121,3 +121,29 @@ def plan(units: list[dict[str, Any]], rng: random.Random, shuffle_options: bool 
                 keys = keys[1:] + keys[:1]
         out.append({"id": u["id"], "perm": keys})
     return out
+
+
+def interleave_by_weight(units: list[dict[str, Any]], weights: dict[int, float],
+                         rng: random.Random) -> list[dict[str, Any]]:
+    """Every unit, ordered so that each prefix follows the exam's domain weights as closely as whole
+    questions allow: next comes the domain furthest below its share so far (ties broken by rng), and each
+    domain's questions come in random order, case-study parts together. For new cards in the --due queue,
+    so the first twenty are not all from one domain or topic of the bank's first file."""
+    by_dom: dict[int, list[list[dict[str, Any]]]] = defaultdict(list)
+    for block in _blocks(units):
+        by_dom[block[0]["domain"]].append(block)
+    for blocks in by_dom.values():
+        rng.shuffle(blocks)
+    wsum = sum(max(0.0, weights.get(d, 0.0)) for d in by_dom)
+    share = {d: (max(0.0, weights.get(d, 0.0)) / wsum if wsum else 1 / len(by_dom)) for d in by_dom}
+    taken = dict.fromkeys(by_dom, 0)
+    out: list[dict[str, Any]] = []
+    while any(by_dom.values()):
+        k = len(out) + 1
+        deficit = {d: share[d] * k - taken[d] for d, blocks in by_dom.items() if blocks}
+        most = max(deficit.values())
+        d = rng.choice(sorted(x for x, v in deficit.items() if v >= most - 1e-9))
+        block = by_dom[d].pop()
+        out.extend(block)
+        taken[d] += len(block)
+    return out

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sagecli.errors import SageCliError
+from sagecli.errors import SageCliError, UsageError
 from sagecli.quiz import srs
 from sagecli.quiz.exam import ExamFormat
 from sagecli.quiz.grading import AnswerFormatError, describe, grade, parse_answer
 from sagecli.quiz.results import summarize
-from sagecli.quiz.selection import Filters, draw_exam, matches, pick, plan, whole_cases
+from sagecli.quiz.selection import Filters, draw_exam, interleave_by_weight, matches, pick, plan, whole_cases
 
 Clock = Callable[[], datetime]
 
@@ -66,6 +66,8 @@ class Response:
 class Interrupted(SageCliError):
     """Ctrl-C during a quiz: everything answered is saved; exit 130 without an error line."""
 
+    sid: int | None = None  # the session to resume
+
 
 class TimeUp(Exception):
     """The exam's time ran out while a question was on screen."""
@@ -94,20 +96,48 @@ def _retake(store: Any, kind: str) -> set[str]:
     return ids
 
 
-def _due(store: Any, pool: list[dict[str, Any]], opts: QuizOptions, now: datetime) -> list[dict[str, Any]]:
-    """The pool cut down to today's queue, in queue order (most overdue first, then new cards)."""
+def _due(store: Any, pool: list[dict[str, Any]], opts: QuizOptions, now: datetime, weights: dict[int, float],
+         rng: random.Random) -> list[dict[str, Any]]:
+    """The pool cut down to today's queue, in queue order: due cards (most overdue first), then new cards
+    interleaved across domains by exam weight."""
     start_of_day = (srs.end_of_day(now) - timedelta(days=1)).isoformat()
-    queue = srs.due_queue(store.cards(), [u["id"] for u in pool], now, opts.new_limit,
-                          store.new_cards_since(start_of_day))
+    cards = store.cards()
+    fresh = interleave_by_weight([u for u in pool if u["id"] not in cards], weights, rng)
+    order = [u["id"] for u in pool if u["id"] in cards] + [u["id"] for u in fresh]
+    queue = srs.due_queue(cards, order, now, opts.new_limit, store.new_cards_since(start_of_day))
     if not queue:
         raise SageCliError("nothing is due today", hint="come back tomorrow, or raise --new-limit for new cards")
     by_id = {u["id"]: u for u in pool}
     return [by_id[q] for q in queue]
 
 
-def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: QuizOptions, now: datetime,
-          content: str | None = None) -> int:
-    """Choose the questions for a new session, store its plan, return its id."""
+def check_count(count: int | None) -> None:
+    """A --count below 1 is refused in one line (a count above the bank is capped later, with a note)."""
+    if count is not None and count < 1:
+        raise UsageError(f"--count must be 1 or more, not {count}")
+
+
+@dataclass
+class NewSession:
+    """A session chosen but not yet stored: its plan and settings, plus notes for the learner."""
+
+    mode: str
+    created: str
+    seed: int
+    plan: list[dict[str, Any]]
+    duration_s: float | None
+    content: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def store(self, store: Any) -> int:
+        """Record it (locked for this process); returns its id."""
+        return store.new_session(self.mode, self.created, self.seed, self.plan, self.duration_s, self.content)
+
+
+def prepare(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: QuizOptions, now: datetime,
+            content: str | None = None) -> NewSession:
+    """Choose the questions for a new session without writing anything."""
+    check_count(opts.count)
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(2**31)
     rng = random.Random(seed)
     pool = [u for u in units.values() if (opts.generated or not u.get("generated")) and matches(u, opts.filters)]
@@ -119,16 +149,60 @@ def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: Q
     if not pool:
         raise SageCliError("no questions match these filters", hint="loosen --domain/--task/--topic/--type")
     if opts.due:
-        pool = _due(store, pool, opts, now)
+        pool = _due(store, pool, opts, now, fmt.weights, rng)
+    notes = []
+    count = opts.count
+    if count is not None and count > len(pool):
+        one = len(pool) == 1
+        where = "due" if opts.due else "in the bank" if opts.filters == Filters() and not opts.retake else ""
+        what = f"{'is' if one else 'are'} {where}" if where else "matches" if one else "match"
+        notes.append(f"Note: --count {count} is more than the {len(pool)} question{'' if one else 's'} that "
+                     f"{what}; asking {'it' if one else f'all {len(pool)}'}.")
+        count = len(pool)
     if opts.mode == "exam":
-        chosen = draw_exam(pool, fmt.weights, opts.count or fmt.questions, rng)
+        chosen = draw_exam(pool, fmt.weights, count or min(fmt.questions, len(pool)), rng)
         duration = fmt.minutes * 60 * (len(chosen) / fmt.questions)
     else:
-        chosen = _practice_pick(pool, opts.count or 10, rng, opts.shuffle and not opts.due)
+        chosen = _practice_pick(pool, count or 10, rng, opts.shuffle and not opts.due)
         duration = None
     if not chosen:
         raise SageCliError("no questions fit in --count", hint="raise --count (a case study needs all its parts)")
-    return store.new_session(opts.mode, now.isoformat(), seed, plan(chosen, rng, opts.shuffle), duration, content)
+    return NewSession(opts.mode, now.isoformat(), seed, plan(chosen, rng, opts.shuffle), duration, content, notes)
+
+
+def start(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts: QuizOptions, now: datetime,
+          content: str | None = None) -> int:
+    """Choose the questions for a new session, store its plan, return its id."""
+    return prepare(store, units, fmt, opts, now, content).store(store)
+
+
+def plan_rows(plan_: list[dict[str, Any]], units: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plan's questions still in the bank (an item removed from the bank is skipped), by position."""
+    return [p for p in plan_ if p["id"] in units]
+
+
+def answer_error(unit: dict[str, Any], pos: int, total: int, exc: Exception, n: int | None,
+                 hint: str) -> SageCliError:
+    """'answer 2 (question 2 of 6, q-x, multiple response (select 2)): expected ...' as a usage error."""
+    where = f"question {pos + 1} of {total}, {unit['id']}, {describe(unit)}"
+    return SageCliError(f"{f'answer {n} ' if n else ''}({where}): {exc}", hint=hint, exit_code=2)
+
+
+def check_script(rows: list[dict[str, Any]], units: dict[str, dict[str, Any]], done: set[int],
+                 texts: list[str]) -> None:
+    """Parse every scripted answer against the question it will meet (the unanswered positions in order),
+    so that a bad one is refused before anything is written."""
+    todo = [pos for pos in range(len(rows)) if pos not in done]
+    for n, (pos, raw) in enumerate(zip(todo, texts, strict=False), 1):
+        text = raw.strip().rstrip("?")
+        if not text:
+            continue
+        unit = units[rows[pos]["id"]]
+        try:
+            parse_answer(unit, rows[pos]["perm"], text)
+        except AnswerFormatError as exc:
+            raise answer_error(unit, pos, len(rows), exc, n, "nothing was saved; fix that answer and run again "
+                               "(commas separate answers; leave one empty to skip it)") from None
 
 
 def _practice_pick(pool: list[dict[str, Any]], count: int, rng: random.Random, shuffle: bool) -> list[dict[str, Any]]:
@@ -153,7 +227,7 @@ class Runner:
         if self.s["status"] != "active":
             raise SageCliError(f"session {sid} is already finished")
         self.mode = self.s["mode"]
-        self.rows = [p for p in self.s["plan"] if p["id"] in units]  # an item removed from the bank is skipped
+        self.rows = plan_rows(self.s["plan"], units)
         if not self.rows:
             raise SageCliError(f"none of session {sid}'s questions are in the bank any more",
                                hint="pass the same --content as when it started, or start a new quiz")
@@ -178,13 +252,12 @@ class Runner:
         try:
             return parse_answer(q.unit, q.perm, text)
         except AnswerFormatError as exc:
-            where = f"question {q.pos + 1} of {q.total}, {q.unit['id']}, {describe(q.unit)}"
             saved = len(self.s["answers"])
             hint = "separate answers with commas; leave one empty to skip it"
             if saved:
                 hint = (f"{saved} answer(s) before it are saved; continue from question {q.pos + 1} with "
-                        "`sagecli quiz --resume --answers ...`")
-            raise SageCliError(f"{f'answer {n} ' if n else ''}({where}): {exc}", hint=hint, exit_code=2) from None
+                        f"`sagecli quiz --resume {self.sid} --answers ...`")
+            raise answer_error(q.unit, q.pos, q.total, exc, n, hint) from None
 
     def _review(self, qid: str, correct: bool, seconds: float, at: datetime) -> dict[str, Any]:
         budget = self.fmt.minutes * 60 / self.fmt.questions if self.timed_ratings else None
@@ -238,8 +311,10 @@ class Runner:
             self.timed_out, complete = True, True
         except KeyboardInterrupt:
             self.store.set_used(self.sid, self.used())
-            raise Interrupted(self.stopped_text(),
-                              hint="continue with `sagecli quiz --resume`", exit_code=130) from None
+            stop = Interrupted(self.stopped_text(),
+                               hint=f"continue with `sagecli quiz --resume {self.sid}`", exit_code=130)
+            stop.sid = self.sid
+            raise stop from None
         if not complete:
             self.store.set_used(self.sid, self.used())
             return self._result(finished=False)
@@ -263,8 +338,8 @@ class Runner:
             if pos in self.s["answers"]:
                 continue
             got = self._ask_at(pos)
-            if got is False:
-                return self.mode == "exam"  # a script's exam submits; a practice round stays resumable
+            if got is False:  # a script's exam submits; a practice round stays resumable
+                return self.mode == "exam" and bool(self.s["answers"])
         if self.mode == "exam":
             while True:
                 choice = self.prompter.review_screen([self._presented(i) for i in range(len(self.rows))],

@@ -16,6 +16,7 @@ ENDPOINT_RECORD = {"realtime": "realtime-inference", "serverless": "serverless-i
                    "multi_model": "multi-model-endpoints"}
 # files x average size may differ from the stated dataset size by this factor (rounding, mixed file sizes)
 SIZE_SLACK = 2.0
+MINUTES_PER_HOUR = 60
 
 
 def _deployment(given: dict[str, Any], kb: Any) -> None:
@@ -25,6 +26,10 @@ def _deployment(given: dict[str, Any], kb: Any) -> None:
     if given.get("no_user_impact") and given.get("compare_variants"):
         raise UsageError("--no-user-impact and --compare-variants contradict: a business metric needs users to get "
                          "the new version's answers, which a shadow test hides (pick one)")
+    bake, hours = given.get("bake_minutes"), given.get("rollout_hours")
+    if bake is not None and hours is not None and bake > hours * MINUTES_PER_HOUR:
+        raise UsageError(f"--bake-minutes {bake:g} and --rollout-hours {hours:g} contradict: one baking period "
+                         "cannot last longer than the whole rollout")
     endpoint = given.get("endpoint")
     if given.get("gpu") is True and endpoint in ENDPOINT_RECORD:
         rec = kb.records.get(ENDPOINT_RECORD[endpoint])

@@ -85,6 +85,7 @@ INFERENCE: tuple[Fact, ...] = (
     Fact("dataset_gb", "float", "Size of a dataset scored offline, in GB.", None, minimum=0),
     Fact("notify", "bool", "Callers want to be told when a result is ready.", False),
     Fact("priority", "choice", "What matters most.", None, ("cost", "latency", "ops")),
+    Fact("model_gb", "float", "Memory the loaded model needs, in GB.", None, minimum=0),
 )
 
 ROLLOUT: tuple[Fact, ...] = (
@@ -101,6 +102,9 @@ ROLLOUT: tuple[Fact, ...] = (
     Fact("capacity_limited", "bool", "Capacity is limited: no room for a second full fleet.", False,
          ask=True),
     Fact("instance_family", "family", "Instance family of the endpoint, e.g. ml.g5."),
+    Fact("bake_minutes", "float", "Baking time wanted after each traffic step, in minutes.", None, minimum=0,
+         inclusive=True),
+    Fact("rollout_hours", "float", "How long the rollout or live comparison must run, in hours.", None, minimum=0),
 )
 
 SPECS: dict[str, tuple[Fact, ...]] = {

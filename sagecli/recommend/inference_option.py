@@ -10,6 +10,7 @@ from typing import Any
 
 from sagecli.recommend.kbfacts import fmt, limit, page
 from sagecli.recommend.ranking import Decision
+from sagecli.recommend.rules import apply_rules
 
 # option label -> knowledge-base record, in AWS's flowchart order (ties go to the earlier one)
 OPTIONS: dict[str, str] = {
@@ -31,6 +32,8 @@ def _payload_and_time(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     payload, seconds = f["payload_mb"], f["processing_seconds"]
     rt_pay, rt_pay_src = limit(kb, "realtime-inference", "max_payload_mb")
     rt_sec, rt_sec_src = limit(kb, "realtime-inference", "max_processing_seconds")
+    if "response-streaming" in (f.get("needs") or ()):  # a streamed answer may run longer (rules apply it)
+        rt_sec, rt_sec_src = limit(kb, "realtime-inference", "max_streaming_seconds")
     for opt in d.candidates:
         rid = OPTIONS[opt]
         if opt in ON_REALTIME:
@@ -46,7 +49,7 @@ def _payload_and_time(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         c = d[opt]
         if payload > pay:
             c.exclude(f"payload {fmt(payload)} MB exceeds the {what} limit of {fmt(pay)} MB", pay_src)
-        if seconds > sec:
+        if seconds > sec and opt not in ON_REALTIME:  # real-time and streaming time limits: content/rules
             c.exclude(f"processing {fmt(seconds)} s exceeds the {what} limit of {fmt(sec)} s", sec_src)
     # Older pages say 6 MB for real-time; say so when the payload falls in between.
     for old in kb.limit_record("realtime-inference", "max_payload_mb").get("history", []):
@@ -99,11 +102,6 @@ def _caller(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     else:
         d["async"].adjust(0.5, "nobody holds a connection open, so requests can queue")
         d["batch_transform"].adjust(0.5, "nobody waits on an endpoint")
-    if f["notify"]:
-        d["async"].adjust(1.5, "SNS success and error topics tell callers when a result is ready",
-                          page(kb, "async-inference"))
-        d.fire("notify", "callers want a notification: async inference has SNS notifications",
-               page(kb, "async-inference"))
     if f.get("latency_ms") is not None:
         d["async"].adjust(-1.0, f"a {fmt(f['latency_ms'])} ms latency target does not suit a queue")
         d["batch_transform"].adjust(-1.0, "a latency target needs an endpoint")
@@ -113,12 +111,9 @@ def _caller(d: Decision, kb: Any, f: dict[str, Any]) -> None:
 
 
 def _hardware(d: Decision, kb: Any, f: dict[str, Any]) -> None:
+    # GPU exclusions (serverless, multi-container) are rules in content/rules/inference_option.yaml
     for opt, rid in OPTIONS.items():
         rec = kb.get(rid)
-        if f["gpu"] and not rec["gpu"]:
-            dated = rec.get("limits", {}).get("gpu", {})
-            when = f" (as of {dated['as_of']})" if dated.get("as_of") else ""
-            d[opt].exclude(f"{rec['name']}: no GPU support{when}", dated.get("source") or page(kb, rid))
         if f["scale_to_zero"] and not rec["scale_to_zero"]:
             if "no-persistent-endpoint" in rec.get("tags", []):
                 d[opt].adjust(0.3, "no endpoint runs between jobs, so nothing is billed while idle")
@@ -133,7 +128,6 @@ def _hardware(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         startup, src = limit(kb, "serverless-inference", "startup_seconds")
         d["serverless"].adjust(-1.5, f"cold starts (up to {fmt(startup)} s to download and pass /ping); add "
                                      "ProvisionedConcurrency if bursts are predictable", src)
-        d["multi_model"].adjust(-0.5, "rarely used models load from S3 on their first call")
         if f["scale_to_zero"]:
             d["inference_components"].adjust(-0.5, "calls fail while the endpoint scales out from zero")
             d["async"].adjust(0.3, "requests wait in the queue instead of failing while it scales out")
@@ -153,21 +147,13 @@ def _models(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     if n > quota:
         d["serverless"].exclude(f"{n} models would need {n} serverless endpoints; the default quota is "
                                 f"{fmt(quota)} per Region", qsrc)
-    else:
-        d["serverless"].adjust(-1.0, f"{n} models would each need a serverless endpoint (no multi-model support)")
-    max_containers, msrc = limit(kb, "multi-container-endpoints", "max_containers")
+    # no multi-model serverless, one container per MME, MCE's container limit: rules in content/rules
     if f["same_framework"]:
         d["multi_model"].adjust(2.0, f"{n} models on one framework can share one container",
                                 page(kb, "multi-model-endpoints"))
         d["multi_container"].adjust(0.2, "works, but one shared container is simpler")
     else:
-        d["multi_model"].exclude("models need different frameworks; a multi-model endpoint shares one container",
-                                 page(kb, "multi-model-endpoints"))
-        d["multi_container"].adjust(2.0, "different frameworks or containers behind one endpoint",
-                                    page(kb, "multi-container-endpoints"))
         d["inference_components"].adjust(1.0, "each component brings its own container and resources")
-    if n > max_containers:
-        d["multi_container"].exclude(f"{n} models exceed the {fmt(max_containers)}-container limit", msrc)
     if f["gpu"]:
         d["inference_components"].adjust(1.0, "each model gets its own accelerators, memory and copy count",
                                           page(kb, "inference-components"))
@@ -180,8 +166,6 @@ def _pipeline_and_priority(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     if f["preprocessing"]:
         d["serial_pipeline"].adjust(2.5, "pre- and post-processing containers run beside the model on the same "
                                          "instances, for real-time and batch", src)
-        d["serverless"].adjust(-1.0, "serverless endpoints do not support inference pipelines",
-                               page(kb, "serverless-inference"))
         if not f["realtime"]:
             d["batch_transform"].note("a serial inference pipeline also runs inside batch transform", src)
         d.fire("pipeline", "separate pre/post-processing: a serial inference pipeline", src)
@@ -208,7 +192,7 @@ def _pipeline_and_priority(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         d.fire("priority", f"priority is {p}")
 
 
-def decide_inference_option(f: dict[str, Any], kb: Any) -> Decision:
+def decide_inference_option(f: dict[str, Any], kb: Any, disabled: frozenset[str] = frozenset()) -> Decision:
     """Rank the inference options for the given facts (inputs merged with assumed defaults)."""
     d = Decision("inference_option")
     for opt, rid in OPTIONS.items():
@@ -221,4 +205,5 @@ def decide_inference_option(f: dict[str, Any], kb: Any) -> Decision:
     _hardware(d, kb, f)
     _models(d, kb, f)
     _pipeline_and_priority(d, kb, f)
+    apply_rules(d, f, kb, disabled)
     return d

@@ -12,6 +12,7 @@ from typing import Any
 from sagecli.errors import UsageError
 from sagecli.recommend.kbfacts import bound, fmt, limit, page
 from sagecli.recommend.ranking import Decision
+from sagecli.recommend.rules import apply_rules
 
 OPTIONS: dict[str, str] = {
     "file": "file-mode",
@@ -192,7 +193,7 @@ def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, An
     return {"type": rec["api_value"], "reason": why, "source": page(kb, rid)}
 
 
-def decide_input_mode(f: dict[str, Any], kb: Any) -> Decision:
+def decide_input_mode(f: dict[str, Any], kb: Any, disabled: frozenset[str] = frozenset()) -> Decision:
     """Rank the training input options for the given facts (inputs merged with defaults)."""
     d = Decision("input_mode")
     for opt, rid in OPTIONS.items():
@@ -207,4 +208,5 @@ def decide_input_mode(f: dict[str, Any], kb: Any) -> Decision:
     _size_rules(d, kb, f)
     _access_rules(d, kb, f)
     _priority_rules(d, f)
+    apply_rules(d, f, kb, disabled)
     return d

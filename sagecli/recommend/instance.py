@@ -15,6 +15,7 @@ from sagecli.errors import UsageError
 from sagecli.recommend.advice import Advice, advice_for, matches
 from sagecli.recommend.kbfacts import fmt, limit
 from sagecli.recommend.ranking import Candidate, Decision
+from sagecli.recommend.rules import apply_rules
 from sagecli.recommend.sizing import RULES, memory_need
 
 API_OF = {"training": "training", "inference": "hosting", "transform": "transform",
@@ -254,7 +255,7 @@ def specs(size: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
+def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = frozenset()) -> Decision:
     """Rank instance types for the facts (inputs merged with defaults)."""
     workload = f["workload"]
     api = API_OF[workload]
@@ -311,6 +312,7 @@ def decide_instance(f: dict[str, Any], kb: Any) -> Decision:
     d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
     if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):
         d.fire("graviton", "--arm: the knowledge base lists no Graviton family, so nothing changes", GRAVITON)
+    apply_rules(d, f, kb, disabled)
     d.relative = True
     ranked = d.ranked()
     if ranked and ranked[0].eligible:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sagecli.recommend.kbfacts import bound, fmt, limit, page
 from sagecli.recommend.ranking import Decision
+from sagecli.recommend.rules import apply_rules
 
 OPTIONS: dict[str, str] = {
     "all_at_once": "blue-green-all-at-once",
@@ -29,7 +30,6 @@ ENDPOINT_OF = {
 SHIFTING = ("all_at_once", "canary", "linear", "rolling")
 GUARDED = ("canary", "linear", "rolling")
 GUARDRAILS = "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html"
-EXCLUSIONS = "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html"
 
 
 def _endpoint_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
@@ -46,30 +46,13 @@ def _endpoint_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
                                  f"{fmt(low)}-{fmt(high)} % of the copies", src)
     if f.get("inference_choice") == "multi_container":
         d["shadow"].exclude("shadow tests are not available for multi-container endpoints", page(kb, "shadow-testing"))
-    fam = f.get("instance_family")
-    fallback, fsrc = limit(kb, "blue-green-all-at-once", "fallback_instance_families")
-    if fam and fam in [x.strip() for x in str(fallback).split(",")]:
-        for opt in (*GUARDED, "shadow"):
-            d[opt].exclude(f"{fam} endpoints fall back to all at once (and cannot run shadow tests)", fsrc)
-        d.fire("fallback", f"{fam}: guardrails fall back to all at once with no final bake", fsrc)
+    # Inf1 and Marketplace fallbacks are rules in content/rules/rollout.yaml
     d.fire("endpoint", f"endpoint type {ep}; guardrails cover real-time and asynchronous endpoints", GUARDRAILS)
 
 
 def _capacity_and_testing(d: Decision, kb: Any, f: dict[str, Any]) -> None:
-    if f["capacity_limited"] and f["endpoint"] != "serverless":
-        for opt, rid in OPTIONS.items():
-            if kb.get(rid)["needs_second_fleet"]:
-                d[opt].exclude("needs a second full fleet (or variant) beside the current one", page(kb, rid))
-        d["rolling"].adjust(1.5, "replaces instances in batches, so only a few extra instances are needed",
-                            page(kb, "rolling-deployment"))
-        d.fire("capacity", "capacity is limited: rolling deployment", page(kb, "rolling-deployment"))
-    if f["compare_variants"]:
-        d["ab_variants"].adjust(3.0, "compare a business metric on live traffic: production variants split "
-                                     "traffic by weight", page(kb, "ab-production-variants"))
-        d["rolling"].exclude("rolling deployments are not supported on endpoints with several production variants",
-                             EXCLUSIONS)
-        d.fire("compare", "compare variants side by side: A/B production variants", page(kb, "ab-production-variants"))
-    else:
+    # capacity limits, multi-variant exclusions and business-metric comparisons: content/rules/rollout.yaml
+    if not f["compare_variants"]:
         d["ab_variants"].adjust(-1.0, "a test of several live versions, not a way to ship one")
     if f["no_user_impact"]:
         d["shadow"].adjust(3.0, "callers get only production responses while the shadow sees copied traffic",
@@ -78,6 +61,11 @@ def _capacity_and_testing(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             if kb.get(rid)["live_traffic_affected"]:
                 d[opt].adjust(-1.0, "the new version answers some live requests")
         d.fire("no-user-impact", "test on live traffic without user impact: shadow test", page(kb, "shadow-testing"))
+        days, dsrc = limit(kb, "shadow-testing", "duration_days")
+        hours = f.get("rollout_hours")
+        if hours is not None and hours > days * 24:
+            d["shadow"].note(f"a shadow test runs at most {fmt(days)} days; for {fmt(hours)} hours keep long-running "
+                             "shadow variants in the endpoint configuration", dsrc)
     else:
         d["shadow"].adjust(-1.0, "validates a candidate, then a separate promotion ships it")
 
@@ -112,14 +100,9 @@ def _steps(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             if not roll_lo <= share <= roll_hi:
                 d["rolling"].exclude(f"{steps} batches means {share:.1f} % each; rolling batches must be "
                                      f"{fmt(roll_lo)}-{fmt(roll_hi)} %", rsrc)
-    if first is not None:
+    if first is not None:  # the linear and rolling ranges for the first step: content/rules/rollout.yaml
         if first > canary_max:
             d["canary"].exclude(f"canary size {fmt(first)} % exceeds the {fmt(canary_max)} % maximum", csrc)
-        if not lin_lo <= first <= lin_hi:
-            d["linear"].exclude(f"step {fmt(first)} % is outside the {fmt(lin_lo)}-{fmt(lin_hi)} % linear range", lsrc)
-        if not roll_lo <= first <= roll_hi:
-            d["rolling"].exclude(f"batch {fmt(first)} % is outside the {fmt(roll_lo)}-{fmt(roll_hi)} % rolling range",
-                                 rsrc)
         if first >= 100:
             d["all_at_once"].adjust(1.0, "the first step is all the traffic")
         elif first <= lin_lo:
@@ -159,7 +142,7 @@ def _risk_and_alarms(d: Decision, kb: Any, f: dict[str, Any]) -> None:
             d[opt].note("set the CloudWatch alarms in AutoRollbackConfiguration to roll back automatically", cfg)
 
 
-def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
+def decide_rollout(f: dict[str, Any], kb: Any, disabled: frozenset[str] = frozenset()) -> Decision:
     """Rank rollout strategies for an endpoint update (f holds inputs merged with defaults)."""
     d = Decision("rollout")
     for opt, rid in OPTIONS.items():
@@ -180,6 +163,7 @@ def decide_rollout(f: dict[str, Any], kb: Any) -> Decision:
     _capacity_and_testing(d, kb, f)
     _steps(d, kb, f)
     _risk_and_alarms(d, kb, f)
+    apply_rules(d, f, kb, disabled)
     eligible = [c for c in d.candidates.values() if c.eligible]
     if len(eligible) == 1:
         eligible[0].note(f"the only strategy left for a {f['endpoint'].replace('_', ' ')} endpoint with these facts")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 from sagecli.errors import SageCliError
+from sagecli.names import ANCHORED_NAME, model_package_group_name
 from sagecli.paths import atomic_write_text, home_dir
 
+NAME = ANCHORED_NAME  # ModelPackageGroupName's pattern (EntityName in botocore; flow.options checks with it)
 APPROVAL = ("Approved", "Rejected", "PendingManualApproval")
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # ModelPackageGroupName pattern
 ARN = "arn:aws:sagemaker:local:000000000000:model-package{kind}/{name}"
 
 
@@ -28,9 +28,7 @@ def _now() -> str:
 
 def ensure_group(group: str, description: str = "", root: Path | None = None) -> dict[str, Any]:
     """CreateModelPackageGroup if it does not exist; return the group record."""
-    if not NAME.match(group):
-        raise SageCliError(f"invalid model package group name {group!r}",
-                           hint="1-63 letters, digits and hyphens, starting with a letter or digit")
+    model_package_group_name(group)
     path = registry_root(root) / group / "group.json"
     if path.exists():
         return json.loads(path.read_text())
@@ -90,6 +88,7 @@ def list_groups(root: Path | None = None) -> list[dict[str, Any]]:
 
 def list_versions(group: str, root: Path | None = None) -> list[dict[str, Any]]:
     """The versions of a group, oldest first."""
+    model_package_group_name(group)
     folder = registry_root(root) / group / "versions"
     if not (registry_root(root) / group / "group.json").exists():
         raise SageCliError(f"no model package group {group!r}", hint="see: sagecli registry list")

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 from sagecli.serve.capture import CaptureConfig, CaptureWriter
 from sagecli.serve.handler import InferenceHandler, RequestError
 
@@ -26,6 +26,8 @@ RUNTIME_SUFFIX = "/invocations"
 # Capture lines wait at most this long in memory, so one write carries many records (a write per
 # request costs more CPU than the rest of the capture); shutdown writes whatever is still pending.
 CAPTURE_FLUSH_S = 0.005
+# A body over the payload limit is read on (and dropped) up to this much more, then the connection is closed.
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 EXECUTION_PARAMETERS = json.dumps({"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD",
                                    "MaxPayloadInMB": 6}).encode()
 
@@ -86,9 +88,35 @@ class EndpointApp:
         if self.capture is not None:
             self.capture.flush()
 
-    def _error(self, proto: Any, status: int, message: str, runtime: bool, error_type: str | None = None) -> None:
+    async def _read_body(self, proto: Any, length: str | None) -> bytes | None:
+        """The request body, or None when it is over the payload limit (as declared, or as a chunked body arrives).
+
+        Nothing past the limit is kept: the rest is read and dropped (up to DRAIN_LIMIT_BYTES, so the client
+        gets to read the 413 rather than a reset), and the connection is closed after the answer.
+        """
+        limit = self.max_payload_bytes
+        declared = int(length) if length is not None and length.isdigit() else None
+        if declared is not None and declared <= limit:
+            return await proto()  # the common case: the server reads exactly the declared length
+        over = declared is not None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in proto:
+            size += len(chunk)
+            if not over and size > limit:
+                over, chunks = True, []
+            if over:
+                if size > limit + DRAIN_LIMIT_BYTES:
+                    break
+                continue
+            chunks.append(chunk)
+        return None if over else b"".join(chunks)
+
+    def _error(self, proto: Any, status: int, message: str, runtime: bool, error_type: str | None = None,
+               close: bool = False) -> None:
+        extra = [("connection", "close")] if close else []
         if not runtime:
-            proto.response_bytes(status, [("content-type", "text/plain")], message.encode())
+            proto.response_bytes(status, [("content-type", "text/plain"), *extra], message.encode())
             return
         if error_type is None and status in (400, 406, 415):  # the container refused it: InvokeEndpoint's ModelError
             doc = {"ErrorCode": "CLIENT_ERROR_FROM_MODEL", "OriginalStatusCode": status, "OriginalMessage": message,
@@ -96,7 +124,7 @@ class EndpointApp:
             status, error_type = 424, "ModelError"
         else:
             doc = {"message": message}
-        proto.response_bytes(status, [("content-type", "application/json"),
+        proto.response_bytes(status, [("content-type", "application/json"), *extra,
                                       ("x-amzn-errortype", error_type or "ValidationError")], json.dumps(doc).encode())
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
@@ -119,16 +147,11 @@ class EndpointApp:
                 return
         headers = scope.headers
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_payload_bytes:
-            async for _ in proto:  # drain (without keeping) so the client can read the 413 instead of a reset
-                pass
-            self._error(proto, 413, f"payload of {length} bytes is over the {self.max_payload_bytes} byte limit",
-                        runtime, "ValidationError")
-            return
-        body = await proto()
-        if len(body) > self.max_payload_bytes:
-            self._error(proto, 413, f"payload of {len(body)} bytes is over the {self.max_payload_bytes} byte limit",
-                        runtime, "ValidationError")
+        body = await self._read_body(proto, length)
+        if body is None:
+            size = f"{length} bytes" if length else "more than the limit (chunked)"
+            self._error(proto, 413, f"payload of {size} is over the {self.max_payload_bytes} byte limit", runtime,
+                        "ValidationError", close=True)
             return
         in_type = headers.get("content-type") or "text/csv"
         try:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as js  # type: ignore[attr-defined]
 from pathlib import Path
 
+from sagecli.names import endpoint_name, variant_name
+
 
 @dataclass
 class CaptureConfig:
@@ -26,6 +28,10 @@ class CaptureConfig:
     capture_output: bool = True
     csv_types: tuple[str, ...] = ("text/csv",)
     json_types: tuple[str, ...] = ("application/json",)
+
+    def __post_init__(self) -> None:
+        endpoint_name(self.endpoint)  # both become folder names under root
+        variant_name(self.variant)
 
 
 def encode_body(body: bytes, content_type: str, cfg: CaptureConfig) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sagecli.flow.deps import require
+from sagecli.deps import require
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -59,14 +59,18 @@ class InferenceHandler:
         if ctype == JSON:
             try:
                 doc = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError) as exc:  # integers over 4,300 digits included
                 raise RequestError(400, f"malformed JSON: {exc}") from None
+            except RecursionError:
+                raise RequestError(400, "malformed JSON: nested too deeply") from None
             rows = doc.get("instances", doc.get("features")) if isinstance(doc, dict) else doc
             if isinstance(rows, list) and rows and not isinstance(rows[0], list):
                 rows = [rows]
             try:
                 arr = np.array(rows, dtype=np.float64)
-            except (TypeError, ValueError):
+            except OverflowError:  # an integer too large for a float64 (400 digits, say)
+                raise RequestError(400, "malformed JSON: a number is too large for a 64-bit float") from None
+            except (TypeError, ValueError, RecursionError):
                 raise RequestError(400, 'malformed JSON: expected {"instances": [[numbers, ...], ...]}') from None
             if arr.ndim != 2 or arr.size == 0:
                 raise RequestError(400, 'malformed JSON: expected {"instances": [[numbers, ...], ...]}')

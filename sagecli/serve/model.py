@@ -6,11 +6,11 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+from sagecli.deps import require
 from sagecli.errors import SageCliError
-from sagecli.flow.deps import require
 
 MODEL_FILE = "xgboost-model"
-FAST_ROWS = 64  # up to this many rows the numpy tree walk beats XGBoost's per-call overhead
+FAST_ROWS = 32  # up to this many rows the numpy tree walk clearly beats XGBoost (see serve/treepredict.py)
 
 
 class XGBoostModel:
@@ -38,6 +38,9 @@ class XGBoostModel:
 
 def extract_model(tarball: Path, dest: Path) -> Path:
     """Extract model.tar.gz into dest with the 'data' filter (no absolute paths, links out, or devices)."""
+    if not hasattr(tarfile, "data_filter"):  # the filter came in Python 3.11.4: never extract without it
+        raise SageCliError(f"cannot extract {tarball.name} safely: this Python has no tarfile data filter",
+                           hint="use Python 3.11.4 or later (sagecli requires it)")
     dest.mkdir(parents=True, exist_ok=True)
     try:
         with tarfile.open(tarball, "r:gz") as tar:

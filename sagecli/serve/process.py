@@ -17,8 +17,14 @@ from pathlib import Path
 
 from sagecli.errors import SageCliError
 from sagecli.paths import atomic_write_text
+from sagecli.procgroup import deferred_interrupts, stop_group
 
 HOST = "127.0.0.1"
+# Connections the worker serves at once (granian's default is its 1,024 listen backlog: that many idle
+# sockets made new clients wait ~30 s), and how long a connection may sit without a complete request
+# header, idle keep-alive included, before the server closes it (granian's default is 30 s).
+MAX_CONNECTIONS = 4096
+HEADER_READ_TIMEOUT_MS = 5000
 
 
 def realtime_payload_limit_bytes() -> int:
@@ -69,11 +75,12 @@ def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0,
         port = free_port()
         argv = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", HOST, "--port", str(port),
                 "--workers", "1", "--runtime-threads", "1", "--no-ws", "--http", "1", "--log-level", "warning",
+                "--backpressure", str(MAX_CONNECTIONS), "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
                 "sagecli.serve.worker:app"]
-        with open(log_path, "ab") as log:
+        with open(log_path, "ab") as log, deferred_interrupts():  # no Ctrl-C between the fork and on_start
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                                     start_new_session=True)
-        on_start(proc)  # the caller tracks it at once, so Ctrl-C during startup still stops it
+            on_start(proc)  # the caller tracks it at once, so Ctrl-C during startup still stops it
         url = f"http://{HOST}:{port}"
         deadline = time.monotonic() + startup_timeout_s
         while time.monotonic() < deadline:
@@ -118,11 +125,10 @@ def stop_pid(pid: int, grace_s: float = 5.0) -> bool:
         pgid = os.getpgid(pid)
     except ProcessLookupError:
         return False
-    own = pgid == pid  # started with start_new_session: the group is the server and its workers
-    sender = os.killpg if own else os.kill
-    target = pgid if own else pid
+    if pgid == pid:  # started with start_new_session: the group is the server and its workers
+        return stop_group(pgid, grace_s=grace_s, reap=pid)
     try:
-        sender(target, signal.SIGTERM)
+        os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
     deadline = time.monotonic() + grace_s
@@ -132,42 +138,11 @@ def stop_pid(pid: int, grace_s: float = 5.0) -> bool:
             break
         time.sleep(0.02)
     with contextlib.suppress(ProcessLookupError):
-        sender(target, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
     _reap(pid)
-    if own:  # wait (briefly) until every member of the group is gone, workers included
-        deadline = time.monotonic() + 3.0
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.01)
     return True
 
 
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-
-
-def pids_started_for(run_dir: Path) -> list[int]:
-    """Live processes this run started (their environment names a path in run_dir); Linux /proc only.
-
-    A safety net for teardown: a child forked in the instant a Ctrl-C arrived is found here even though
-    the code that started it never got its Popen object back.
-    """
-    proc_root = Path("/proc")
-    if not proc_root.is_dir():
-        return []
-    markers = [f"{key}={run_dir}".encode() for key in ("SAGEMAKER_BASE_DIR", "SAGECLI_SERVE_CONFIG")]
-    found = []
-    for entry in proc_root.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            env = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if any(m in env for m in markers):
-            found.append(int(entry.name))
-    return found

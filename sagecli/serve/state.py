@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sagecli.errors import SageCliError
+from sagecli.names import endpoint_name
 from sagecli.paths import atomic_write_text, home_dir
 
 
@@ -17,14 +18,14 @@ def endpoints_dir() -> Path:
 
 def save_endpoint(record: dict[str, Any]) -> Path:
     """Record a running endpoint (name, url, port, pid, variant, capture root, run id)."""
-    path = endpoints_dir() / f"{record['name']}.json"
+    path = endpoints_dir() / f"{endpoint_name(record['name'])}.json"
     atomic_write_text(path, json.dumps(record, indent=2))
     return path
 
 
 def forget_endpoint(name: str) -> None:
     """Remove an endpoint's record."""
-    (endpoints_dir() / f"{name}.json").unlink(missing_ok=True)
+    (endpoints_dir() / f"{endpoint_name(name)}.json").unlink(missing_ok=True)
 
 
 def list_endpoints() -> list[dict[str, Any]]:
@@ -41,8 +42,8 @@ def list_endpoints() -> list[dict[str, Any]]:
 
 
 def get_endpoint(name: str) -> dict[str, Any]:
-    """One endpoint record, or a SageCliError naming the ones that exist."""
-    path = endpoints_dir() / f"{name}.json"
+    """One endpoint record, or a SageCliError naming the ones that exist (a name that is not an EndpointName too)."""
+    path = endpoints_dir() / f"{endpoint_name(name)}.json"
     if not path.exists():
         names = sorted(p.stem for p in endpoints_dir().glob("*.json")) if endpoints_dir().exists() else []
         raise SageCliError(f"no local endpoint named {name!r}",

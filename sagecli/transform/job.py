@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from sagecli.contracts import COMPLETED, FAILED, TransformResult
 from sagecli.errors import SageCliError
-from sagecli.flow.backend import COMPLETED, FAILED, TransformResult
 from sagecli.paths import atomic_write_text
 from sagecli.serve.handler import InferenceHandler, RequestError
 

@@ -7,16 +7,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.live import Live
 from rich.markup import escape
+from rich.padding import Padding
 from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
 from sagecli.ui.console import out
 
-ICONS = {"ok": "[green]✔[/]", "failed": "[red]✘[/]", "skipped": "[yellow]–[/]", "pending": "[dim]·[/]"}
+ICONS = {"ok": "[green]✔[/]", "failed": "[red]✘[/]", "skipped": "[yellow]–[/]", "pending": "[dim]·[/]",
+         "interrupted": "[red]✘[/]"}
+FINISHED = ("ok", "failed", "skipped", "interrupted")
+# Columns left free at the right of every live line: the terminal echoes Ctrl-C as `^C` at the cursor, and
+# a full-width last line would wrap it onto a new line, so the next redraw would start one line too low
+# (leaving a stale copy of the first row on screen).
+ECHO_ROOM = 2
 
 
 class DemoView:
@@ -27,6 +34,7 @@ class DemoView:
                                        f"[cyan]{escape(backend)}[/] -> {escape(str(run_dir))}")
         self.steps: dict[str, Any] = {}
         self.started: dict[str, float] = {}
+        self.spinners: dict[str, Spinner] = {}  # one per step, kept: a new Spinner always shows its first frame
         self.interactive = out().is_terminal
         self.live = Live(self, console=out(), refresh_per_second=8, transient=False) if self.interactive else None
 
@@ -37,6 +45,9 @@ class DemoView:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        for res in self.steps.values():  # whatever stopped the run, no row keeps spinning in the final frame
+            if res.status == "running":
+                res.status = "interrupted"
         if self.live is not None:
             self.live.__exit__(*exc)
 
@@ -45,7 +56,7 @@ class DemoView:
         if res.status == "running" and res.name not in self.started:
             self.started[res.name] = time.perf_counter()
         self.steps[res.name] = res
-        if self.live is None and res.status in ("ok", "failed", "skipped"):
+        if self.live is None and res.status in FINISHED:
             secs = f"{res.duration_s:.2f}s" if res.status != "skipped" else "-"
             out().print(f"{res.status:7} {res.name:10} {secs:>7}  {escape(res.summary)}", soft_wrap=True)
 
@@ -63,22 +74,23 @@ class DemoView:
         finally:
             self.live.start()
 
-    def __rich__(self) -> Group:
-        # fixed columns never shrink; only the message column is cut (with …) on a narrow terminal
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # fixed columns never shrink; the message column wraps (never cut with …) on a narrow terminal
         table = Table.grid(padding=(0, 1), expand=True)
+        table.width = max(30, options.max_width - ECHO_ROOM)
         table.add_column(width=2, no_wrap=True)
         table.add_column(style="bold", width=9, no_wrap=True)
         table.add_column(justify="right", width=6, no_wrap=True)
-        table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
+        table.add_column(overflow="fold", ratio=1)
         for name, res in self.steps.items():
             if res.status == "running":
-                mark: Any = Spinner("dots", style="cyan")
+                mark: Any = self.spinners.setdefault(name, Spinner("dots", style="cyan"))
                 secs = time.perf_counter() - self.started.get(name, time.perf_counter())
             else:
                 mark = Text.from_markup(ICONS.get(res.status, ""))
                 secs = res.duration_s
             table.add_row(mark, name, f"{secs:5.2f}s" if res.status != "skipped" else "", escape(res.summary))
-        return Group(table)
+        yield Group(table)
 
     def summary(self, result: Any) -> None:
         """After the run: what it produced (metrics, model package, endpoint, violations), then artifact paths."""
@@ -101,7 +113,11 @@ class DemoView:
         if mon is not None and mon.data.get("run_2", {}).get("findings"):
             con.print("Violations in the drifted wave (constraint_violations.json):")
             for check, group in mon.data["run_2"]["findings"].items():
-                con.print(f"  [yellow]{escape(check)}[/]: {escape(group['why'])}", soft_wrap=not self.interactive)
+                why = Text.from_markup(f"[yellow]{escape(check)}[/]: {escape(group['why'])}")
+                if self.interactive:  # wrapped lines keep the indent
+                    con.print(Padding(why, (0, 0, 0, 2)))
+                else:
+                    con.print(Text("  ").append(why), soft_wrap=True)
                 for line in group["features"]:
                     con.print(f"    {escape(line)}", soft_wrap=True)
         note = by["teardown"].data.get("kept_note") if "teardown" in by else None

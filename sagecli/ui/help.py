@@ -167,38 +167,41 @@ def render(command: Any, ctx: Any) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-class HelpCommand(TyperCommand):
+class HelpLayout:
+    """Mixed into a Typer command or group class: its --help is sagecli's 80-column layout."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(render(self, ctx))
+
+
+class HelpCommand(HelpLayout, TyperCommand):
     """A Typer command whose --help is sagecli's 80-column layout."""
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(render(self, ctx))
 
-
-class HelpGroup(TyperGroup):
+class HelpGroup(HelpLayout, TyperGroup):
     """A Typer group whose --help is sagecli's 80-column layout."""
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(render(self, ctx))
 
-
-def _plain(cls: Any, base: type) -> bool:
-    """True when a command uses Typer's own class (or none yet): sagecli's layout may replace it."""
-    return not isinstance(cls, type) or cls is base
+def _with_layout(cls: Any, base: type, default: type) -> type:
+    """Typer's own class (or none yet) -> ours; a project subclass (e.g. one that rewrites arguments) gets
+    the layout mixed in, keeping its behaviour."""
+    if not isinstance(cls, type) or cls is base:
+        return default
+    if issubclass(cls, HelpLayout):
+        return cls
+    return type(cls.__name__, (HelpLayout, cls), {"__doc__": cls.__doc__, "__module__": cls.__module__})
 
 
 def apply_help_layout(app: typer.Typer) -> None:
-    """Use HelpGroup/HelpCommand for this app and, recursively, every command and group in it."""
-    if _plain(app.info.cls, TyperGroup):
-        app.info.cls = HelpGroup
+    """Use the layout for this app and, recursively, every command and group in it."""
+    app.info.cls = _with_layout(app.info.cls, TyperGroup, HelpGroup)
     for info in app.registered_commands:
-        if _plain(info.cls, TyperCommand):
-            info.cls = HelpCommand
+        info.cls = _with_layout(info.cls, TyperCommand, HelpCommand)
     for group in app.registered_groups:
-        if _plain(group.cls, TyperGroup):
-            group.cls = HelpGroup
+        if isinstance(group.cls, type):
+            group.cls = _with_layout(group.cls, TyperGroup, HelpGroup)
         if group.typer_instance is not None:
             apply_help_layout(group.typer_instance)
-
 
 def note(text: str) -> None:
     """A note on stderr, wrapped at word boundaries to the terminal (never broken mid-word by the terminal)."""

@@ -270,7 +270,7 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
         con.print()
     if not res["complete"]:
         con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
-                  "Continue with [bold]sagecli quiz --resume[/bold].")
+                  f"Continue with [bold]sagecli quiz --resume {res['session']}[/bold].")
     if res["complete"]:
         head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
     else:  # 0 of 1 answered, not 0 of the 3 planned

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from sagecli.aws.ledger import Ledger, ledger_dir
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     EndpointRequest,
     FlowOptions,
@@ -18,6 +17,7 @@ from sagecli.flow.backend import (
     TrainingRequest,
     TransformRequest,
 )
+from sagecli.errors import SageCliError
 from sagecli.flow.backends.sagemaker import PlanShown, SageMakerBackend
 from tests.aws.conftest import ACCESS_KEY, SECRET_KEY
 from tests.aws.helpers import BUCKET, backend_options, leftovers, write_channels

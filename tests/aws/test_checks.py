@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sagecli.contracts import FlowOptions, RunContext
 from sagecli.errors import SageCliError
-from sagecli.flow.backend import FlowOptions, RunContext
 from sagecli.flow.backends.sagemaker import SageMakerBackend
 from tests.aws.conftest import ACCESS_KEY, SECRET_KEY
 from tests.aws.helpers import backend_options

@@ -12,7 +12,7 @@ import pytest
 
 from sagecli.aws.ledger import Ledger, ledger_dir
 from sagecli.aws.validate import problems_for
-from sagecli.flow.backend import FlowOptions
+from sagecli.contracts import FlowOptions
 from sagecli.flow.runner import run_flow
 from tests.aws.conftest import ACCESS_KEY, ROLE_ARN, SECRET_KEY
 from tests.aws.helpers import leftovers

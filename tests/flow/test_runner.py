@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sagecli.contracts import Backend, FlowOptions, RunContext
 from sagecli.errors import SageCliError, UsageError
 from sagecli.flow import backends
-from sagecli.flow.backend import Backend, FlowOptions, RunContext
 from sagecli.flow.backends.local import LocalBackend
 from sagecli.flow.runner import plan_steps, run_flow
 

@@ -92,3 +92,27 @@ def test_serverless_endpoint_quota(run):
     result = run("deployment", traffic="intermittent", models=60, same_framework=False)
     row = _row(result, "serverless")
     assert not row["eligible"] and "quota" in row["reasons"][0]
+
+
+def test_streaming_within_8_minutes_is_not_called_a_large_request(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html (streams up to 8 minutes)
+    decision = run("deployment", traffic="steady", processing_seconds=300, needs=["response-streaming"])["decisions"][0]
+    assert decision["choice"] == "realtime"
+    assert "large-request" not in [r["rule"] for r in decision["rules"]]
+
+
+def test_model_gb_flag_reaches_the_serverless_memory_rule():
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html (MemorySizeInMB at most 6144)
+    import json
+
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+
+    out = CliRunner().invoke(app, ["recommend", "deployment", "--traffic", "intermittent", "--model-gb", "8",
+                                   "--explain", "--json"])
+    assert out.exit_code == 0, out.output
+    decision = json.loads(out.stdout)["decisions"][0]
+    assert decision["choice"] != "serverless"
+    fired = {r["rule"]: r.get("source", "") for r in decision["rules"]}
+    assert fired["serverless-memory-limit"].endswith("serverless-endpoints.html")

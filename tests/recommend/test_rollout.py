@@ -78,3 +78,51 @@ def test_rolling_not_for_multi_variant(run):
     decision = _rollout(run("deployment", endpoint="realtime", compare_variants=True, capacity_limited=True))
     rolling = next(r for r in decision["ranked"] if r["option"] == "rolling")
     assert not rolling["eligible"]
+
+
+def test_long_comparison_without_user_impact_is_not_a_conflict(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-shadow-deployment.html (long-running shadow variants)
+    decision = _rollout(run("deployment", endpoint="realtime", no_user_impact=True, rollout_hours=1000))
+    assert decision["choice"] == "shadow"
+    shadow = next(r for r in decision["ranked"] if r["option"] == "shadow")
+    assert any("30 days" in r and "shadow variants" in r for r in shadow["reasons"])
+
+
+def test_a_shadow_within_30_days_has_no_duration_warning(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-create.html (7 days by default, 30 at most)
+    decision = _rollout(run("deployment", endpoint="realtime", no_user_impact=True, rollout_hours=100))
+    shadow = next(r for r in decision["ranked"] if r["option"] == "shadow")
+    assert not any("30 days" in r for r in shadow["reasons"])
+
+
+def test_business_metric_without_user_impact_still_conflicts(kb):
+    from sagecli.errors import UsageError
+    from sagecli.recommend import decide
+
+    with pytest.raises(UsageError, match="contradict"):
+        decide("deployment", {"endpoint": "realtime", "no_user_impact": True, "compare_variants": True}, kb)
+
+
+def test_explain_shows_each_rollout_rule_with_its_page():
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+
+    out = CliRunner().invoke(app, ["recommend", "deployment", "--endpoint", "realtime", "--need",
+                                   "marketplace-model", "--bake-minutes", "90", "--rollout-hours", "12",
+                                   "--explain", "--no-input"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.stdout.split())
+    for rule, page in (("guardrails-marketplace-fallback", "deployment-guardrails-exclusions.html"),
+                       ("bake-at-most-one-hour", "API_TrafficRoutingConfig.html"),
+                       ("guardrails-8-hour-timeout", "API_BlueGreenUpdatePolicy.html")):
+        assert f"[{rule}]" in text and page in text, rule
+
+
+def test_a_bake_longer_than_the_rollout_is_a_conflict(kb):
+    from sagecli.errors import UsageError
+    from sagecli.recommend import decide
+
+    with pytest.raises(UsageError, match="contradict"):
+        decide("deployment", {"endpoint": "realtime", "bake_minutes": 120, "rollout_hours": 1}, kb)
+    assert decide("deployment", {"endpoint": "realtime", "bake_minutes": 60, "rollout_hours": 1}, kb)

@@ -74,6 +74,7 @@ def test_help_at_80_columns(path: list[str]) -> None:
     cmd = dict((tuple(p), c) for p, c in COMMANDS)[tuple(path)]
     text = _help(path)
     assert "<bool>" not in text, "flags carry no metavar"
+    assert "╭" not in text, "every command uses the 80-column layout (no rich boxes)"
     expected: list[str] = _words(cmd.help or "")
     for param in cmd.params:
         if getattr(param, "hidden", False):

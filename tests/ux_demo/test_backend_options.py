@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sagecli.commands.demo_run import check_backend_options
+from sagecli.contracts import FlowOptions
 from sagecli.errors import UsageError
-from sagecli.flow.backend import FlowOptions
-from sagecli.flow.options import check_backend_options
 from tests.conftest import run_cli
 
 

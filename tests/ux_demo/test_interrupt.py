@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sagecli.contracts import FlowOptions
 from sagecli.errors import SageCliError
 from sagecli.flow import backends
-from sagecli.flow.backend import FlowOptions
 from sagecli.flow.backends.local import LocalBackend
 from sagecli.flow.runner import run_flow
 
@@ -40,7 +40,7 @@ def test_interrupt_carries_the_teardown_outcome(tmp_path: Path, monkeypatch: pyt
 
 
 def test_the_printed_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
-    from sagecli.flow.options import run_and_report
+    from sagecli.commands.demo_run import run_and_report
 
     monkeypatch.setitem(backends.BACKENDS, "ux-interrupt", "tests.ux_demo.test_interrupt:InterruptAndTeardownFails")
     with pytest.raises(KeyboardInterrupt):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sagecli.aws.plan import PlanSpec, build_plan
+from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 from sagecli.errors import SageCliError
-from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 from sagecli.flow.runner import run_flow
 from tests.aws.conftest import ROLE_ARN
 from tests.aws.helpers import leftovers

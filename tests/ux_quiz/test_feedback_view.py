@@ -91,7 +91,7 @@ def test_mock_exam_ends_with_the_score_not_the_last_explanation(tmp_path) -> Non
 
 def test_malformed_answer_after_good_ones_says_they_are_saved_and_how_to_go_on() -> None:
     res = run_cli("quiz", "--content", str(FIXTURE), "--no-generated", "--count", "4", "--seed", "1",
-                  "--no-shuffle", "--answers", "A,ZZZZ")
+                  "--no-shuffle", input="A\nZZZZ\n")  # piped answers are taken as they come
     assert res.returncode == 2
     lines = res.stderr.splitlines()
     assert lines[0].startswith("Error: answer 2 (question 2 of ") and "Traceback" not in res.stderr

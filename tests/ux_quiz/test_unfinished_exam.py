@@ -11,8 +11,8 @@ FX = ["--content", str(FIXTURE), "--no-generated"]
 
 
 def test_new_quiz_mentions_the_unfinished_exam_which_still_resumes() -> None:
-    res = run_cli("quiz", *FX, "--mode", "exam", "--count", "4", "--seed", "1", "--answers", "A,ZZZ")
-    assert res.returncode == 2  # the malformed second answer stops the exam; the first is saved
+    res = run_cli("quiz", *FX, "--mode", "exam", "--count", "4", "--seed", "1", input="A\nZZZ\n")
+    assert res.returncode == 2  # the malformed second piped answer stops the exam; the first is saved
     res = run_cli("quiz", *FX, "--type", "mc", "--count", "1", "--answers", "A", "--json")
     assert res.returncode == 0, res.stderr
     assert res.stderr.startswith("Note: mock exam session 1 is unfinished (1 of 4 answered")

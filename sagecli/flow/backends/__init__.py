@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sagecli.errors import UsageError
 
 if TYPE_CHECKING:
-    from sagecli.flow.backend import Backend, RunContext
+    from sagecli.contracts import Backend, RunContext
 
 BACKENDS: dict[str, str] = {
     "local": "sagecli.flow.backends.local:LocalBackend",

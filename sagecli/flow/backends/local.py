@@ -6,8 +6,6 @@ are tracked, so teardown (also on failure and Ctrl-C) stops every one of them.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import subprocess
 import time
@@ -16,8 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     Endpoint,
     EndpointRequest,
@@ -31,7 +28,9 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
-from sagecli.flow.deps import require
+from sagecli.deps import require
+from sagecli.errors import SageCliError
+from sagecli.names import endpoint_name, training_job_name, transform_job_name
 
 
 def uri_to_path(uri: str) -> Path:
@@ -105,7 +104,7 @@ class LocalBackend:
         """A training job in <run>/jobs/<job-name>, run by its own process."""
         from sagecli.train.job import run_training_job
 
-        job_dir = self.ctx.run_dir / "jobs" / request.job_name
+        job_dir = self.ctx.run_dir / "jobs" / training_job_name(request.job_name)
         if job_dir.exists():
             shutil.rmtree(job_dir)
         self._created.append(Resource("TrainingJob", request.job_name, detail=str(job_dir)))
@@ -165,7 +164,7 @@ class LocalBackend:
         from sagecli.serve.process import realtime_payload_limit_bytes, start_server
         from sagecli.serve.state import save_endpoint
 
-        base = self.ctx.run_dir / "endpoints" / request.endpoint_name
+        base = self.ctx.run_dir / "endpoints" / endpoint_name(request.endpoint_name)
         model_dir = extract_model(uri_to_path(request.model_artifact), base / "model")
         cap = request.data_capture
         capture_root = uri_to_path(cap.destination) if cap.destination else self.ctx.run_dir / "capture"
@@ -203,7 +202,7 @@ class LocalBackend:
         from sagecli.serve.model import load_model_artifact
         from sagecli.transform.job import run_transform
 
-        base = self.ctx.run_dir / "transform" / request.job_name
+        base = self.ctx.run_dir / "transform" / transform_job_name(request.job_name)
         model = load_model_artifact(uri_to_path(request.model_artifact), base / "model")
         out_dir = uri_to_path(request.output_uri) if request.output_uri else base / "output"
         self._created.append(Resource("TransformJob", request.job_name, detail=str(out_dir)))
@@ -243,28 +242,29 @@ class LocalBackend:
                 f"stop it with: sagecli endpoint stop {endpoint.name}")
 
     def teardown(self, keep_endpoint: bool = False) -> list[Resource]:
-        """Stop child processes and endpoints (newest first); the endpoint survives with keep_endpoint."""
-        from sagecli.serve.process import pids_started_for, stop_pid
+        """Stop what this run started (newest first); the endpoint survives with keep_endpoint.
+
+        Only processes this backend started and recorded are stopped, each by its process group (every job
+        and server runs in its own session), never anything found by a path or an environment variable:
+        another run's kept endpoint, in the same or a similarly named --run-dir, is never touched.
+        """
+        from sagecli.procgroup import stop_group
         from sagecli.serve.state import forget_endpoint
 
         removed: list[Resource] = []
         kept = set(self._servers) if keep_endpoint else set()
+        keep_pids = {self._servers[n] for n in kept}
         for res in reversed(self._created):
             if res.kind == "Endpoint" and res.name not in kept and res.name in self._servers:
-                stop_pid(self._servers.pop(res.name))
+                pid = self._servers.pop(res.name)
+                stop_group(pid, reap=pid)
                 forget_endpoint(res.name)
                 removed.append(res)
-        keep_pids = {self._servers[n] for n in kept if n in self._servers}
-        for proc in self._procs:
+        for proc in reversed(self._procs):
             if proc.pid in keep_pids:
                 continue
-            if proc.poll() is None:
-                stop_pid(proc.pid)
+            stop_group(proc.pid, grace_s=1.0, reap=proc.pid)  # leader gone or not: its group may live on
             proc.poll()
         self._procs = [p for p in self._procs if p.pid in keep_pids]
-        for pid in pids_started_for(self.ctx.run_dir.resolve()):  # anything a Ctrl-C orphaned mid-start
-            with contextlib.suppress(ProcessLookupError):
-                if os.getpgid(pid) not in keep_pids:  # a kept server's workers share its process group
-                    stop_pid(pid, grace_s=1.0)
         self._created = [r for r in self._created if r not in removed]
         return removed

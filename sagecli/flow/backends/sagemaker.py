@@ -18,9 +18,9 @@ from typing import Any
 
 from sagecli.aws import api_calls as calls
 from sagecli.aws import preflight
+from sagecli.aws.executor import UnsafeKey
 from sagecli.aws.plan import Layout, PlanSpec, build_plan, shard_names, validate_plan
-from sagecli.errors import SageCliError
-from sagecli.flow.backend import (
+from sagecli.contracts import (
     ChannelData,
     Endpoint,
     EndpointRequest,
@@ -35,6 +35,8 @@ from sagecli.flow.backend import (
     TransformRequest,
     TransformResult,
 )
+from sagecli.errors import SageCliError
+from sagecli.names import endpoint_name
 
 
 class PlanShown(SystemExit):
@@ -69,7 +71,7 @@ class SageMakerBackend:
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
         from sagecli.aws.render import render_plan
-        from sagecli.flow.runner import plan_steps
+        from sagecli.flow.plan import plan_steps
 
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
@@ -320,10 +322,13 @@ class SageMakerBackend:
         """Download <capture>/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl, waiting for S3 delivery."""
         assert endpoint.capture_uri
         prefix = f"{endpoint.capture_uri.rstrip('/')}/{endpoint.name}/"
+        folder = dest / endpoint_name(endpoint.name)
         start = time.monotonic()
         while True:
             try:
-                files = self.exe.download(prefix, dest / endpoint.name)
+                files = self.exe.download(prefix, folder)
+            except UnsafeKey:
+                raise  # a key that leads out of dest is an error, not "not delivered yet"
             except SageCliError:
                 files = []
             records = sum(len(p.read_bytes().splitlines()) for p in files)

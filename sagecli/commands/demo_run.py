@@ -1,4 +1,4 @@
-"""From command-line values to FlowOptions, and the one call the run-demo command makes."""
+"""run-demo's command layer: command-line values to FlowOptions, one run_flow call, then the view or JSON."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 from sagecli.errors import SageCliError, UsageError
-from sagecli.flow.backend import DEFAULT_MODEL_PACKAGE_GROUP, FlowOptions
 
 
 def parse_hyperparameters(items: Sequence[str]) -> dict[str, str]:
@@ -75,6 +75,7 @@ def _sigterm(signum: int, frame: Any) -> None:
 
 def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
     """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed."""
+    from sagecli.flow.rundir import check_run_dir
     from sagecli.flow.runner import new_run_id, plan_steps, run_flow
     from sagecli.paths import home_dir
 
@@ -82,6 +83,7 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
     check_backend_options(backend, options)
     run_id = new_run_id()
     target = (run_dir or home_dir() / "runs" / run_id).resolve()
+    check_run_dir(target)  # a file, or someone else's files: refused before the view starts
     previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
         if json_out:
