@@ -11,6 +11,7 @@ for custom command ordering) and `apply_help_layout(app)` sets them on every com
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 from typing import Any
@@ -90,7 +91,14 @@ def _help(param: Any, ctx: Any) -> str:
             parts.append("[required]")
         return "  ".join(p for p in parts if p)
     record = param.get_help_record(ctx)
-    return record[1] if record else ""
+    return _ranges(record[1]) if record else ""
+
+
+def _ranges(text: str) -> str:
+    """click's range notation in words: `1<=x<=4` -> `1 to 4`, `x>=1` -> `at least 1`."""
+    text = re.sub(r"(-?[\d.]+)<=x<=(-?[\d.]+)", r"\1 to \2", text)
+    text = re.sub(r"x>=(-?[\d.]+)", r"at least \1", text)
+    return re.sub(r"x<=(-?[\d.]+)", r"at most \1", text)
 
 
 def definition_list(rows: list[tuple[str, str]], total: int) -> list[str]:

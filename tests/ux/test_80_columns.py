@@ -164,3 +164,23 @@ def test_wrapped_notes_break_at_words() -> None:
     lines = text.splitlines()
     assert len(lines[cost]) <= WIDTH and lines[cost + 1].startswith("    ")
     assert "it depends on the instances you pick" in _joined(text)
+
+
+def test_wrap_breaks_only_between_words_or_after_separators() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from sagecli.ui.help import wrap
+
+    word = st.text(alphabet="abcdefghij|,-.", min_size=1, max_size=30)
+
+    @given(st.lists(word, min_size=1, max_size=30), st.integers(min_value=10, max_value=100))
+    def check(words: list[str], width: int) -> None:
+        text = " ".join(words)
+        lines = wrap(text, width)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost or added
+        assert " ".join(lines).split() != [] or not text.strip()
+        for line in lines:  # a line is over the width only when it is one unbreakable token
+            assert len(line) <= width or (" " not in line and not any(c in line[:-1] for c in "|,"))
+
+    check()
