@@ -92,6 +92,11 @@ def usage_error(exc: Any) -> SageCliError:
     """A parser error (no such option, bad value, missing argument) as one line with a hint."""
     message = " ".join(str(exc.format_message()).split())
     message = message.replace("Value error, ", "")
+    param = getattr(exc, "param", None)
+    if type(exc).__name__ == "MissingParameter" and getattr(param, "param_type_name", "") == "argument":
+        # click names the Python parameter ('record_id'); the help shows its metavar (ID)
+        shown = (param.metavar or param.name or "").upper()
+        message = re.sub(r"'[^']*'", shown, message, count=1)
     ctx = getattr(exc, "ctx", None)
     hint = None
     if ctx is not None:
