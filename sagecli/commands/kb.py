@@ -18,12 +18,14 @@ def list_cmd(
         str | None,
         typer.Argument(help="A kind (e.g. component, instance_family, inference_option); omit for a summary."),
     ] = None,
+    all_sizes: Annotated[bool, typer.Option(
+        "--all", help="instance_family: one line per instance type instead of one per family.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """List the kinds, or the records of one kind as a table."""
+    """List the kinds, or the records of one kind as a table (instance families: one line each)."""
     from sagecli.knowledge.browse import list_records
 
-    result = list_records(kind)
+    result = {**list_records(kind), "all": all_sizes}
     if json_out:
         from sagecli.output import emit_json
 

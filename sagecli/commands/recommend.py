@@ -105,8 +105,10 @@ def input_mode_cmd(
     avg_file_mb: Annotated[float | None, _opt("Average file size in MB.")] = None,
     access: Annotated[str | None, _opt("sequential|random (default sequential).")] = None,
     format: Annotated[str | None, _opt(
-        "csv|parquet|recordio-protobuf|tfrecord|jsonl|images|augmented-manifest.")] = None,
-    algorithm: Annotated[str | None, _opt("Built-in algorithm id or custom.")] = None,
+        "csv|parquet|recordio-protobuf|tfrecord|jsonl|images|augmented-manifest|text|image-recordio|hdf5|libsvm.")]\
+    = None,
+    algorithm: Annotated[str | None, _opt("Built-in algorithm id or AWS image name (kmeans), or custom.")] = None,
+    algorithm_mode: Annotated[str | None, _opt("Algorithm mode, e.g. BlazingText supervised or skipgram.")] = None,
     storage: Annotated[str | None, _opt("Where the data lives: s3|efs|fsx (default s3).")] = None,
     fast_start: Annotated[bool, _opt("Training must start quickly.")] = False,
     shared: Annotated[bool, _opt("Many instances or jobs read the same data.")] = False,
@@ -124,8 +126,9 @@ def input_mode_cmd(
     """Recommend how a training job reads its data: file, pipe, fastfile, fsx_lustre or efs."""
     _run("input-mode", {
         "dataset_gb": dataset_gb, "files": files, "avg_file_mb": avg_file_mb, "access": access, "format": format,
-        "algorithm": algorithm, "storage": storage, "fast_start": _flag(fast_start), "shared": _flag(shared),
-        "vpc": vpc, "local_disk_gb": local_disk_gb, "instances": instances, "posix": _flag(posix),
+        "algorithm": algorithm, "algorithm_mode": algorithm_mode, "storage": storage,
+        "fast_start": _flag(fast_start), "shared": _flag(shared), "vpc": vpc, "local_disk_gb": local_disk_gb,
+        "instances": instances, "posix": _flag(posix),
         "priority": priority, "needs": need,
     }, json_out, explain, no_input, show_all)
 

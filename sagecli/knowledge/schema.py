@@ -129,23 +129,29 @@ class Price(Strict):
 
 
 class InstanceSize(Strict):
-    """One instance type (a family at one size)."""
+    """One instance type (a family at one size), with where its numbers come from."""
 
     type: str = Field(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$")
     vcpu: int | None = Field(None, ge=1)
     memory_gib: float | None = Field(None, gt=0)
-    gpus: int = Field(0, ge=0)
+    architecture: Literal["x86_64", "arm64"] | None = Field(None, description="arm64 = AWS Graviton")
+    processor: str | None = Field(None, description="CPU maker: Intel, AMD or AWS Graviton")
+    gpus: int = Field(0, ge=0, description="NVIDIA GPUs")
     gpu_model: str | None = None
-    gpu_memory_gib: float | None = Field(None, ge=0)
+    gpu_memory_gib: float | None = Field(None, ge=0, description="total GPU memory as EC2 reports it, GiB")
     gpu_memory_mib_ec2: int | None = Field(None, ge=0)
-    accelerators: int | None = Field(0, ge=0, description="Neuron chips; null when no source gives the count")
+    accelerators: int | None = Field(None, ge=0, description="Neuron chips or Gaudi cards; absent on CPU/GPU types")
+    accelerator_maker: str | None = Field(None, description="NVIDIA, AWS (Neuron) or Habana")
     accelerator_model: str | None = None
     accelerator_memory_gib: float | None = Field(None, ge=0)
     neuron_cores: int | None = None
-    efa_interfaces: int | None = None
+    network_performance: str | None = Field(None, description="EC2 NetworkPerformance, e.g. '100 Gigabit'")
+    efa_supported: bool | None = None
+    efa_max_interfaces: int | None = Field(None, ge=0)
     apis: list[Api] = []
     price: Price | None = None
-    price_history: list[Price] = []
+    price_history: list[Price] | None = None  # absent rather than [] keeps the compiled cache small
+    source: str | None = Field(None, description="where the specs come from (data set and version)")
     note: str | None = None
 
 
@@ -156,13 +162,17 @@ class InstanceFamily(Record):
         "general_purpose",
         "compute_optimized",
         "memory_optimized",
+        "storage_optimized",
         "gpu_training",
         "gpu_inference",
         "inferentia",
         "trainium",
+        "gaudi",
+        "geospatial",
     ]
     generation: int | None = None
     processor: str
+    architecture: Literal["x86_64", "arm64"] | None = None
     graviton: bool = False
     accelerator: str | None = None
     burstable: bool = False
@@ -260,6 +270,9 @@ class Algorithm(Record):
     inference_content_types: list[str] = []
     instances: AlgorithmInstances
     modes: dict[str, AlgorithmInstances] = {}
+    # Other names that mean this algorithm: AWS's image repository name (kmeans, forecasting-deepar) and
+    # common spellings; `--algorithm` accepts them (sagecli.recommend.advice.algorithm_record).
+    aliases: list[str] = []
 
 
 class ExamTask(Strict):

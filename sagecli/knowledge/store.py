@@ -66,6 +66,9 @@ class KnowledgeBase:
     def get(self, record_id: str) -> dict[str, Any]:
         """A record by id, or a SageCliError that suggests close ids."""
         rec = self.records.get(record_id)
+        if rec is None:  # a built-in algorithm's alias (AWS image name such as kmeans, forecasting-deepar)
+            key = record_id.strip().lower().replace("_", "-")
+            rec = next((r for r in self.of_kind("algorithm") if key in (r.get("aliases") or ())), None)
         if rec is None:
             import difflib
 

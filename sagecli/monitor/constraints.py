@@ -8,11 +8,16 @@ MAX_DOMAIN = 50  # suggest a value domain for String features with at most this 
 
 
 def default_monitoring_config(comparison_threshold: float = 0.1) -> dict[str, Any]:
-    """monitoring_config with the documented defaults (thresholds 0.1, Simple comparison, LInfinity)."""
-    return {"evaluate_constraints": "Enabled", "emit_metrics": "Enabled", "datatype_check_threshold": 0.1,
-            "domain_content_threshold": 0.1,
+    """monitoring_config as the data-quality container suggests it.
+
+    datatype_check_threshold and domain_content_threshold 1.0 (every value must match), comparison_method
+    "Robust", comparison_threshold 0.1, LInfinity for categorical drift: the values in the constraints.json
+    schema page (model-monitor-byoc-constraints) and in baselines the real container wrote.
+    """
+    return {"evaluate_constraints": "Enabled", "emit_metrics": "Enabled", "datatype_check_threshold": 1.0,
+            "domain_content_threshold": 1.0,
             "distribution_constraints": {"perform_comparison": "Enabled",
-                                         "comparison_threshold": comparison_threshold, "comparison_method": "Simple",
+                                         "comparison_threshold": comparison_threshold, "comparison_method": "Robust",
                                          "categorical_comparison_threshold": comparison_threshold,
                                          "categorical_drift_method": "LInfinity"}}
 

@@ -20,8 +20,21 @@ def _dump(path: Path, doc: Any) -> None:
 
 def suggest_baseline(csv_data: bytes, out_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Baseline job over headerless CSV: write statistics.json and constraints.json to out_dir."""
-    stats = dataset_statistics(parse_table(csv_data))
+    return write_baseline(csv_data, out_dir)
+
+
+def write_baseline(csv_data: bytes, out_dir: Path, names: list[str] | None = None
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Baseline job with optional column names (a CSV header); unnamed columns are _c0, _c1, ..."""
+    table = parse_table(csv_data)
+    if names is not None and len(names) != table.shape[1]:
+        from sagecli.errors import SageCliError
+
+        raise SageCliError(f"the header names {len(names)} columns but the rows have {table.shape[1]}",
+                           exit_code=2)
+    stats = dataset_statistics(table, names)
     cons = suggest_constraints(stats)
+    out_dir.mkdir(parents=True, exist_ok=True)
     _dump(out_dir / "statistics.json", stats)
     _dump(out_dir / "constraints.json", cons)
     return stats, cons
@@ -50,8 +63,13 @@ def capture_to_csv(records: list[dict[str, Any]]) -> bytes:
 
 def run_monitoring(csv_data: bytes, baseline_stats: dict[str, Any], constraints: dict[str, Any],
                    out_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Monitoring run: write statistics.json and constraint_violations.json for the current data."""
+    """Monitoring run: write statistics.json, constraints.json and constraint_violations.json, as a real run does.
+
+    constraints.json is the set of constraints the run checked against (the baseline's, as given).
+    """
     violations, stats = check_violations(parse_table(csv_data), baseline_stats, constraints)
+    out_dir.mkdir(parents=True, exist_ok=True)
     _dump(out_dir / "statistics.json", stats)
+    _dump(out_dir / "constraints.json", constraints)
     _dump(out_dir / "constraint_violations.json", violations)
     return violations, stats

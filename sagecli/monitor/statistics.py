@@ -13,7 +13,7 @@ from typing import Any
 from sagecli.deps import require
 from sagecli.monitor.csvparse import FRACTIONAL, INTEGRAL, MISSING, STRING, Table
 
-SKETCH_K = 2048
+SKETCH_K = 2048.0  # a float in the container's statistics.json ("k": 2048.0)
 SKETCH_C = 0.64
 BUCKETS = 10
 
@@ -36,7 +36,7 @@ def infer_type(kinds: Any) -> str:
     return "Unknown"
 
 
-def quantile_summary(sorted_values: Any, k: int = SKETCH_K) -> Any:
+def quantile_summary(sorted_values: Any, k: int = int(SKETCH_K)) -> Any:
     """Up to k values at evenly spaced ranks of sorted data (min and max included)."""
     np = require("numpy")
     n = len(sorted_values)

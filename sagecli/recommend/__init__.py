@@ -20,6 +20,12 @@ def _facts(recommender: str, args: dict[str, Any], kb: Any) -> tuple[dict[str, A
     args = {k: v for k, v in args.items() if v is not None}
     needs = check_needs(recommender, args.pop("needs", None), kb)
     inputs, assumed = normalize(recommender, args)
+    if inputs.get("algorithm"):  # an alias (kmeans, forecasting-deepar) or a framework name -> the record's id
+        from sagecli.recommend.advice import canonical_algorithm
+
+        inputs["algorithm"], framework = canonical_algorithm(kb, inputs["algorithm"])
+        if framework and any(f.name == "framework" for f in SPECS[recommender]):
+            inputs.setdefault("framework", framework)
     merged = {f.name: None for f in SPECS[recommender]}
     merged.update(assumed)
     merged.update(inputs)

@@ -41,9 +41,42 @@ def _gpu_family(kb: Any, entry: str) -> bool | None:
     return any(s.get("gpus") for s in fam["sizes"])
 
 
+# Framework names people type where an algorithm is asked for: a framework container runs your own
+# script, so it is a custom model of that framework (image repository sagemaker-scikit-learn, ECR paths page).
+FRAMEWORK_NAMES: dict[str, str] = {
+    "scikit-learn": "sklearn", "sagemaker-scikit-learn": "sklearn", "sklearn": "sklearn",
+    "pytorch": "pytorch", "tensorflow": "tensorflow", "huggingface": "huggingface", "hugging-face": "huggingface",
+}
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def alias_index(kb: Any) -> dict[str, str]:
+    """Every spelling that names a built-in algorithm (its id and its `aliases`) -> the algorithm's id."""
+    index: dict[str, str] = {}
+    for rec in kb.of_kind("algorithm"):
+        for name in (rec["id"], *(rec.get("aliases") or ())):
+            index[_key(name)] = rec["id"]
+    return index
+
+
+def canonical_algorithm(kb: Any, name: str) -> tuple[str, str | None]:
+    """(algorithm id or custom, framework or None) for an id, an alias or a framework name."""
+    key = _key(name)
+    if key == "custom":
+        return "custom", None
+    if key in FRAMEWORK_NAMES:
+        return "custom", FRAMEWORK_NAMES[key]
+    return algorithm_record(kb, name)["id"], None
+
+
 def algorithm_record(kb: Any, algorithm: str) -> dict[str, Any]:
-    """The built-in algorithm's record; a usage error naming the known ids when there is none."""
+    """The built-in algorithm's record (by id or alias); a usage error naming the known ids when there is none."""
     rec = kb.records.get(algorithm)
+    if not rec or rec.get("kind") != "algorithm":
+        rec = kb.records.get(alias_index(kb).get(_key(algorithm), ""))
     if not rec or rec.get("kind") != "algorithm":
         known = sorted(r["id"] for r in kb.of_kind("algorithm"))
         raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "

@@ -38,7 +38,17 @@ def _deployment(given: dict[str, Any], kb: Any) -> None:
                              f"({rec['sources'][0]})")
 
 
-def _input_mode(given: dict[str, Any]) -> None:
+# --format -> the training ContentTypes that carry it (content/algorithms.yaml training_content_types).
+FORMAT_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
+    "csv": ("text/csv",), "parquet": ("application/x-parquet",),
+    "recordio-protobuf": ("application/x-recordio-protobuf",), "jsonl": ("application/jsonlines",),
+    "text": ("text/plain",), "image-recordio": ("application/x-recordio",),
+    "images": ("image/jpeg", "image/png", "application/x-image"), "libsvm": ("text/libsvm",),
+    "tfrecord": (), "hdf5": (),
+}
+
+
+def _input_mode(given: dict[str, Any], kb: Any) -> None:
     files, avg, total = given.get("files"), given.get("avg_file_mb"), given.get("dataset_gb")
     if avg and total and avg > total * MB_PER_GB:
         raise UsageError(f"--avg-file-mb {avg:g} is larger than the whole --dataset-gb {total:g} "
@@ -48,6 +58,18 @@ def _input_mode(given: dict[str, Any]) -> None:
         if not total / SIZE_SLACK <= implied <= total * SIZE_SLACK:
             raise UsageError(f"--files {files} x --avg-file-mb {avg:g} is {implied:g} GB, far from --dataset-gb "
                              f"{total:g}; give any two of the three")
+    fmt, alg = given.get("format"), given.get("algorithm")
+    if fmt in FORMAT_CONTENT_TYPES and alg:
+        from sagecli.recommend.advice import algorithm_record, canonical_algorithm
+
+        alg_id, _ = canonical_algorithm(kb, alg)
+        if alg_id == "custom":
+            return
+        rec = algorithm_record(kb, alg_id)
+        takes = rec["training_content_types"]
+        if not set(FORMAT_CONTENT_TYPES[fmt]) & set(takes):
+            raise UsageError(f"--algorithm {alg} and --format {fmt} contradict: {rec['name']} trains on "
+                             f"{', '.join(takes)} ({rec['sources'][0]})")
 
 
 def check_conflicts(recommender: str, given: dict[str, Any], kb: Any) -> None:
@@ -55,4 +77,4 @@ def check_conflicts(recommender: str, given: dict[str, Any], kb: Any) -> None:
     if recommender == "deployment":
         _deployment(given, kb)
     elif recommender == "input-mode":
-        _input_mode(given)
+        _input_mode(given, kb)

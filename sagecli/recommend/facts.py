@@ -52,14 +52,19 @@ INSTANCE: tuple[Fact, ...] = (
     Fact("priority", "choice", "What matters most.", None, PRIORITY_INSTANCE, ask=True),
 )
 
+# Training data formats: text is BlazingText's one-sentence-per-line file, image-recordio is MXNet RecordIO
+# of images (application/x-recordio), images are raw .jpg/.png files.
+INPUT_FORMATS = ("csv", "parquet", "recordio-protobuf", "tfrecord", "jsonl", "images", "augmented-manifest", "text",
+                 "image-recordio", "hdf5", "libsvm")
+
 INPUT_MODE: tuple[Fact, ...] = (
     Fact("dataset_gb", "float", "Dataset size in GB.", None, minimum=0, ask=True),
     Fact("files", "int", "Number of files (objects).", None, minimum=1, inclusive=True),
     Fact("avg_file_mb", "float", "Average file size in MB.", None, minimum=0, ask=True),
     Fact("access", "choice", "How training reads the data.", "sequential", ("sequential", "random"), ask=True),
-    Fact("format", "choice", "Data format.", None,
-         ("csv", "parquet", "recordio-protobuf", "tfrecord", "jsonl", "images", "augmented-manifest"), ask=True),
-    Fact("algorithm", "id", "A built-in algorithm id, or custom.", "custom"),
+    Fact("format", "choice", "Data format.", None, INPUT_FORMATS, ask=True),
+    Fact("algorithm", "id", "A built-in algorithm id (or AWS image name such as kmeans), or custom.", "custom"),
+    Fact("algorithm_mode", "id", "The algorithm's mode, e.g. BlazingText supervised or skipgram."),
     Fact("storage", "choice", "Where the data lives now.", "s3", ("s3", "efs", "fsx"), ask=True),
     Fact("fast_start", "bool", "Training must start quickly.", False),
     Fact("shared", "bool", "Many instances or jobs read the same data.", False),
@@ -206,9 +211,9 @@ def check_with_kb(fact: Fact, value: Any, kb: Any) -> Any:
         raise UsageError(f"{fact.flag} must be at most {bound[0]:g} {bound[2].get('unit', '')} "
                          f"({bound[1].get('name', '')} is the largest SageMaker accepts)")
     if fact.name == "algorithm" and value != "custom":
-        from sagecli.recommend.advice import algorithm_record
+        from sagecli.recommend.advice import canonical_algorithm
 
-        algorithm_record(kb, value)
+        canonical_algorithm(kb, value)
     return value
 
 

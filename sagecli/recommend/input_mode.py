@@ -2,7 +2,9 @@
 
 Thresholds and source/mode compatibility come from content/input_modes.yaml and data_sources.yaml
 (decision guide section 3: File for small data, FastFile first for large files, FSx for huge, random
-or shared data, EFS when the data already lives there; augmented manifests need Pipe).
+or shared data, EFS when the data already lives there). The documented exceptions (augmented manifests
+need Pipe, Pipe-only shuffling, one reader per pipe, file systems need a VPC and File mode, per-algorithm
+format limits, a built-in algorithm's documented modes first) are rules in content/rules/input_mode.yaml.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sagecli.errors import UsageError
+from sagecli.recommend.advice import algorithm_record
 from sagecli.recommend.kbfacts import bound, fmt, limit, page
 from sagecli.recommend.ranking import Decision
 from sagecli.recommend.rules import apply_rules
@@ -24,6 +27,14 @@ OPTIONS: dict[str, str] = {
 S3_MODES = ("file", "fastfile", "pipe")
 FILE_SYSTEMS = {"fsx_lustre": "fsx", "efs": "efs"}
 MB_PER_GB = 2**10  # a unit, not a limit
+MODE_OPTION = {"File": "file", "FastFile": "fastfile", "Pipe": "pipe"}  # TrainingInputMode -> option
+# Formats a pipe streams as records (PipeModeDataset reads text, TFRecord and RecordIO; CSV works in Pipe mode).
+STREAMABLE = ("recordio-protobuf", "csv", "tfrecord", "text", "image-recordio")
+DOCUMENTED_FIRST = "builtin-documented-modes-first"
+# Built-ins whose pages ask for a sharded train channel on several instances (k-means.html; xgboost.html:
+# distributed CPU training needs ShardedByS3Key and at least as many files as instances).
+SHARDED_TRAIN = {"k-means": "K-Means recommends ShardedByS3Key for its train channel",
+                 "xgboost": "distributed XGBoost CPU training reads a ShardedByS3Key train channel"}
 BEST = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-access-training-data-best-practices.html"
 
 
@@ -38,6 +49,7 @@ def derive_sizes(f: dict[str, Any]) -> dict[str, float]:
 
 
 def _source_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
+    # VPC, augmented manifests and "EFS only for data already in EFS" are rules in content/rules/input_mode.yaml
     storage = f["storage"]
     for opt in S3_MODES:
         if storage != "s3":
@@ -47,46 +59,60 @@ def _source_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         rec = kb.get(OPTIONS[opt])
         if storage == fs:
             d[opt].adjust(1.5, f"the data already lives in {rec['name']}: mount it as the channel", page(kb, rec["id"]))
-        elif storage == "s3":
-            d[opt].adjust(-1.0 if fs == "efs" else -0.3, f"the data would first have to reach {rec['name']}")
-        else:
+        elif storage == "s3" and fs == "fsx":
+            d[opt].adjust(-0.3, f"the data would first have to reach {rec['name']}")
+        elif storage != "s3":
             d[opt].exclude(f"the data lives in {storage.upper()}, not {rec['name']}")
-        if rec["needs_vpc"] and not f["vpc"]:
-            d[opt].exclude(f"{rec['name']} needs the training job in a VPC", page(kb, rec["id"]))
-    fmt_ = f.get("format")
-    if fmt_ == "augmented-manifest":
-        for opt, rid in OPTIONS.items():
-            if "AugmentedManifestFile" not in kb.get(rid).get("data_sources", []):
-                d[opt].exclude("an augmented manifest channel can only use Pipe mode",
-                               "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html")
-        d.fire("augmented-manifest", "augmented manifest: Pipe mode only",
-               "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html")
-    elif fmt_ in ("recordio-protobuf", "csv", "tfrecord"):
-        d["pipe"].adjust(0.3, f"{fmt_} streams well through a pipe", page(kb, "pipe-mode"))
+    if f.get("format") in STREAMABLE:
+        d["pipe"].adjust(0.3, f"{f['format']} streams well through a pipe", page(kb, "pipe-mode"))
+
+
+def documented_options(modes: list[str]) -> set[str]:
+    """The options a built-in algorithm's documented input modes allow (file-system channels run in File mode)."""
+    out = {MODE_OPTION[m] for m in modes if m in MODE_OPTION}
+    if "File" in modes:
+        out |= set(FILE_SYSTEMS)
+    return out
 
 
 def _algorithm_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
-    alg_id = f.get("algorithm") or "custom"
+    alg_id, mode = f.get("algorithm") or "custom", f.get("algorithm_mode")
     if alg_id == "custom":
+        if mode:
+            raise UsageError("--algorithm-mode applies to built-in algorithms only")
         return
-    if alg_id not in kb.records or kb.records[alg_id]["kind"] != "algorithm":
-        known = sorted(r["id"] for r in kb.of_kind("algorithm"))
-        raise UsageError(f"--algorithm must be custom or a built-in algorithm id ({', '.join(known) or 'none'}), "
-                         f"got {alg_id!r}")
-    alg = kb.get(alg_id)
+    alg = algorithm_record(kb, alg_id)
+    if mode and mode not in (alg.get("modes") or {}):
+        known = ", ".join(alg.get("modes") or {}) or "none"
+        raise UsageError(f"{alg['name']} has no mode {mode!r}; known modes: {known}")
     modes = alg["input_modes"]
-    src = page(kb, alg_id)
+    src = page(kb, alg["id"])
+    documented = documented_options(modes)
+    for opt, cand in d.candidates.items():
+        cand.extra["documented"] = opt in documented
     if "Pipe" not in modes:
         d["pipe"].exclude(f"{alg['name']} supports {', '.join(modes)} input only", src)
     elif f.get("format") != "augmented-manifest":
         d["pipe"].adjust(0.2, f"{alg['name']} supports Pipe mode", src)
-    if "FastFile" not in modes:
-        d["fastfile"].adjust(-1.0, f"{alg['name']} documents {', '.join(modes)} only; FastFile presents files like "
-                                   "File mode, so test it first", src)
     for opt in FILE_SYSTEMS:
         if "File" not in modes:
             d[opt].exclude(f"file-system channels use File mode, which {alg['name']} does not support", src)
     d.fire("algorithm", f"{alg['name']} input modes: {', '.join(modes)}", src)
+
+
+def _documented_first(d: Decision, fired: list[str], kb: Any) -> None:
+    """Rule builtin-documented-modes-first: no undocumented option ranks above a documented one that fits."""
+    if DOCUMENTED_FIRST not in fired:
+        return
+    documented = [c for c in d.candidates.values() if c.eligible and c.extra.get("documented")]
+    if not documented:
+        return
+    floor = min(c.raw for c in documented)
+    rule = kb.get(DOCUMENTED_FIRST)
+    for cand in d.candidates.values():
+        if cand.eligible and cand.extra.get("documented") is False and cand.raw >= floor:
+            cand.adjust(floor - 0.1 - cand.raw, "kept below every documented mode that fits",
+                        rule["sources"][0])
 
 
 def _size_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
@@ -98,6 +124,11 @@ def _size_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
         if disk is not None and gb > disk:
             d["file"].exclude(f"{fmt(gb)} GB does not fit the {fmt(disk)} GB volume; File mode copies it all",
                               page(kb, "file-mode"))
+            d["pipe"].adjust(0.3, "Pipe mode needs disk only for the model artifacts", page(kb, "pipe-mode"))
+            d["fastfile"].adjust(0.3, "the dataset need not fit the volume: FastFile streams on demand",
+                                 page(kb, "fastfile-mode"))
+            d.fire("volume-too-small", f"{fmt(gb)} GB does not fit a {fmt(disk)} GB storage volume",
+                   page(kb, "file-mode"))
         if gb <= small:
             d["file"].adjust(1.0, f"{fmt(gb)} GB is within about {fmt(small)} GB: File mode downloads it in minutes",
                              ssrc)
@@ -126,7 +157,6 @@ def _size_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
 
 def _access_rules(d: Decision, kb: Any, f: dict[str, Any]) -> None:
     if f["access"] == "random":
-        d["pipe"].exclude("a pipe is a FIFO read sequentially; random access is not possible", page(kb, "pipe-mode"))
         d["fastfile"].adjust(-0.5, "random reads work, but sequential reads are fastest", page(kb, "fastfile-mode"))
         d["fsx_lustre"].adjust(1.0, "random reads at high IOPS", BEST)
         d["file"].adjust(0.3, "random reads from the local volume")
@@ -174,6 +204,25 @@ def distribution(f: dict[str, Any], kb: Any, choice: str | None) -> dict[str, An
         return None
     n, files = f.get("instances") or 1, f.get("files")
     rec = kb.records.get(f.get("algorithm") or "custom") or {}
+    alg = rec.get("id")
+    if alg == "random-cut-forest":
+        rid = "sharded-by-s3-key"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0],
+                "reason": "Random Cut Forest's train channel supports only ShardedByS3Key"}
+    if alg == "image-classification" and choice == "pipe" and f.get("format") == "image-recordio":
+        rid = "fully-replicated"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0],
+                "reason": "Image Classification reading RecordIO in Pipe mode needs FullyReplicated"}
+    if alg == "xgboost" and "dask-gpu-training" in (f.get("needs") or ()):
+        rid = "fully-replicated"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0],
+                "reason": "XGBoost Dask GPU training reads its data FullyReplicated"}
+    if alg in SHARDED_TRAIN and n > 1:
+        rid = "sharded-by-s3-key"
+        why = SHARDED_TRAIN[alg]
+        if files is not None and files < n:
+            why += f"; give at least {n} files (now {files}) so that no instance is left without data"
+        return {"type": kb.get(rid)["api_value"], "source": rec["sources"][0], "reason": why}
     # A built-in whose only multi-instance mode documents FullyReplicated (BlazingText batch_skipgram).
     multi = [(name, m) for name, m in (rec.get("modes") or {}).items() if m.get("multi_instance")]
     replicated = n > 1 and multi and all("FullyReplicated" in (m.get("note") or "") for _, m in multi)
@@ -208,5 +257,6 @@ def decide_input_mode(f: dict[str, Any], kb: Any, disabled: frozenset[str] = fro
     _size_rules(d, kb, f)
     _access_rules(d, kb, f)
     _priority_rules(d, f)
-    apply_rules(d, f, kb, disabled)
+    fired = apply_rules(d, f, kb, disabled)
+    _documented_first(d, fired, kb)
     return d

@@ -32,6 +32,7 @@ LMI = "https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instan
 GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html"
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
+EFA = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html"
 # Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
 # Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
 OLDER_GPUS = ("T4", "V100", "K80", "M60")
@@ -43,11 +44,12 @@ COST_WEIGHT = {"cost": 1.0, "latency": 0.4, "throughput": 0.3, "sustainability":
 
 
 def kind_of(size: dict[str, Any]) -> str:
-    """cpu, gpu or neuron (Inferentia/Trainium)."""
+    """cpu, gpu (NVIDIA), neuron (Inferentia/Trainium) or gaudi (Habana)."""
     if size.get("gpus"):
         return "gpu"
     if size.get("accelerators"):
-        return "neuron"
+        maker = size.get("accelerator_maker") or str(size.get("accelerator_model") or "").split(" ")[0]
+        return "neuron" if maker == "AWS" else "gaudi"
     return "cpu"
 
 
@@ -60,10 +62,13 @@ def accel_gib(size: dict[str, Any]) -> float:
     return float(size.get("accelerator_memory_gib") or 0)
 
 
-def _cost_units(kb: Any, size: dict[str, Any]) -> float:
-    wv, _ = limit(kb, RULES, "cost_weight_vcpu")
-    wm, _ = limit(kb, RULES, "cost_weight_memory_gib")
-    wa, _ = limit(kb, RULES, "cost_weight_accelerator_gib")
+def _cost_weights(kb: Any) -> tuple[float, float, float]:
+    """The documented cost proxy's weights per vCPU, GiB of memory and GiB of accelerator memory."""
+    return tuple(limit(kb, RULES, f"cost_weight_{k}")[0] for k in ("vcpu", "memory_gib", "accelerator_gib"))
+
+
+def _cost_units(kb: Any, size: dict[str, Any], weights: tuple[float, float, float] | None = None) -> float:
+    wv, wm, wa = weights or _cost_weights(kb)
     return max(1e-3, (size.get("vcpu") or 1) * wv + (size.get("memory_gib") or 1) * wm + accel_gib(size) * wa)
 
 
@@ -113,6 +118,9 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
             c.adjust(2.0, "deep-learning inference: accelerators serve far more requests per dollar than CPUs")
     elif want is None and kind == "cpu" and adv.recommends_only_gpu:
         c.adjust(-1.5, f"{adv.name}'s documentation recommends GPU instances for {workload}", adv.source)
+    if kind == "gaudi":
+        c.exclude("Habana Gaudi runs models through Habana's SynapseAI software, not CUDA; no documented rule "
+                  "here recommends it")
     if kind == "neuron":
         if adv.builtin:
             c.exclude("built-in algorithm containers run on CPU or GPU, not Neuron devices")
@@ -120,8 +128,7 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
             c.exclude("Trainium training on SageMaker supports PyTorch only", TRAINIUM)
         elif f.get("framework") in ("sklearn", "xgboost"):
             c.exclude("Neuron devices run compiled deep-learning models only")
-        else:
-            c.adjust(-0.5, "the model must be compiled for Neuron devices (Neuron SDK)", INFERENTIA)
+        else:  # whether the model compiles for Neuron is a need (content/rules/instance.yaml decides)
             if f.get("priority") in ("cost", "sustainability"):
                 c.adjust(2.0, "Inferentia/Trainium: lowest cost and energy per inference or training step",
                          INFERENTIA)
@@ -130,13 +137,12 @@ def _kind_rules(c: Candidate, kind: str, f: dict[str, Any], adv: Advice, want: b
 def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind: str, f: dict[str, Any]) -> None:
     """Graviton, burstable, family category, GPU generation and sparse data."""
     workload = f["workload"]
-    if fam.get("graviton"):
-        if not f.get("arm"):
-            c.exclude("Graviton needs an ARM64 (or multi-architecture) image; pass --arm if you have one", GRAVITON)
-        else:
-            c.adjust(0.5, "Graviton: good price-performance and energy efficiency for CPU inference", GRAVITON)
-            if f.get("priority") == "sustainability":
-                c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
+    # without --arm, content/rules/instance.yaml (instance-graviton-needs-arm-image) rules Graviton out
+    arm = fam.get("graviton") or size.get("architecture") == "arm64"
+    if arm and f.get("arm"):
+        c.note("Graviton (arm64): runs your ARM64 image", GRAVITON)
+        if f.get("priority") == "sustainability":
+            c.adjust(0.7, "Graviton uses less energy for the same work", GRAVITON)
     if fam.get("burstable"):
         if workload == "notebook":
             c.adjust(1.0, "burstable types suit interactive notebooks (Studio defaults to ml.t3.medium)",
@@ -154,9 +160,9 @@ def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind:
         c.adjust(0.3, "a GPU family built for inference")
     gpu_model = str(size.get("gpu_model") or fam.get("accelerator") or "")
     older = next((g for g in OLDER_GPUS if gpu_model.split()[-1:] == [g]), None)
-    if kind == "gpu" and f.get("params_b") is not None and older:
-        c.adjust(-1.0, f"older GPU ({older}): for large models AWS's LMI guide prefers A-series GPUs (A10G, A100) "
-                       "or newer", LMI)
+    if kind == "gpu" and older and (f.get("params_b") is not None or f.get("framework") in DL_FRAMEWORKS):
+        c.adjust(-1.0, f"older GPU ({older}): for deep-learning models AWS's LMI guide prefers A-series GPUs "
+                       "(A10G, A100) or newer", LMI)
     if f.get("sparse") and kind != "cpu":
         c.adjust(-1.0, "sparse data gains little from GPUs (Factorization Machines uses GPUs only for dense data)",
                  "https://docs.aws.amazon.com/sagemaker/latest/dg/fact-machines.html")
@@ -221,6 +227,8 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
                           "training on one instance)")
         elif mem:
             c.note(f"{fmt(data)} GB of training data fits {mem * nodes:.0f} GiB of {what}")
+        else:  # e.g. p6e-gb200: no source gives its GPU memory, so it cannot be sized
+            c.exclude(f"no {what} figure in the knowledge base to hold {fmt(data)} GB of training data")
     return nodes
 
 
@@ -238,7 +246,7 @@ def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str
     price = size.get("price")
     if not price:
         return None
-    hours, _ = limit(kb, RULES, "hours_per_month")
+    hours, _ = limit(kb, RULES, "hours_per_month")  # only priced types get here (a few dozen)
     hourly = price["usd_per_hour"] * nodes
     return {"usd_per_hour": round(hourly, 4), "usd_per_month": round(hourly * hours, 2),
             "region": price.get("region"), "component": price.get("component"), "published": price.get("published"),
@@ -246,10 +254,50 @@ def _price(kb: Any, size: dict[str, Any], nodes: int, workload: str) -> dict[str
             "for_workload": price.get("component") in WORKLOAD_COMPONENTS.get(workload, ())}
 
 
+SPEC_KEYS = ("vcpu", "memory_gib", "architecture", "gpus", "gpu_model", "accelerators", "accelerator_maker",
+             "accelerator_model", "network_performance", "efa_supported", "efa_max_interfaces")
+
+
+def _cost_reason(c: Candidate, units: float, price: dict[str, Any] | None, workload: str) -> None:
+    """Say how cost was ranked for this type: the proxy, and the published rate (labelled) where one exists."""
+    if price is None:
+        c.note("no published rate: ranked by size and cost")
+    elif not price["for_workload"]:
+        c.note(f"cost by proxy: {units:.0f} units; USD {price['usd_per_hour']:g}/h is AWS's {price['component']} "
+               f"rate ({price['region']}, {price['published']}), not a {workload} rate")
+
+
+def _network_reason(c: Candidate, size: dict[str, Any]) -> None:
+    """Network and EFA of a type that will talk to other instances (distributed training)."""
+    net = size.get("network_performance") or "unknown"
+    if size.get("efa_supported"):
+        c.note(f"EFA: up to {size.get('efa_max_interfaces', '?')} EFA interface(s), {net} network between "
+               "instances", EFA)
+    else:
+        c.note(f"no EFA: {net} network between instances", EFA)
+
+
+def _graviton_rule(d: Decision, kb: Any, f: dict[str, Any], api: str, n: int) -> None:
+    """What --arm does for this API, from the catalog's api lists (which APIs accept any Graviton type)."""
+    if f.get("arm"):
+        if n:
+            d.fire("graviton", f"--arm: {n} Graviton (arm64) types accepted by the {api} API join the candidates",
+                   GRAVITON)
+        else:
+            arm_apis = sorted({a for _, s in kb.instance_sizes() if s.get("architecture") == "arm64"
+                               for a in s["apis"]})
+            d.fire("graviton", f"--arm: no Graviton type is accepted by the {api} API (Graviton types are accepted "
+                               f"by: {', '.join(arm_apis) or 'none'}), so nothing changes", GRAVITON)
+    elif n:
+        d.fire("graviton", f"{n} Graviton (arm64) types are left out: pass --arm if your image runs on ARM64",
+               GRAVITON)
+
+
 def specs(size: dict[str, Any]) -> dict[str, Any]:
-    """The specs shown for a type."""
-    keys = ("vcpu", "memory_gib", "gpus", "gpu_model", "accelerators", "accelerator_model")
-    out = {k: size[k] for k in keys if size.get(k)}
+    """The specs shown for a type (architecture, network and EFA included: rules select on them)."""
+    out = {k: size[k] for k in SPEC_KEYS if size.get(k)}
+    if size.get("gpus") and not size.get("accelerator_maker"):
+        out["accelerator_maker"] = "NVIDIA"
     if kind_of(size) != "cpu":
         out["accelerator_memory_gib"] = round(accel_gib(size), 1)
     return out
@@ -285,15 +333,19 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
     sizing_page = _sizing_page(kb, need, workload) if need and not adv.builtin else None
+    weights = _cost_weights(kb)
+    n_arm = 0  # Graviton types this API accepts (for the --arm rule line)
+    accepted = 0
     for fam, size in sizes:
+        if api not in size.get("apis", []):
+            continue  # not an option for this workload at all (the `api` rule line says so)
+        accepted += 1
         first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
         if sizing_page and kind_of(size) != "cpu":  # the page behind the memory fit, then the family's
             first_page = sizing_page
         c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
         c._cite((fam.get("sources") or [None])[0])
-        if api not in size.get("apis", []):
-            c.exclude(f"not accepted by the {api} API", API_PAGE[api])
-            continue
+        n_arm += size.get("architecture") == "arm64"
         _kind_rules(c, kind_of(size), f, adv, want)
         if adv.cpu_data_limit_gb is not None and f.get("dataset_gb") is not None and f.get("gpu") is None \
                 and (kind_of(size) == "cpu") == (want is False):
@@ -302,16 +354,24 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
         _advice_rules(c, fam, size, adv)
         _priority_rules(c, fam, size, f)
         nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
-        c.raw -= weight * math.log2(_cost_units(kb, size) * nodes)
+        units = _cost_units(kb, size, weights)
+        c.raw -= weight * math.log2(units * nodes)
         if nodes > 1:
             c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
                                               "training, so fewer, larger instances come first")
         c.extra["instance_count"] = nodes
         price = _price(kb, size, nodes, workload)
         c.extra["cost"] = price
-    d.fire("api", f"only types the {api} API accepts", API_PAGE[api])
-    if f.get("arm") and not any(fam.get("graviton") for fam in kb.of_kind("instance_family")):
-        d.fire("graviton", "--arm: the knowledge base lists no Graviton family, so nothing changes", GRAVITON)
+        if c.eligible:
+            _cost_reason(c, units, price, workload)
+            if workload == "training" and (nodes > 1 or f.get("distributed")):
+                _network_reason(c, size)
+    d.fire("api", f"only types the {api} API accepts: {accepted} of the {len(sizes)} in the knowledge base",
+           API_PAGE[api])
+    d.fire("cost", "cost ranks every type by a resource proxy (vCPU, memory and accelerator memory, weighted as in "
+                   f"content/sizing_rules.yaml): AWS publishes no {workload} rate for most types here; a rate "
+                   "shown is labelled with its pricing component, Region and date")
+    _graviton_rule(d, kb, f, api, n_arm)
     apply_rules(d, f, kb, disabled)
     d.relative = True
     ranked = d.ranked()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -102,30 +103,130 @@ def _apis_short(s: dict[str, Any]) -> str:
     return " ".join(API_SHORT.get(a, a) for a in s.get("apis", []))
 
 
-def _instances_table(records: list[dict[str, Any]], width: int) -> Table:
-    caption = "\n".join([API_LEGEND, *_price_notes(records)])
-    t = _table("SageMaker ML instance types", width, caption)
-    wide = width >= WIDE  # the category column is the family's; narrow terminals drop it
-    for col in ("type", *(["category"] if wide else []), "vCPU", "mem GiB", "accelerator", "acc. GiB", "APIs",
-                "USD/h"):
-        t.add_column(col, no_wrap=col in ("type", "USD/h"), overflow="fold")
+API_LETTER = {"training": "T", "hosting": "H", "transform": "B", "processing": "P", "notebook": "N", "studio": "S",
+              "hyperpod": "Y"}
+API_LETTERS_LEGEND = ("APIs: T training, H real-time/async hosting, B batch transform, P processing, "
+                      "N notebook instances, S Studio apps, Y HyperPod")
+
+
+def _letters(apis: Any) -> str:
+    """The APIs as one letter each, in a fixed order (T H B P N S Y), dots for the missing ones."""
+    have = set(apis)
+    return "".join(letter if api in have else "." for api, letter in API_LETTER.items())
+
+
+def _short_acc(s: dict[str, Any]) -> str:
+    """'8x H100', '16x Trainium2', '-' (maker dropped: the family line names it)."""
+    if s.get("gpus"):
+        model = str(s.get("gpu_model") or "GPU?").replace("NVIDIA ", "")
+        return f"{s['gpus']}x {model}"
+    if s.get("accelerator_model"):
+        model = str(s["accelerator_model"]).replace("AWS ", "").replace("Habana ", "")
+        return f"{s.get('accelerators') or '?'}x {model}"
+    return "-"
+
+
+def _num_range(values: list[Any]) -> str:
+    vals = sorted({v for v in values if v is not None})
+    if not vals:
+        return "?"
+    lo, hi = _fmt(vals[0]), _fmt(vals[-1])
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _efa(sizes: list[dict[str, Any]]) -> str:
+    """EFA across a family's sizes: '-' none, 'all 32' every size (max interfaces), 'some 8' some sizes."""
+    with_efa = [s for s in sizes if s.get("efa_supported")]
+    if not with_efa:
+        return "-"
+    most = max(s.get("efa_max_interfaces") or 0 for s in with_efa)
+    return f"{'all' if len(with_efa) == len(sizes) else 'some'} {most}"
+
+
+def _family_accelerator(sizes: list[dict[str, Any]]) -> str:
+    """'T4 x1-4', 'Trainium2 x1-16', '-'."""
+    acc = [s for s in sizes if s.get("gpus") or s.get("accelerators")]
+    if not acc:
+        return "-"
+    model = _short_acc(acc[0]).split(" ", 1)[1]
+    counts = _num_range([s.get("gpus") or s.get("accelerators") for s in acc])
+    return f"{model} x{counts}"
+
+
+def _arch(sizes: list[dict[str, Any]]) -> str:
+    archs = {s.get("architecture") for s in sizes} - {None}
+    if not archs:
+        return "?"
+    return "/".join(sorted("arm64" if a == "arm64" else "x86" for a in archs))
+
+
+def _compact(title: str, caption: str) -> Table:
+    """A list table without vertical rules, so seven or eight columns fit 80 columns without split headers."""
+    return Table(title=title, caption=caption, box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False,
+                 caption_justify="left")
+
+
+def _families_table(records: list[dict[str, Any]], width: int) -> Table:
+    """One line per family: size count, vCPU and memory ranges, accelerator, architecture, EFA (and APIs if wide)."""
+    n = sum(len(f["sizes"]) for f in records)
+    caption = (f"{len(records)} families, {n} types. arm64 = AWS Graviton. EFA: sizes with Elastic Fabric Adapter "
+               "and their most EFA interfaces.\nEvery type: `sagecli kb list instance_family --all`; one family: "
+               "`sagecli kb show ml.c7g`.")
+    wide = width >= WIDE
+    if wide:
+        caption += "\n" + API_LETTERS_LEGEND
+    t = _compact("SageMaker ML instance families", caption)
+    cols = ["family", "sizes", "vCPU", "GiB", "accelerator", "arch", "EFA", *(["APIs", "category"] if wide else [])]
+    for col in cols:
+        t.add_column(col, no_wrap=col in ("family", "APIs"), justify="right" if col == "sizes" else "left")
     for fam in records:
-        for s in fam["sizes"]:
-            acc, mem = _accelerator(s)
-            if not wide:  # "8 x NVIDIA H100" -> "8x H100"
-                acc = acc.replace(" x ", "x ").replace("NVIDIA ", "").replace("AWS ", "")
-            price = f"{s['price']['usd_per_hour']:.4g}" if s.get("price") else "-"
-            t.add_row(s["type"], *([fam["category"].replace("_", " ")] if wide else []), _fmt(s.get("vcpu")),
-                      _fmt(s.get("memory_gib")), escape(acc), _fmt(mem), _apis_short(s), price)
+        sizes = fam["sizes"]
+        apis = {a for s in sizes for a in s.get("apis", [])}
+        t.add_row(fam["id"], str(len(sizes)), _num_range([s.get("vcpu") for s in sizes]),
+                  _num_range([s.get("memory_gib") for s in sizes]), escape(_family_accelerator(sizes)),
+                  _arch(sizes), _efa(sizes),
+                  *([_letters(apis), fam["category"].replace("_", " ")] if wide else []))
     return t
 
 
+def _instances_table(records: list[dict[str, Any]], width: int) -> Table:
+    """Every type on one line (`kb list instance_family --all`)."""
+    caption = "\n".join([API_LETTERS_LEGEND, "arm = AWS Graviton (arm64); EFA = most Elastic Fabric Adapter "
+                         "interfaces; accelerator memory and network: `sagecli kb show TYPE`", *_price_notes(records)])
+    t = _compact("SageMaker ML instance types", caption)
+    wide = width >= WIDE  # narrow: accelerator memory and network are left to `kb show`
+    cols = ["type", "vCPU", "GiB", "accelerator", *(["acc GiB"] if wide else []), "arch", "EFA", "APIs", "USD/h",
+            *(["network"] if wide else [])]
+    for col in cols:
+        t.add_column(col, no_wrap=col != "accelerator", overflow="fold", min_width=11 if col == "accelerator" else None,
+                     justify="right" if col in ("vCPU", "GiB", "acc GiB", "USD/h") else "left")
+    for fam in records:
+        for s in fam["sizes"]:
+            _, mem = _accelerator(s)
+            price = f"{s['price']['usd_per_hour']:.4g}" if s.get("price") else "-"
+            arch = {"arm64": "arm", "x86_64": "x86"}.get(s.get("architecture") or "", "?")
+            efa = str(s.get("efa_max_interfaces") or "yes") if s.get("efa_supported") else "-"
+            t.add_row(s["type"], _fmt(s.get("vcpu")), _fmt(_round(s.get("memory_gib"))), escape(_short_acc(s)),
+                      *([_fmt(_round(mem))] if wide else []), arch, efa, _letters(s.get("apis", [])), price,
+                      *([escape(s.get("network_performance") or "-")] if wide else []))
+    return t
+
+
+def _round(v: Any) -> Any:
+    """GiB figures to at most two decimals (EC2's MiB give values like 22.3515625; c4.large has 3.75)."""
+    return round(v, 2) if isinstance(v, float) else v
+
+
 def _size_line(s: dict[str, Any]) -> str:
-    """One instance size on one line, for a family's panel."""
+    """One instance size on one line, for a family's panel: specs, network/EFA, price, APIs."""
     acc, mem = _accelerator(s)
-    parts = [f"{_fmt(s.get('vcpu'))} vCPU", f"{_fmt(s.get('memory_gib'))} GiB"]
-    if acc != "-":  # GPU memory is the marketed GB figure; Neuron device memory is GiB
-        parts.append(f"{escape(acc)} ({_fmt(mem)} {'GB' if s.get('gpus') else 'GiB'})")
+    parts = [f"{_fmt(s.get('vcpu'))} vCPU", f"{_fmt(_round(s.get('memory_gib')))} GiB"]
+    if acc != "-":  # GPU memory as EC2 reports it; Neuron device memory from AWS's Neuron docs
+        parts.append(f"{escape(acc)} ({_fmt(_round(mem))} GiB)" if mem else escape(acc))
+    if s.get("network_performance"):
+        parts.append(escape(s["network_performance"]))
+    if s.get("efa_supported"):
+        parts.append(f"EFA x{s.get('efa_max_interfaces', '?')}")
     if s.get("price"):
         parts.append(f"USD/h {s['price']['usd_per_hour']:.4g}")
     parts += [f"was {p['usd_per_hour']:.4g} on {p['published']}" for p in s.get("price_history", [])]
@@ -187,7 +288,7 @@ def render_list(result: dict[str, Any]) -> None:
         return
     kind, records, width = result["kind"], result["records"], con.width
     if kind == "instance_family":
-        con.print(_instances_table(records, width))
+        con.print(_instances_table(records, width) if result.get("all") else _families_table(records, width))
     elif kind == "inference_option":
         con.print(_inference_table(records, width))
     elif kind == "question":
@@ -231,6 +332,12 @@ def render_record(rec: dict[str, Any]) -> None:
             continue
         if key in ("gpus", "accelerators") and value == 0:
             continue  # "accelerators 0" on a GPU type is noise
+        if key == "source" and isinstance(value, str):  # an instance type's data set, not a page
+            body.add_row("data from", escape(value))
+            continue
+        if key == "apis" and isinstance(value, list) and rec.get("kind") == "instance_type":
+            body.add_row("accepted by", ", ".join(value))
+            continue
         if key == "price" and isinstance(value, dict) and "usd_per_hour" in value:
             component = escape(str(value.get("component")))
             body.add_row("price", f"USD {value['usd_per_hour']:.4g}/hour: on-demand {component} price, "

@@ -19,4 +19,8 @@ def render_needs(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         out.print(f"[bold]{row['id']}[/bold]  ({', '.join(row['decisions'])})", highlight=False)
         out.print(Padding(Text(row["meaning"]), (0, 0, 0, 2)))
-    out.print(f"\n{len(rows)} need(s). Use: sagecli recommend deployment --need NAME", highlight=False)
+    from sagecli.recommend.needs import DECISIONS_OF
+
+    used = {d for row in rows for d in row["decisions"]}
+    recs = "|".join(rec for rec, decs in DECISIONS_OF.items() if used & set(decs))
+    out.print(f"\n{len(rows)} need(s). Use: sagecli recommend {recs} --need NAME", highlight=False)

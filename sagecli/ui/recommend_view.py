@@ -97,7 +97,7 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     table.add_column("#", justify="right")
     table.add_column("option", no_wrap=True)  # the answer itself is never cut
     if is_instance:
-        table.add_column("specs")
+        table.add_column("specs", overflow="fold")
         table.add_column("count" if not narrow else "n", justify="right")
         table.add_column("$/hour*", justify="right")
     if not narrow:

@@ -47,10 +47,11 @@ def sizes(kb) -> dict[str, dict[str, Any]]:
 
 @needs_reference
 def test_every_family_and_size_is_present(reference, kb, sizes):
+    # the reference's 25 families are a subset now; tests/knowledge/test_catalog.py checks the whole botocore list
     families = {f["id"] for f in kb.of_kind("instance_family")}
-    assert families == {f"ml.{name}" for name in reference}
+    assert families >= {f"ml.{name}" for name in reference}
     expected = {f"ml.{fam}.{size}" for fam, data in reference.items() for size in data["sizes"]}
-    assert set(sizes) == expected
+    assert set(sizes) >= expected
 
 
 @needs_reference
@@ -73,11 +74,13 @@ def test_nulls_stay_absent_and_numbers_match(reference, sizes):
     for fam, data in reference.items():
         for size, ref in data["sizes"].items():
             rec = sizes[f"ml.{fam}.{size}"]
-            for key in ("vcpu", "memory_gib", "gpu_memory_mib_ec2", "neuron_cores", "efa_interfaces"):
-                if ref.get(key) is None:
-                    assert key not in rec, f"{rec['type']}.{key} invented"
+            for key, ours in (("vcpu", "vcpu"), ("memory_gib", "memory_gib"),
+                              ("gpu_memory_mib_ec2", "gpu_memory_mib_ec2"), ("neuron_cores", "neuron_cores"),
+                              ("efa_interfaces", "efa_max_interfaces")):
+                if ref.get(key) is None:  # absent, or taken from a named data set the reference did not read
+                    assert ours not in rec or rec["source"].startswith("moto "), f"{rec['type']}.{ours} invented"
                 else:
-                    assert rec[key] == ref[key], f"{rec['type']}.{key}"
+                    assert rec[ours] == ref[key], f"{rec['type']}.{ours}"
             assert rec["gpus"] == ref["gpus"]
 
 
@@ -92,13 +95,7 @@ def test_family_fields_match_the_reference(reference, kb):
         assert fam.get("accelerator") == ref["accelerator"], name
 
 
-@needs_reference
-def test_apis_follow_the_botocore_enums(reference, sizes):
-    names = {"notebook_instance": "notebook", "studio_app": "studio", "hyperpod_cluster": "hyperpod"}
-    for fam, data in reference.items():
-        for size, ref in data["sizes"].items():
-            want = {names.get(a, a) for a in ref["api_enums"]}
-            assert set(sizes[f"ml.{fam}.{size}"]["apis"]) == want
+# API membership is checked against the installed botocore (not the reference's 1.43.11) in test_catalog.py.
 
 
 def test_no_price_without_source_and_date(sizes):
@@ -117,6 +114,9 @@ def test_gpu_types_carry_gpu_memory(sizes):
     gpu = [r for r in sizes.values() if r["gpus"]]
     assert gpu
     for rec in gpu:
+        if "gpu_model" not in rec:  # p6e-gb200: no source gives the model or memory, and the note says so
+            assert "GPU model, GPU memory" in rec["note"] and "gpu_memory_gib" not in rec, rec["type"]
+            continue
         assert rec["gpu_model"].startswith("NVIDIA"), rec["type"]
         assert rec["gpu_memory_gib"] > 0 and rec["gpu_memory_mib_ec2"] > 0, rec["type"]
         # EC2 reports usable MiB, at most the nominal figure
@@ -142,15 +142,13 @@ def test_categories_follow_the_family_prefix(kb):
             assert fam["category"] == "inferentia", name
         elif name.startswith("trn"):
             assert fam["category"] == "trainium", name
-        assert fam["burstable"] == (name == "t3"), name
+        assert fam["burstable"] == (name in ("t2", "t3")), name
 
 
 def _run_import(out: Path) -> None:
-    subprocess.run([sys.executable, str(SCRIPT), str(REF_PATH), "-o", str(out)], check=True,
-                   capture_output=True, text=True)
+    subprocess.run([sys.executable, str(SCRIPT), "-o", str(out)], check=True, capture_output=True, text=True)
 
 
-@needs_reference
 def test_import_script_is_deterministic_and_content_is_in_sync(tmp_path):
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
     _run_import(first)
@@ -170,7 +168,7 @@ def test_cli_shows_prices_as_numbers():
 
 
 def test_cli_lists_sizes_with_unknown_specs():
-    res = run_cli("kb", "list", "instance_family")
+    res = run_cli("kb", "list", "instance_family", "--all")
     assert res.returncode == 0, res.stderr
     assert "ml.trn2.3xlarge" in res.stdout and "ml.g5.48xlarge" in res.stdout
     res = run_cli("kb", "show", "ml.trn2")

@@ -43,7 +43,8 @@ def test_statistics_json_schema(baseline, tmp_path: Path) -> None:
     assert len(kll["buckets"]) == 10
     assert sum(b["count"] for b in kll["buckets"]) == 5000
     assert kll["buckets"][0]["lower_bound"] == num["min"] and kll["buckets"][-1]["upper_bound"] == num["max"]
-    assert kll["sketch"]["parameters"] == {"c": 0.64, "k": 2048}
+    assert kll["sketch"]["parameters"] == {"c": 0.64, "k": 2048.0}
+    assert isinstance(kll["sketch"]["parameters"]["k"], float)  # "k": 2048.0 in the container's output
     assert len(kll["sketch"]["data"][0]) == 2048
     assert num["mean"] == pytest.approx(num["sum"] / 5000)
 
@@ -56,9 +57,9 @@ def test_constraints_json_schema(baseline, tmp_path: Path) -> None:
     assert feat["completeness"] == 1.0 and feat["num_constraints"] == {"is_non_negative": True}
     cfg = cons["monitoring_config"]
     assert cfg["evaluate_constraints"] == "Enabled" and cfg["emit_metrics"] == "Enabled"
-    assert cfg["datatype_check_threshold"] == 0.1 and cfg["domain_content_threshold"] == 0.1
+    assert cfg["datatype_check_threshold"] == 1.0 and cfg["domain_content_threshold"] == 1.0
     assert cfg["distribution_constraints"] == {
-        "perform_comparison": "Enabled", "comparison_threshold": 0.1, "comparison_method": "Simple",
+        "perform_comparison": "Enabled", "comparison_threshold": 0.1, "comparison_method": "Robust",
         "categorical_comparison_threshold": 0.1, "categorical_drift_method": "LInfinity"}
 
 

@@ -89,3 +89,62 @@ def test_fewer_objects_than_instances_replicates(run):
     # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html (instances <= objects)
     spread = run("input-mode", dataset_gb=10, instances=8, files=2)["decisions"][0]["s3_distribution"]
     assert spread["type"] == "FullyReplicated"
+
+
+def _spread(run, **facts):
+    return run("input-mode", **facts)["decisions"][0].get("s3_distribution")
+
+
+def test_image_classification_recordio_in_pipe_is_fully_replicated(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/image-classification.html (RecordIO in pipe mode:
+    # S3DataDistributionType FullyReplicated)
+    spread = _spread(run, algorithm="image-classification", format="image-recordio", dataset_gb=800,
+                     local_disk_gb=100, instances=4, files=400)
+    assert spread["type"] == "FullyReplicated"
+
+
+def test_random_cut_forest_train_channel_is_sharded(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/randomcutforest.html (train: ShardedByS3Key only)
+    spread = _spread(run, algorithm="randomcutforest", format="csv", dataset_gb=5, instances=4, files=2)
+    assert spread["type"] == "ShardedByS3Key"
+
+
+def test_xgboost_dask_gpu_reads_fully_replicated(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html (Dask GPU training: FullyReplicated)
+    spread = _spread(run, algorithm="xgboost", format="parquet", dataset_gb=40, instances=4, files=40,
+                     needs=["dask-gpu-training"])
+    assert spread["type"] == "FullyReplicated"
+
+
+def test_documented_modes_are_marked_for_builtins_only(run):
+    rows = run("input-mode", algorithm="deepar")["decisions"][0]["ranked"]
+    marks = {r["option"]: r.get("documented") for r in rows}
+    assert marks == {"file": True, "fsx_lustre": True, "efs": True, "pipe": False, "fastfile": False}
+    assert all("documented" not in r for r in run("input-mode")["decisions"][0]["ranked"])
+
+
+def test_explain_shows_the_input_rule_and_its_page():
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ShuffleConfig.html
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+
+    result = CliRunner().invoke(app, ["recommend", "input-mode", "--dataset-gb", "200", "--avg-file-mb", "100",
+                                      "--need", "reshuffle-every-epoch", "--explain", "--no-input"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("input mode: pipe")
+    assert "[pipe-reshuffles-every-epoch]" in result.output
+    assert "API_ShuffleConfig.html" in result.output
+
+
+def test_kmeans_train_channel_is_sharded_on_several_instances(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/k-means.html (train: ShardedByS3Key recommended)
+    assert _spread(run, algorithm="kmeans", format="csv", dataset_gb=5, instances=3, files=2)["type"] == \
+        "ShardedByS3Key"
+    assert _spread(run, algorithm="kmeans", format="csv", dataset_gb=5)["type"] == "FullyReplicated"
+
+
+def test_xgboost_cpu_distributed_is_sharded_and_asks_for_enough_files(run):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html (ShardedByS3Key, files >= instances)
+    spread = _spread(run, algorithm="xgboost", format="csv", dataset_gb=20, instances=4, files=2)
+    assert spread["type"] == "ShardedByS3Key" and "at least 4 files" in spread["reason"]

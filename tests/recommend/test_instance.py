@@ -137,10 +137,20 @@ def test_training_70b_spans_instances(kb):
     assert accel_gib(size) * row["instance_count"] >= decision["memory_need_gib"] >= 70 * 20 * 1e9 / 2**30
 
 
-def test_training_70b_single_instance_is_impossible(kb):
+def test_training_too_big_for_one_instance_is_impossible(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/model-parallel-intro.html
-    decision, _ = _pick(kb, workload="training", params_b=70, distributed=False)
+    # 150B at ~20 bytes/param is more than any single training type holds (p6-b300: 8 x 268 GiB)
+    decision, _ = _pick(kb, workload="training", params_b=150, distributed=False)
+    biggest = max(accel_gib(s) for _, s in kb.instance_sizes() if "training" in s["apis"])
+    assert decision["memory_need_gib"] > biggest
     assert decision["choice"] is None
+
+
+def test_training_70b_fits_the_biggest_gpu_instances_alone(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-parallel-intro.html (20 bytes/param + activations)
+    decision, size = _pick(kb, workload="training", params_b=70, distributed=False)
+    assert decision["choice"] is not None and accel_gib(size) >= decision["memory_need_gib"]
+    assert decision["ranked"][0]["instance_count"] == 1
 
 
 def test_notebook_defaults_to_t3_medium(kb):
@@ -161,19 +171,22 @@ def test_only_types_the_api_accepts(kb, workload, api):
 
 def test_trainium_training_is_pytorch_only(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html (Trainium: PyTorch)
-    decision, _ = _pick(kb, workload="training", framework="tensorflow", params_b=1, priority="sustainability")
+    decision, _ = _pick(kb, workload="training", framework="tensorflow", params_b=1, priority="sustainability",
+                        needs=["neuron"])
     assert not decision["choice"].startswith("ml.trn")
 
 
 def test_sustainability_picks_trainium_for_pytorch(kb):
     # https://docs.aws.amazon.com/wellarchitected/latest/machine-learning-lens/mlsus-16.html (purpose-built chips)
-    decision, _ = _pick(kb, workload="training", framework="pytorch", params_b=1, priority="sustainability")
+    # (and only when the model compiles for Neuron: content/rules/instance.yaml)
+    decision, _ = _pick(kb, workload="training", framework="pytorch", params_b=1, priority="sustainability",
+                        needs=["neuron"])
     assert decision["choice"].startswith("ml.trn")
 
 
 def test_cost_priority_picks_inferentia_for_llm_inference(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html (Inferentia: lowest cost per inference)
-    decision, _ = _pick(kb, workload="inference", params_b=13, precision="fp16", priority="cost")
+    decision, _ = _pick(kb, workload="inference", params_b=13, precision="fp16", priority="cost", needs=["neuron"])
     assert decision["choice"].startswith("ml.inf")
 
 
@@ -202,8 +215,17 @@ def test_deep_learning_training_uses_accelerators(kb):
 
 def test_deep_learning_inference_at_lowest_cost_uses_inferentia(kb):
     # https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html (Inferentia: lowest cost per inference)
-    decision, _ = _pick(kb, workload="inference", framework="pytorch", priority="cost")
+    decision, _ = _pick(kb, workload="inference", framework="pytorch", priority="cost", needs=["neuron"])
     assert decision["choice"].startswith("ml.inf")
+
+
+def test_pytorch_training_avoids_k80(kb):
+    # https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html
+    # (AWS's LMI guide prefers A-series GPUs or newer; P2's K80 is the oldest GPU the APIs accept)
+    decision, size = _pick(kb, workload="training", framework="pytorch")
+    assert kind_of(size) == "gpu" and "K80" not in size["gpu_model"]
+    p2 = next(r for r in decision["ranked"] if r["option"] == "ml.p2.xlarge")
+    assert p2["eligible"] and any("older GPU (K80)" in r for r in p2["reasons"])
 
 
 def test_sklearn_inference_on_cpu(kb):
@@ -216,3 +238,44 @@ def test_no_gpu_sizes_host_memory(kb):
     # https://docs.djl.ai/docs/serving/serving/docs/lmi/deployment_guide/instance-type-selection.html (weights fit)
     decision, size = _pick(kb, workload="inference", params_b=7, precision="fp16", gpu=False)
     assert kind_of(size) == "cpu" and size["memory_gib"] >= decision["memory_need_gib"]
+
+
+def test_arm_matters_only_where_the_api_accepts_graviton(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-graviton.html (Graviton for endpoints);
+    # which APIs accept a Graviton type comes from the catalog (botocore's enums)
+    arm_apis = {a for _, s in kb.instance_sizes() if s.get("architecture") == "arm64" for a in s["apis"]}
+    assert "hosting" in arm_apis and "processing" not in arm_apis
+    hosting, size = _pick(kb, workload="inference", arm=True)
+    assert size["architecture"] == "arm64"
+    x86, size = _pick(kb, workload="inference")
+    assert size["architecture"] == "x86_64"
+    assert all(not r["eligible"] for r in x86["ranked"] if r["specs"].get("architecture") == "arm64")
+    proc, _ = _pick(kb, workload="processing", arm=True)
+    assert proc["choice"] == _pick(kb, workload="processing")[0]["choice"]
+    assert any("no Graviton type is accepted by the processing API" in r["text"] for r in proc["rules"])
+
+
+def test_every_ranked_type_is_accepted_by_the_workloads_api(kb):
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html (InstanceType enum)
+    for workload, api in (("inference", "hosting"), ("processing", "processing"), ("transform", "transform")):
+        decision, _ = _pick(kb, workload=workload)
+        assert decision["ranked"]
+        assert all(api in kb.instance(r["option"])[1]["apis"] for r in decision["ranked"])
+    training, _ = _pick(kb, workload="training", framework="pytorch", params_b=1, needs=["neuron"])
+    assert "ml.trn2.3xlarge" not in {r["option"] for r in training["ranked"]}  # HyperPod only
+
+
+def test_distributed_training_reasons_name_efa_and_network(kb):
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html
+    decision, size = _pick(kb, workload="training", framework="pytorch", params_b=30, distributed=True)
+    top = decision["ranked"][0]
+    assert size["efa_supported"] and any(r.startswith("EFA: up to") for r in top["reasons"])
+
+
+def test_types_without_a_rate_say_cost_is_a_proxy(kb):
+    # https://aws.amazon.com/sagemaker/pricing/ (no rate is invented: the ranking says what it used)
+    decision, size = _pick(kb, workload="inference", arm=True)
+    assert "price" not in size
+    assert any("no published rate: ranked by size and cost" in r for r in decision["ranked"][0]["reasons"])
+    assert any(r.startswith("Graviton (arm64)") for r in decision["ranked"][0]["reasons"])
+    assert any(r["rule"] == "cost" and "proxy" in r["text"] for r in decision["rules"])

@@ -25,11 +25,19 @@ def test_list_at_80_columns_never_cuts_an_id(kind):
     assert res.returncode == 0, res.stderr
     assert "…" not in res.stdout, f"`kb list {kind}` truncates text at 80 columns"
     assert all(len(line) <= 80 for line in res.stdout.splitlines())
-    ids = [s["type"] for f in KB.of_kind(kind) for s in f["sizes"]] if kind == "instance_family" \
-        else [r["id"] for r in KB.of_kind(kind)]
+    ids = [r["id"] for r in KB.of_kind(kind)]  # instance families: one line each
     lines = res.stdout.splitlines()
     for rid in ids:
         assert any(rid in line for line in lines), f"{rid} is not shown whole in `kb list {kind}`"
+
+
+def test_list_every_instance_type_at_80_columns():
+    res = run_cli("kb", "list", "instance_family", "--all", env=NARROW)
+    assert res.returncode == 0, res.stderr
+    assert "…" not in res.stdout and all(len(line) <= 80 for line in res.stdout.splitlines())
+    lines = res.stdout.splitlines()
+    for rid in [s["type"] for f in KB.of_kind("instance_family") for s in f["sizes"]]:
+        assert any(rid in line for line in lines), f"{rid} is not shown whole in `kb list instance_family --all`"
 
 
 def test_narrow_lists_say_where_the_rest_is_and_wide_ones_show_it():
