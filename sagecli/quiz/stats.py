@@ -49,6 +49,9 @@ def summarize_progress(units: dict[str, dict[str, Any]], fmt: Any, answers: list
         "tasks": {t: _acc(*task[t]) for t in tasks_all},
         "coverage": {
             "bank": len(units), "authored": len(authored), "seen": len(seen),
+            # one definition everywhere: questions = authored records (a case study is one), items = scored units
+            "questions": len({units[q].get("case_id") or q for q in authored}),
+            "generated": len(units) - len(authored),
             "seen_share": round(len(seen) / len(units), 4) if units else None,
             "tasks_with_3_answers": sum(1 for t in tasks_all if task[t][1] >= 3), "tasks": len(tasks_all),
         },
