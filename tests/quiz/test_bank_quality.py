@@ -143,13 +143,13 @@ MAX_ABSOLUTE_GAP = 0.03  # absolute-word rate in distractors minus the rate in k
 MAX_TOP_K_OVER_CHANCE = 0.10  # mr: share of the k longest options that are keyed, over k/n
 
 ACTOR = re.compile(
-    r"\b(company|team|startup|bank|retailer|hospital|insurer|organi[sz]ation|business|firm|enterprise|agency|"
+    r"\b(company|team|start-?up|bank|retailer|hospital|insurer|organi[sz]ation|business|firm|enterprise|agency|"
     r"provider|manufacturer|platform|lab|group|engineer|scientist|analyst|developer|insurance|e-commerce|airline|"
     r"fintech|healthcare|logistics|marketplace|streaming|publisher|university|utility|broker|telecom)\b", re.I)
 DECIDER = re.compile(  # the requirement that decides: cost, overhead, latency, security, time, or a hard constraint
     r"\b(least|lowest|fewest|cheap\w*|minimi[sz]\w*|minimum|smallest|costs?|costly|budget|afford|overhead|effort|"
     r"latency|milliseconds?|quick\w*|fast(er|est)?|sooner|deadline|secur\w+|compliance|encrypt\w*|PII|"
-    r"without|cannot|must not|no (custom |new )?(code|servers?|infrastructure|cluster)|reliable)\b", re.I)
+    r"without|cannot|must not|\d+ ?ms|no (custom |new )?(code|servers?|infrastructure|cluster)|reliable)\b", re.I)
 SCENARIO_MIN_WORDS = 40
 ABSOLUTE = re.compile(r"\b(only|always|never|must)\b", re.I)
 SELECT_N = re.compile(r"\(?\bselect (two|three|four|2|3|4)\b", re.I)
@@ -229,8 +229,8 @@ def choice(questions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return got
 
 
-SCENARIO_SHARE_MEASURED = 0.619  # measured on the bank; target not reached yet (issue 11)
-MEDIAN_WORDS_MEASURED = 48.0  # measured on the bank; target not reached yet (issue 11)
+SCENARIO_SHARE_MEASURED = 0.768  # measured on the bank; target not reached yet (issue 11)
+MEDIAN_WORDS_MEASURED = 51.0  # measured on the bank; target not reached yet (issue 11)
 
 
 @pytest.mark.xfail(SCENARIO_SHARE_MEASURED is not None, strict=True,
