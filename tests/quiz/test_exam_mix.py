@@ -67,3 +67,17 @@ def test_the_draw_is_reproducible_from_the_rng() -> None:
     a = [u["id"] for u in draw_mock(_bank(), WEIGHTS, 65, random.Random(9))]
     b = [u["id"] for u in draw_mock(_bank(), WEIGHTS, 65, random.Random(9))]
     assert a == b
+
+
+def test_generated_questions_are_recall_and_stay_out_of_mock_exams() -> None:
+    from sagecli.knowledge.store import load_kb
+    from sagecli.quiz.generate import generated_questions
+    from sagecli.quiz.items import all_units
+
+    kb = load_kb()
+    gen = generated_questions(kb.records)
+    assert gen and all(q["recall"] and q["difficulty"] == "easy" for q in gen.values())
+    units = list(all_units({**kb.questions, **gen}).values())
+    got = draw_mock(units, WEIGHTS, 65, random.Random(5))
+    assert mix(got)["generated"] == 0 and mix(got)["recall"] == 0
+    assert mix(got)["medium_or_hard_share"] >= MIN_HARD_SHARE_PLUS_MEDIUM
