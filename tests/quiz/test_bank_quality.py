@@ -293,6 +293,47 @@ def test_items_on_closed_capabilities_state_the_assumption(questions: dict[str, 
     assert [q["id"] for q in relying if not states_closure(q)] == []
 
 
+# Service areas a distractor may name, by the task statements where that area is in scope (MLA-C01 guide).
+# A distractor naming an area outside its tasks is an unrelated service: recognisable without understanding.
+SERVICE_AREAS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "labeling": (r"Ground Truth|Mechanical Turk", ("1.1", "1.2", "1.3")),
+    "human review": (r"Augmented AI|\bA2I\b", ("1.2", "1.3", "4.1")),
+    "training debugging": (r"\bDebugger\b", ("2.2", "2.3", "4.2")),
+    "model monitoring": (r"Model Monitor", ("3.3", "4.1")),
+    "bias and explainability": (r"\bClarify\b", ("1.3", "2.3", "4.1")),
+    "cost management": (r"Cost Explorer|AWS Budgets|Savings Plan|Cost Anomaly", ("2.2", "3.1", "4.2")),
+    "security services": (r"Macie|GuardDuty|Amazon Inspector|AWS Config|Trusted Advisor|Security Hub", ("1.3", "4.3")),
+    "AI services": (r"Rekognition|Amazon Translate|Comprehend|Polly|Transcribe|Textract|Amazon Lex", ("1.3", "2.1")),
+    "feature storage": (r"Feature Store|feature group", ("1.1", "1.2", "1.3")),
+    "model registry": (r"Model Registry|model package", ("2.3", "3.3", "4.3")),
+}
+
+
+def unrelated_distractors(item: dict[str, Any], closure_item: bool = False) -> list[str]:
+    """Distractors that name a service area outside the item's task statement. An item about the closure
+    of Clarify, Model Monitor or Debugger may name those capabilities anywhere (the question is about them)."""
+    out = []
+    for o in item["options"]:
+        if o.get("correct"):
+            continue
+        for area, (rx, tasks) in SERVICE_AREAS.items():
+            if item["task"] in tasks or not re.search(rx, o["text"]):
+                continue
+            if closure_item and CLOSED_CAP.search(o["text"]):
+                continue
+            out.append(f"{item['id']} {o['key']}: {area}")
+    return out
+
+
+def test_no_distractor_comes_from_an_unrelated_service_area(questions: dict[str, dict[str, Any]]) -> None:
+    bad = []
+    for q in questions.values():
+        closure = relies_on_closed(q) and states_closure(q)
+        for it in choice_items({q["id"]: q}):
+            bad += unrelated_distractors(it, closure)
+    assert bad == []
+
+
 def test_the_exam_grade_measures_detect_what_they_guard() -> None:
     recall = {"id": "q-x", "type": "mc", "stem": "Which service labels data?", "options": []}
     scen = {"id": "q-y", "type": "mc", "options": [], "stem": (
@@ -311,3 +352,8 @@ def test_the_exam_grade_measures_detect_what_they_guard() -> None:
     assert relies_on_closed(closed) and not states_closure(closed)
     closed["explanation"] += " Clarify is closed to new customers; this assumes an existing customer."
     assert states_closure(closed)
+    prep = {"id": "q-p", "task": "1.2", "options": [
+        {"key": "A", "text": "SageMaker Data Wrangler", "correct": True},
+        {"key": "B", "text": "SageMaker Model Monitor schedules"},
+        {"key": "C", "text": "Ground Truth labeling jobs"}]}
+    assert unrelated_distractors(prep) == ["q-p B: model monitoring"]
