@@ -268,6 +268,16 @@ def test_no_stem_repeats_its_instruction(questions: dict[str, dict[str, Any]]) -
     assert [i for i, s in stems if len(SELECT_N.findall(s)) > 1] == []
 
 
+def test_mr_stems_state_their_count_once(choice: list[dict[str, Any]]) -> None:
+    words = {2: "two", 3: "three", 4: "four"}
+    bad = []
+    for it in _of_type(choice, "mr"):
+        said = [m.group(1).lower() for m in SELECT_N.finditer(stem_text(it))]
+        if said not in ([words[it["select"]]], [str(it["select"])]):
+            bad.append((it["id"], it["select"], said))
+    assert bad == []
+
+
 def test_every_item_has_an_explicit_difficulty() -> None:
     import yaml
 
