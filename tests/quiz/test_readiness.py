@@ -44,3 +44,24 @@ def test_the_interval_narrows_with_more_answers() -> None:
 def test_no_answers_gives_no_estimate() -> None:
     est = estimate(tally([]), FMT)
     assert est["estimate"] is None and est["answered"] == 0
+
+
+def test_stats_readiness_is_difficulty_weighted_and_lists_thin_tasks() -> None:
+    from datetime import UTC, datetime
+
+    from sagecli.quiz.stats import MIN_TASK_ANSWERS, summarize_progress
+
+    fmt = ExamFormat(code="MLA-C01", questions=65, minutes=130, passing=720, score_min=100, score_max=1000,
+                     weights=FMT.weights, names={}, tasks=["1.1", "1.2", "2.1"])
+    units = {"q-h": {"domain": 1, "task": "1.1", "difficulty": "hard"},
+             "q-e": {"domain": 1, "task": "1.1", "difficulty": "easy"},
+             "q-m": {"domain": 2, "task": "2.1", "difficulty": "medium"}}
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    answers = [("q-h", True, ""), ("q-e", False, "")] * 3 + [("q-m", True, "")]
+    out = summarize_progress(units, fmt, answers, [], [], now)
+    r = out["readiness"]
+    assert r["answered"] == 7
+    expected = (28 * 0.75 + 26 * 1.0) / 54  # domain 1: hard right, easy wrong -> 1.5 / 2.0
+    assert r["weighted_accuracy"] == round(expected, 4)
+    assert out["tasks"]["1.1"]["total"] == 6 >= MIN_TASK_ANSWERS
+    assert out["tasks_too_few"] == ["1.2", "2.1"]
