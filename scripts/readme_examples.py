@@ -157,6 +157,12 @@ EXAMPLES: dict[str, Example] = {
                                               "steady", "--risk", "high", "--no-input"])]),
     "recommend-instance": Example([Command(["recommend", "instance", "--workload", "inference", "--params-b", "70",
                                             "--precision", "fp16", "--no-input"], select=head(24))]),
+    "recommend-need": Example([
+        Command(["recommend", "deployment", "--traffic", "intermittent", "--no-input"], select=head(1)),
+        Command(["recommend", "deployment", "--traffic", "intermittent", "--need", "data-capture", "--explain",
+                 "--no-input"], select=head(4)),
+        Command(["recommend", "needs", "capture"]),
+    ]),
     "recommend-json": Example([Command(["recommend", "deployment", "--payload-mb", "2", "--traffic",
                                         "intermittent", "--json"], select=short_json,
                                        shown="sagecli recommend deployment --payload-mb 2 --traffic intermittent "

@@ -35,7 +35,7 @@ SLOW = (
     "tests/flow/test_run_demo.py::test_every_step_ran",
     "tests/flow/test_run_dir.py::test_teardown_never_touches_another_runs_kept_endpoint",
     "tests/quiz/test_pty.py::test_exam_auto_submits_on_screen_when_time_runs_out",
-    "tests/test_readme.py::test_readme_example_runs[sagecli run-demo]",
+    "tests/test_readme.py::test_readme_examples_match_the_tool",
     "tests/ux_demo/test_endpoint_gone.py::test_invoke_on_a_dead_endpoint_is_one_clear_line",
     "tests/ux_demo/test_known_issues.py::test_kept_local_endpoint_names_endpoint_stop",
     "tests/ux_demo/test_known_issues.py::test_kept_sagemaker_endpoint_names_cleanup_and_billing",
