@@ -59,7 +59,10 @@ VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 4122 va
 
 @dataclass
 class CaptureWriter:
-    """Appends one record per sampled request; one file per hour per server process.
+    """Appends one record per sampled request; a new file each minute, under the hour's folder.
+
+    Real capture starts a new `MM-SS-mmm-<uuid>.jsonl` about every minute (two files a minute apart in a
+    saved real run of aws/amazon-sagemaker-examples); sagecli starts one per minute that has records.
 
     Lines are kept in memory until flush(): the server flushes once per event-loop turn (one write for
     every request answered in that turn), so every record reaches the file within the same turn.
@@ -69,7 +72,7 @@ class CaptureWriter:
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
     _fd: int | None = None
-    _hour: str = ""
+    _minute: str = ""
     _second: int = -1
     _stamp: str = ""
     _pending: list[str] = field(default_factory=list)
@@ -127,15 +130,15 @@ class CaptureWriter:
             return
         lines, self._pending = self._pending, []
         now = self.clock()
-        hour = time.strftime("%Y/%m/%d/%H", time.gmtime(now))
-        if hour != self._hour or self._fd is None:
+        minute = time.strftime("%Y/%m/%d/%H/%M", time.gmtime(now))
+        if minute != self._minute or self._fd is None:
             self.close()
-            folder = self.cfg.root / self.cfg.endpoint / self.cfg.variant / hour
+            folder = self.cfg.root / self.cfg.endpoint / self.cfg.variant / minute.rsplit("/", 1)[0]
             folder.mkdir(parents=True, exist_ok=True)
             ms = int(now * 1000) % 1000
             name = time.strftime("%M-%S-", time.gmtime(now)) + f"{ms:03d}-{uuid.uuid4()}.jsonl"
             self._fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-            self._hour = hour
+            self._minute = minute
         data = "".join(lines).encode()
         while data:  # a regular file takes it all at once; loop in case a write comes back short
             data = data[os.write(self._fd, data):]

@@ -15,6 +15,9 @@ from sagecli.deps import require
 
 CSV = "text/csv"
 JSON = "application/json"
+# The XGBoost container answers CSV as "text/csv; charset=utf-8" (its Flask response adds the charset), and
+# data capture records that header as the output's observedContentType (seen in real capture files).
+CSV_RESPONSE = "text/csv; charset=utf-8"
 
 
 class RequestError(Exception):
@@ -83,7 +86,7 @@ class InferenceHandler:
         if want in ("", "*/*"):
             want = self.default_accept
         if want == CSV:
-            return CSV, "\n".join(repr(float(s)) for s in scores).encode()
+            return CSV_RESPONSE, "\n".join(repr(float(s)) for s in scores).encode()
         if want == JSON:
             return JSON, json.dumps({"predictions": [{"score": float(s)} for s in scores]}).encode()
         raise RequestError(406, f"unsupported Accept {accept!r}: use text/csv or application/json")

@@ -53,3 +53,19 @@ def test_worker_shutdown_writes_pending_records(tmp_path: Path) -> None:
     assert read_capture(tmp_path) == []
     app.__rsgi_del__(None)  # what granian calls when the worker stops (SIGTERM included)
     assert len(read_capture(tmp_path)) == 1
+
+
+def test_a_new_file_each_minute_under_the_hours_folder(tmp_path: Path) -> None:
+    """Real capture starts MM-SS-mmm-<uuid>.jsonl about every minute (aws/amazon-sagemaker-examples,
+    SageMaker-ModelMonitoring_outputs.ipynb lists 20-48-871-....jsonl and 21-48-903-....jsonl in one hour)."""
+    now = [1_700_000_000.5]  # 2023-11-14T22:13:20.5Z
+    w = CaptureWriter(CaptureConfig(root=tmp_path, endpoint="e"), clock=lambda: now[0])
+    for step in (0, 10, 61, 62, 3600):
+        now[0] = 1_700_000_000.5 + step
+        w.capture(b"1,2", "text/csv", b"0.5", "text/csv; charset=utf-8")
+    w.close()
+    files = sorted(p.relative_to(tmp_path / "e" / "AllTraffic").as_posix() for p in tmp_path.rglob("*.jsonl"))
+    assert [f.rsplit("-", 5)[0] for f in files] == ["2023/11/14/22/13-20-500", "2023/11/14/22/14-21-500",
+                                                    "2023/11/14/23/13-20-500"]
+    assert all(re.fullmatch(r"\d\d-\d\d-\d{3}-[0-9a-f-]{36}\.jsonl", f.rsplit("/", 1)[1]) for f in files)
+    assert len(read_capture(tmp_path)) == 5

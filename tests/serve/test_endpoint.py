@@ -50,7 +50,7 @@ def test_invocations_csv_and_json_match_the_model(endpoint, trained) -> None:
     x = trained[2].splits["test"][0][:5]
     expected = load_model_dir(trained[1]).predict(x)
     status, body, headers = _post(handle.url + "/invocations", format_rows(x).encode())
-    assert status == 200 and headers["content-type"] == "text/csv"
+    assert status == 200 and headers["content-type"] == "text/csv; charset=utf-8"  # as the XGBoost container
     assert np.allclose([float(v) for v in body.decode().split("\n")], expected, atol=1e-6)
     status, body, _ = _post(handle.url + "/invocations", json.dumps({"instances": x.tolist()}).encode(),
                             "application/json", "application/json")
@@ -121,6 +121,7 @@ def test_capture_records_have_the_documented_fields(endpoint) -> None:
     assert inp == {"observedContentType": "text/csv", "mode": "INPUT", "data": "45,12,60.5,7.2,1,0,2,1",
                    "encoding": "CSV"}
     assert outp["mode"] == "OUTPUT" and outp["encoding"] == "CSV" and float(outp["data"]) > 0
+    assert outp["observedContentType"] == "text/csv; charset=utf-8"  # what real XGBoost capture records hold
     meta = rec["eventMetadata"]
     assert len(meta["eventId"]) == 36 and meta["inferenceTime"].endswith("Z") and len(meta["inferenceTime"]) == 20
     files = list((state / "capture" / "ep-test" / "AllTraffic").rglob("*.jsonl"))
