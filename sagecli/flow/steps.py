@@ -9,11 +9,13 @@ from typing import Any
 
 from sagecli.contracts import (
     COMPLETED,
+    AsyncSpec,
     ChannelData,
     DataCaptureSpec,
     EndpointRequest,
     ModelPackageRequest,
     RunState,
+    ServerlessSpec,
     StepFailed,
     StepResult,
     TrainingRequest,
@@ -43,12 +45,19 @@ def _fail(message: str, hint: str | None = None) -> None:
 def skip_reason(step: str, run: RunState) -> str | None:
     """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
     registered = run.package is not None
+    inference = run.ctx.options.inference
+    if step in ("deploy", "invoke", "monitor") and inference == "batch":
+        return "--inference batch: no endpoint; the transform step scores the test set"
     if step in ("deploy", "invoke", "monitor") and not run.approved:
         return "model not approved by the condition step; nothing deployed"
     if step == "transform" and registered and not run.approved:
         return "model not approved by the condition step; no batch inference"
     if step in ("invoke", "monitor") and run.endpoint is None:
         return "no endpoint"
+    if step == "monitor":
+        from sagecli.flow.inference import no_capture_reason
+
+        return no_capture_reason(inference)
     return None
 
 
@@ -129,18 +138,30 @@ def register(run: RunState, res: StepResult) -> None:
 
 
 def deploy(run: RunState, res: StepResult) -> None:
-    """A real-time endpoint with data capture."""
+    """A real-time endpoint with data capture (serverless and async: no capture, a worker only while needed)."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
+    serverless = ServerlessSpec(opts.memory_size_mb, opts.max_concurrency, opts.idle_timeout_s) \
+        if opts.inference == "serverless" else None
+    async_config = AsyncSpec(idle_timeout_s=opts.idle_timeout_s) if opts.inference == "async" else None
+    capture = DataCaptureSpec(enabled=opts.inference == "realtime", sampling_percentage=opts.sampling_percentage)
     request = EndpointRequest(
         endpoint_name=f"sagecli-demo-{run.ctx.run_id}"[:63], model_artifact=run.training.model_artifact,
         model_package_arn=getattr(run.package, "arn", None), instance_type=opts.instance_type,
-        data_capture=DataCaptureSpec(sampling_percentage=opts.sampling_percentage), tags=run.ctx.tags)
+        data_capture=capture, tags=run.ctx.tags, serverless=serverless, async_config=async_config)
     run.endpoint = run.backend.deploy(request)
     res.data = {"endpoint": run.endpoint.name, "url": run.endpoint.url, "variant": run.endpoint.variant_name,
                 "capture_uri": run.endpoint.capture_uri, "sampling_percentage": opts.sampling_percentage}
     res.artifacts = {"capture": run.endpoint.capture_uri or ""}
     res.summary = f"{run.endpoint.name} {run.endpoint.status}" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
+    if opts.inference == "serverless":
+        res.data.update(inference="serverless", memory_size_mb=opts.memory_size_mb,
+                        max_concurrency=opts.max_concurrency, idle_timeout_s=opts.idle_timeout_s)
+        res.summary += (f" (serverless {opts.memory_size_mb} MB, MaxConcurrency {opts.max_concurrency}, "
+                        "no data capture; scaled to zero until the first request)")
+    elif opts.inference == "async":
+        res.data.update(inference="async", idle_timeout_s=opts.idle_timeout_s)
+        res.summary += " (async: queue, no instance until the first request)"
 
 
 def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
@@ -157,6 +178,24 @@ def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
 
 
 def invoke(run: RunState, res: StepResult) -> None:
+    """Test traffic for the chosen --inference option."""
+    inference = run.ctx.options.inference
+    if inference == "async":
+        from sagecli.flow.inference import async_invoke
+
+        async_invoke(run, res)
+        return
+    realtime_invoke(run, res)
+    if inference == "serverless":
+        from sagecli.flow.inference import cost_model, serverless_extras, serverless_summary
+
+        burst = serverless_extras(run, res)
+        info = {**run.backend.endpoint_stats(run.endpoint), **burst, "cost_model": cost_model(inference)}
+        res.data["inference"] = info
+        res.summary = serverless_summary(info)
+
+
+def realtime_invoke(run: RunState, res: StepResult) -> None:
     """Test traffic through boto3's sagemaker-runtime: single-row CSV, multi-row CSV, and a JSON answer.
 
     Requests are text/csv, as the built-in XGBoost container accepts (text/csv, text/libsvm and
@@ -233,6 +272,12 @@ def transform(run: RunState, res: StepResult) -> None:
     sent = (f"in {result.requests} MultiRecord request(s)" if result.requests is not None
             else f"from {len(outputs)} output file(s), MultiRecord batches")
     res.summary = f"{lines} records {sent} -> {names}"
+    if opts.inference == "batch":
+        from sagecli.flow.inference import cost_model
+
+        res.data["inference"] = {"option": "batch", "records": lines, "duration_s": round(result.duration_s, 3),
+                                 "cost_model": cost_model("batch")}
+        res.summary += f" (--inference batch: no endpoint, {result.duration_s:.2f} s job)"
 
 
 def monitor(run: RunState, res: StepResult) -> None:

@@ -164,7 +164,22 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
         where = f" at {dep.data['url']}" if dep.data.get("url") else ""
         state = "still running" if kept else "removed at teardown"
         rows.append(("Endpoint", f"{dep.data['endpoint']}{where} ({state})"))
+    rows += inference_rows(by)
     return rows
+
+
+def inference_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
+    """--inference serverless/async/batch: what was measured (latency, cold starts) and how the option bills."""
+    for name in ("invoke", "transform"):
+        step = by.get(name)
+        info = step.data.get("inference") if step is not None and step.status == "ok" else None
+        if info:
+            rows = [("Inference", step.summary)]
+            cost = info.get("cost_model") or {}
+            if cost.get("billing"):
+                rows.append(("Cost model", f"{cost['billing']}; cold starts: {cost.get('cold_starts', '')}"))
+            return rows
+    return []
 
 
 def ask_confirmation(question: str, stderr: bool = False) -> bool:

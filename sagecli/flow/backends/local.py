@@ -49,7 +49,7 @@ def runtime_client(url: str) -> Any:
 
     return boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                                       read_timeout=65))
 
 
@@ -82,6 +82,7 @@ class LocalBackend:
         self._procs: list[subprocess.Popen] = []
         self._servers: dict[str, int] = {}  # endpoint name -> server pid
         self._clients: dict[str, Any] = {}
+        self._fronts: dict[str, Any] = {}  # endpoint name -> serverless/async front (in this process)
 
     def prepare(self, ctx: RunContext) -> None:
         """Check the optional packages the chosen steps need, before anything starts."""
@@ -166,6 +167,8 @@ class LocalBackend:
 
         base = self.ctx.run_dir / "endpoints" / endpoint_name(request.endpoint_name)
         model_dir = extract_model(uri_to_path(request.model_artifact), base / "model")
+        if request.serverless is not None or request.async_config is not None:
+            return self._deploy_front(request, base, model_dir)
         cap = request.data_capture
         capture_root = uri_to_path(cap.destination) if cap.destination else self.ctx.run_dir / "capture"
         config = {"model_dir": str(model_dir), "endpoint": request.endpoint_name, "variant": request.variant_name,
@@ -186,6 +189,47 @@ class LocalBackend:
         return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
                         url=handle.url, capture_uri=capture_root.resolve().as_uri(), pid=handle.pid,
                         arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def _deploy_front(self, request: EndpointRequest, base: Path, model_dir: Path) -> Endpoint:
+        """A serverless or async endpoint: a front in this process, a worker process only while needed."""
+        config = {"model_dir": str(model_dir), "endpoint": request.endpoint_name, "variant": request.variant_name}
+
+        def event(message: str) -> None:
+            self.ctx.emit("invoke", message)
+
+        front: Any
+        if request.serverless is not None:
+            from sagecli.serve.serverless import ServerlessEndpoint, kb_limits
+
+            spec = request.serverless
+            lim = kb_limits("serverless-inference")
+            front = ServerlessEndpoint(config, base, spec.memory_size_mb, spec.max_concurrency, spec.idle_timeout_s,
+                                       int(lim["max_payload_mb"] * 1024 * 1024), lim["max_processing_seconds"],
+                                       startup_timeout_s=self.ctx.options.startup_timeout_s,
+                                       on_start=self._procs.append, on_event=event)
+            kind = "serverless"
+        else:
+            from sagecli.serve.async_queue import AsyncEndpoint
+
+            assert request.async_config is not None
+            front = AsyncEndpoint(config, base, request.async_config, s3_root=self.s3_root(),
+                                  startup_timeout_s=self.ctx.options.startup_timeout_s,
+                                  on_start=self._procs.append, on_event=event)
+            kind = "async"
+        self._fronts[request.endpoint_name] = front
+        self._created.append(Resource("Endpoint", request.endpoint_name, detail=f"{front.url} ({kind})"))
+        return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
+                        url=front.url, capture_uri=None, inference=kind,
+                        arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def s3_root(self) -> Path:
+        """Where s3://bucket/key URIs live on this machine: <run>/s3/bucket/key."""
+        return self.ctx.run_dir / "s3"
+
+    def endpoint_stats(self, endpoint: Endpoint) -> dict[str, Any]:
+        """Scale-to-zero endpoints: invocations, throttles, cold starts, latency, billed units."""
+        front = self._fronts.get(endpoint.name)
+        return front.stats() if front is not None else {}
 
     def invoke(self, endpoint: Endpoint, body: bytes, content_type: str = "text/csv",
                accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
@@ -252,6 +296,10 @@ class LocalBackend:
         from sagecli.serve.state import forget_endpoint
 
         removed: list[Resource] = []
+        for res in reversed(self._created):
+            if res.kind == "Endpoint" and res.name in self._fronts:  # in-process fronts end with the run
+                self._fronts.pop(res.name).close()
+                removed.append(res)
         kept = set(self._servers) if keep_endpoint else set()
         keep_pids = {self._servers[n] for n in kept}
         for res in reversed(self._created):

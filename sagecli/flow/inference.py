@@ -1,0 +1,117 @@
+"""run-demo --inference: the options' settings (validated against the knowledge base) and what each reports.
+
+realtime is the default flow. serverless deploys an endpoint that scales to zero (cold starts, MaxConcurrency
+throttling); async queues InvokeEndpointAsync requests with inputs and outputs as files; batch runs the
+transform step instead of an endpoint. Limits come from content/inference_options.yaml.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sagecli.contracts import INFERENCE_OPTIONS, INFERENCE_RECORDS, FlowOptions, RunState, StepResult
+from sagecli.errors import UsageError
+
+MEMORY_STEP_MB = 1024  # MemorySizeInMB moves in 1 GB steps (content/inference_options.yaml, memory_size_mb note)
+
+
+def option_record(inference: str) -> dict[str, Any]:
+    """The knowledge-base record of an inference option."""
+    from sagecli.knowledge.store import load_kb
+
+    return load_kb().get(INFERENCE_RECORDS[inference])
+
+
+def _limit(record: dict[str, Any], name: str) -> dict[str, Any]:
+    return (record.get("limits") or {})[name]
+
+
+def validate_inference(options: FlowOptions) -> None:
+    """A usage error for an unknown option or a serverless setting SageMaker would refuse (ranges from the KB)."""
+    if options.inference not in INFERENCE_OPTIONS:
+        raise UsageError(f"unknown inference option {options.inference!r}",
+                         hint="choose one of: " + ", ".join(INFERENCE_OPTIONS))
+    if options.inference != "serverless":
+        return
+    rec = option_record("serverless")
+    mem = _limit(rec, "memory_size_mb")
+    lo, hi = int(mem["min"]), int(mem["max"])
+    if not lo <= options.memory_size_mb <= hi or options.memory_size_mb % MEMORY_STEP_MB:
+        raise UsageError(f"--memory-size {options.memory_size_mb} is not a valid MemorySizeInMB",
+                         hint=f"{lo}-{hi} MB in {MEMORY_STEP_MB} MB steps ({mem['source']})")
+    conc = _limit(rec, "max_concurrency")
+    if not int(conc["min"]) <= options.max_concurrency <= int(conc["max"]):
+        raise UsageError(f"--max-concurrency {options.max_concurrency} is out of range",
+                         hint=f"MaxConcurrency is {int(conc['min'])}-{int(conc['max'])} ({conc['source']})")
+
+
+def no_capture_reason(inference: str) -> str | None:
+    """Why the monitor step cannot run for an option without data capture (None when it has capture)."""
+    if inference == "realtime":
+        return None
+    rec = option_record(inference)
+    if rec.get("data_capture") is not False:
+        return None
+    if inference == "serverless":
+        return "serverless endpoints have no data capture on SageMaker, so Model Monitor has nothing to read"
+    return f"{rec['name']}: data capture is not offered (see {_limit(rec, 'data_capture')['source']})"
+
+
+def cost_model(inference: str) -> dict[str, Any]:
+    """How the option bills and when it starts cold (the KB's words; no prices)."""
+    rec = option_record(inference)
+    return {"billing": rec.get("billing", ""), "cold_starts": rec.get("cold_starts", ""),
+            "scale_to_zero": bool(rec.get("scale_to_zero"))}
+
+
+def serverless_extras(run: RunState, res: StepResult) -> dict[str, Any]:
+    """After the ordinary traffic: wait for scale to zero, then a burst of 2 x MaxConcurrency callers.
+
+    The burst arrives while the worker is cold, so MaxConcurrency requests hold their slots through the
+    cold start and the rest are refused with ThrottlingException, as SageMaker does.
+    """
+    from sagecli.flow.data import format_rows
+
+    assert run.endpoint is not None
+    opts = run.ctx.options
+    stats = run.backend.endpoint_stats
+    deadline = time.monotonic() + opts.idle_timeout_s + 10.0
+    run.ctx.emit("invoke", f"idle: waiting {opts.idle_timeout_s:g} s for the endpoint to scale to zero")
+    while stats(run.endpoint)["worker_running"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    zero = not stats(run.endpoint)["worker_running"]
+    x_test, _ = run.dataset.splits["test"]
+    body = format_rows(x_test[:1]).rstrip("\n").encode()
+    callers = 2 * opts.max_concurrency
+
+    def call(i: int) -> str:
+        from sagecli.errors import SageCliError
+
+        try:
+            run.backend.invoke(run.endpoint, body, "text/csv", "text/csv", inference_id=f"burst-{i}")
+            return "ok"
+        except SageCliError as err:
+            return "throttled" if "ThrottlingException" in err.message else err.message
+
+    run.ctx.emit("invoke", f"burst: {callers} concurrent callers, MaxConcurrency {opts.max_concurrency}")
+    with ThreadPoolExecutor(max_workers=callers) as pool:
+        outcomes = list(pool.map(call, range(callers)))
+    other = [o for o in outcomes if o not in ("ok", "throttled")]
+    if other:
+        from sagecli.contracts import StepFailed
+
+        raise StepFailed(f"burst request failed: {other[0]}")
+    return {"scaled_to_zero_before_burst": zero, "burst_callers": callers, "burst_ok": outcomes.count("ok"),
+            "burst_throttled": outcomes.count("throttled")}
+
+
+def serverless_summary(info: dict[str, Any]) -> str:
+    """One line: cold starts, throttles, warm latency."""
+    cold = ", ".join(f"{c:.0f}" for c in info["cold_start_ms"])
+    warm = info.get("warm_latency_ms_p50")
+    return (f"serverless {info['memory_size_mb']} MB: {info['invocations']} invocations, "
+            f"{info['cold_starts']} cold start(s) ({cold} ms), {info['throttled']} throttled at MaxConcurrency "
+            f"{info['max_concurrency']}" + (f", warm p50 {warm:.1f} ms" if warm is not None else "")
+            + f", {info['compute_gb_s']} GB-s billed")

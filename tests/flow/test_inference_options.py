@@ -1,0 +1,146 @@
+"""run-demo --inference serverless|async|batch: SageMaker's contracts on this machine, limits from the KB."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from sagecli.commands.demo_run import build_options, check_backend_options
+from sagecli.errors import UsageError
+from sagecli.flow.backends.local import runtime_client
+from sagecli.serve.process import pid_alive
+from sagecli.serve.serverless import ServerlessEndpoint, kb_limits
+from tests.conftest import run_cli
+from tests.flow.procs import server_pids_for
+from tests.serve.conftest import trained  # noqa: F401 - the shared trained model (one per session)
+
+ROW = b"0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8"
+
+
+def _options(**kw):
+    base = {"steps": "process", "seed": 1, "rows": 1000, "input_mode": "file", "entry_point": None,
+            "hyperparameters": [], "min_auc": 0.5, "sampling": 100, "keep_endpoint": False, "join_input": False,
+            "max_payload_mb": 6, "drift": True, "instance_type": "ml.m5.xlarge", "instance_count": 1,
+            "backend_options": {}}
+    return build_options(**{**base, **kw})
+
+
+@pytest.fixture
+def serverless(trained, tmp_path: Path):  # noqa: F811
+    made = []
+
+    def make(max_concurrency: int = 2, idle_s: float = 0.5) -> ServerlessEndpoint:
+        lim = kb_limits("serverless-inference")
+        ep = ServerlessEndpoint({"model_dir": str(trained[1]), "endpoint": "sls", "variant": "AllTraffic"},
+                                tmp_path / f"ep{len(made)}", 2048, max_concurrency, idle_s,
+                                int(lim["max_payload_mb"] * 1024 * 1024), lim["max_processing_seconds"])
+        made.append(ep)
+        return ep
+
+    yield make
+    for ep in made:
+        ep.close()
+
+
+def test_serverless_settings_are_validated_from_the_knowledge_base() -> None:
+    lim = kb_limits("serverless-inference")
+    assert (lim["memory_size_mb.min"], lim["memory_size_mb.max"]) == (1024, 6144)
+    for mb in (1024, 3072, 6144):
+        assert _options(inference="serverless", memory_size_mb=mb).memory_size_mb == mb
+    for mb in (512, 1500, 7168):
+        with pytest.raises(UsageError, match="MemorySizeInMB"):
+            _options(inference="serverless", memory_size_mb=mb)
+    for conc in (0, 201):
+        with pytest.raises(UsageError, match="max-concurrency"):
+            _options(inference="serverless", max_concurrency=conc)
+    with pytest.raises(UsageError, match="unknown inference"):
+        _options(inference="multi-modal")
+    with pytest.raises(UsageError, match="keep-endpoint"):
+        _options(inference="serverless", keep_endpoint=True)
+    with pytest.raises(UsageError, match="local only"):
+        check_backend_options("sagemaker", _options(inference="serverless"))
+
+
+def test_first_request_pays_a_cold_start_and_idle_scales_to_zero(serverless) -> None:
+    ep = serverless(idle_s=0.5)
+    assert ep.stats()["worker_running"] is False and ep.worker.handle is None  # nothing runs before a request
+    client = runtime_client(ep.url)
+    t0 = time.perf_counter()
+    first = client.invoke_endpoint(EndpointName="sls", Body=ROW, ContentType="text/csv")
+    cold_s = time.perf_counter() - t0
+    assert 0.0 <= float(first["Body"].read()) <= 1.0
+    pid = ep.worker.handle.pid
+    assert pid_alive(pid)
+    t0 = time.perf_counter()
+    client.invoke_endpoint(EndpointName="sls", Body=ROW, ContentType="text/csv")
+    warm_s = time.perf_counter() - t0
+    stats = ep.stats()
+    assert stats["cold_starts"] == 1 and stats["cold_start_ms"][0] > 50
+    assert warm_s < cold_s / 3  # the warm request does not start a process
+    deadline = time.monotonic() + 10
+    while ep.worker.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not ep.worker.running and not pid_alive(pid)  # the worker process is gone
+    client.invoke_endpoint(EndpointName="sls", Body=ROW, ContentType="text/csv")
+    stats = ep.stats()
+    assert stats["cold_starts"] == 2 and stats["scaled_to_zero"] == 1
+    assert ep.worker.handle.pid != pid
+
+
+def test_max_concurrency_is_enforced_with_throttling(serverless) -> None:
+    from botocore.exceptions import ClientError
+
+    ep = serverless(max_concurrency=3)
+    client = runtime_client(ep.url)
+
+    def call(_: int) -> str:
+        try:
+            client.invoke_endpoint(EndpointName="sls", Body=ROW, ContentType="text/csv")
+            return "ok"
+        except ClientError as err:
+            assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+            return err.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # all arrive during the cold start, holding their slots
+        outcomes = list(pool.map(call, range(8)))
+    assert outcomes.count("ok") == 3
+    assert outcomes.count("ThrottlingException") == 5
+    assert ep.stats()["throttled"] == 5
+
+
+def test_serverless_payload_limit_comes_from_the_knowledge_base(serverless) -> None:
+    import urllib.error
+    import urllib.request
+
+    ep = serverless()
+    limit = int(kb_limits("serverless-inference")["max_payload_mb"] * 1024 * 1024)
+    assert limit == 4 * 1024 * 1024
+    req = urllib.request.Request(f"{ep.url}/endpoints/sls/invocations", data=b"1" * (limit + 1), method="POST",
+                                 headers={"content-type": "text/csv"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 413 and err.value.headers["x-amzn-errortype"] == "ValidationError"
+    assert ep.stats()["cold_starts"] == 0  # refused at the front: no worker started for it
+
+
+def test_run_demo_serverless_end_to_end(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    res = run_cli("run-demo", "--json", "--inference", "serverless", "--steps", "invoke,monitor", "--rows", "1000",
+                  "--max-concurrency", "3", "--memory-size", "3072", "--idle-timeout", "0.5",
+                  "--run-dir", str(run_dir), env={"SAGECLI_HOME": str(tmp_path / "home")}, timeout=120)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    steps = {s["name"]: s for s in out["steps"]}
+    info = steps["invoke"]["data"]["inference"]
+    assert info["option"] == "serverless" and info["memory_size_mb"] == 3072
+    assert info["cold_starts"] >= 2 and info["scaled_to_zero"] >= 1 and info["scaled_to_zero_before_burst"]
+    assert (info["burst_ok"], info["burst_throttled"]) == (3, 3)
+    assert info["cost_model"]["scale_to_zero"] is True and "millisecond" in info["cost_model"]["billing"]
+    assert steps["monitor"]["status"] == "skipped" and "no data capture" in steps["monitor"]["summary"]
+    assert not (run_dir / "capture").exists()
+    assert "cold start" in steps["invoke"]["summary"] and "throttled" in steps["invoke"]["summary"]
+    assert server_pids_for(run_dir) == []
