@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from sagecli.contracts import INFERENCE_OPTIONS, INFERENCE_RECORDS, FlowOptions, RunState, StepResult
@@ -56,7 +57,8 @@ def no_capture_reason(inference: str) -> str | None:
         return None
     if inference == "serverless":
         return "serverless endpoints have no data capture on SageMaker, so Model Monitor has nothing to read"
-    return f"{rec['name']}: data capture is not offered (see {_limit(rec, 'data_capture')['source']})"
+    return (f"{rec['name']}: no documented data capture (the hosting feature matrix leaves it unticked), "
+            "so there is nothing to monitor")
 
 
 def cost_model(inference: str) -> dict[str, Any]:
@@ -115,3 +117,90 @@ def serverless_summary(info: dict[str, Any]) -> str:
             f"{info['cold_starts']} cold start(s) ({cold} ms), {info['throttled']} throttled at MaxConcurrency "
             f"{info['max_concurrency']}" + (f", warm p50 {warm:.1f} ms" if warm is not None else "")
             + f", {info['compute_gb_s']} GB-s billed")
+
+
+ASYNC_FILE_ROWS = 100  # rows per async input file
+ASYNC_WAIT_S = 120.0
+
+
+def async_invoke(run: RunState, res: StepResult) -> None:
+    """InvokeEndpointAsync over the test rows: inputs as s3:// objects, outputs and notifications as files.
+
+    One extra input carries a header row the model cannot read, so the failure location and the error
+    notification are shown too. Outputs are checked against the evaluated model, then the step waits for
+    the empty queue to scale the worker to zero.
+    """
+    from sagecli.contracts import StepFailed
+    from sagecli.flow.data import format_rows
+    from sagecli.flow.steps import prediction_gap, run_model_scores
+    from sagecli.monitor.csvparse import parse_numeric
+
+    assert run.endpoint is not None
+    backend: Any = run.backend
+    x_test, _ = run.dataset.splits["test"]
+    bucket = f"s3://sagecli-local/async-input/{run.ctx.run_id}"
+    sent: list[tuple[str, int, int]] = []  # inference id, first row, rows
+    t0 = time.perf_counter()
+    for i in range(0, len(x_test), ASYNC_FILE_ROWS):
+        uri = backend.put_object(f"{bucket}/part-{i // ASYNC_FILE_ROWS:04d}.csv",
+                                 format_rows(x_test[i:i + ASYNC_FILE_ROWS]).encode())
+        out = backend.invoke_async(run.endpoint, uri, "text/csv", "text/csv", inference_id=f"rows-{i}")
+        sent.append((out["InferenceId"], i, len(x_test[i:i + ASYNC_FILE_ROWS])))
+    bad_uri = backend.put_object(f"{bucket}/with-header.csv", b"f1,f2,f3\n1,2,3\n")
+    bad = backend.invoke_async(run.endpoint, bad_uri, "text/csv", "text/csv", inference_id="with-header")
+    submit_ms = (time.perf_counter() - t0) * 1000
+    run.ctx.emit("invoke", f"{len(sent) + 1} requests queued (InvokeEndpointAsync, {submit_ms:.0f} ms)")
+    stats = backend.endpoint_stats
+    deadline = time.monotonic() + ASYNC_WAIT_S
+    while stats(run.endpoint)["completed"] + stats(run.endpoint)["failed"] < len(sent) + 1:
+        if time.monotonic() > deadline:
+            raise StepFailed(f"async results did not arrive within {ASYNC_WAIT_S:g} s")
+        time.sleep(0.02)
+    done_ms = (time.perf_counter() - t0) * 1000
+    scores: list[float] = []
+    info = stats(run.endpoint)
+    for inference_id, _, rows in sent:
+        note = _notification(info, inference_id)
+        if note["invocationStatus"] != "Completed":
+            raise StepFailed(f"async request {inference_id} failed: {note.get('failureReason', '')}")
+        out = backend.object_path(note["responseParameters"]["outputLocation"]).read_text()
+        got = [float(v) for v in out.replace("\n", ",").split(",") if v.strip()]
+        if len(got) != rows:
+            raise StepFailed(f"async output for {inference_id} has {len(got)} scores for {rows} rows")
+        scores += got
+    bad_note = _notification(info, bad["InferenceId"])
+    if bad_note["invocationStatus"] != "Failed" or not backend.object_path(bad["FailureLocation"]).exists():
+        raise StepFailed("the unreadable input did not fail with a failure file and an error notification")
+    diff = prediction_gap(scores, run_model_scores(run, parse_numeric(format_rows(x_test))))
+    if diff > 1e-4:
+        raise StepFailed(f"async outputs differ from the evaluated model on the rows sent (max diff {diff:.3g})")
+    run.ctx.emit("invoke", f"queue empty: waiting {run.ctx.options.idle_timeout_s:g} s for scale to zero")
+    deadline = time.monotonic() + run.ctx.options.idle_timeout_s + 10.0
+    while stats(run.endpoint)["worker_running"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    final = {k: v for k, v in stats(run.endpoint).items() if k != "results"}
+    info = {**final, "requests": len(sent) + 1, "rows": len(x_test), "all_results_ms": round(done_ms, 1),
+            "failure_location": bad["FailureLocation"], "cost_model": cost_model("async")}
+    res.data = {"requests": len(sent) + 1, "rows": len(x_test), "max_abs_diff_vs_local": diff, "inference": info}
+    res.artifacts = {"notifications": str(run.ctx.run_dir / "sns"), "metrics": info["metrics"],
+                     "failure": bad["FailureLocation"]}
+    run.wave1_requests = len(sent)
+    res.summary = async_summary(info)
+
+
+def _notification(info: dict[str, Any], inference_id: str) -> dict[str, Any]:
+    import json
+
+    for r in info.get("results", []):
+        if r["inference_id"] == inference_id:
+            return json.loads(json.loads(Path(r["notification"]).read_text())["Message"])
+    raise KeyError(inference_id)
+
+
+def async_summary(info: dict[str, Any]) -> str:
+    """One line: outcomes, cold starts, queue wait, backlog, scale to zero."""
+    cold = ", ".join(f"{c:.0f}" for c in info["cold_start_ms"])
+    return (f"async: {info['completed']} completed, {info['failed']} failed (failure file + error notification), "
+            f"{info['cold_starts']} cold start(s) ({cold} ms), backlog peak {info['backlog_peak']}, "
+            f"queue wait p50 {info['queue_wait_ms_p50']:.0f} ms, all results in {info['all_results_ms']:.0f} ms, "
+            + ("scaled to zero" if not info["worker_running"] else "still running"))

@@ -171,6 +171,33 @@ def forward(url: str, path: str, body: bytes, headers: dict[str, str], timeout_s
         conn.close()
 
 
+def front_server(on_post: Callable[[BaseHTTPRequestHandler], None]) -> ThreadingHTTPServer:
+    """A threaded HTTP/1.1 server on 127.0.0.1:<ephemeral>: GET /ping answers 200, every POST goes to on_post."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        wbufsize = -1  # headers and body leave in one write (flushed after each request)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/ping":
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
+            send_error(self, 404, "UnknownOperationException", "not found")
+
+        def do_POST(self) -> None:  # noqa: N802
+            on_post(self)
+
+    server = ThreadingHTTPServer((HOST, 0), Handler)
+    server.daemon_threads = True
+    return server
+
+
 FORWARDED = ("content-type", "accept", "x-amzn-sagemaker-inference-id", "x-amzn-sagemaker-custom-attributes")
 
 
@@ -194,36 +221,11 @@ class ServerlessEndpoint:
         self.latencies_ms: list[float] = []
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer((HOST, 0), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = front_server(self.handle_invoke)
         self.url = f"http://{HOST}:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"serverless-{self.name}", daemon=True)
         self._thread.start()
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-            wbufsize = -1  # headers and body leave in one write (flushed after each request)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                if self.path == "/ping":
-                    self.send_response(200)
-                    self.send_header("content-length", "0")
-                    self.end_headers()
-                    return
-                send_error(self, 404, "UnknownOperationException", "not found")
-
-            def do_POST(self) -> None:  # noqa: N802
-                front.handle_invoke(self)
-
-        return Handler
 
     def handle_invoke(self, req: BaseHTTPRequestHandler) -> None:
         """InvokeEndpoint on a serverless endpoint."""

@@ -144,3 +144,38 @@ def test_run_demo_serverless_end_to_end(tmp_path: Path) -> None:
     assert not (run_dir / "capture").exists()
     assert "cold start" in steps["invoke"]["summary"] and "throttled" in steps["invoke"]["summary"]
     assert server_pids_for(run_dir) == []
+
+
+def test_run_demo_async_end_to_end(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    res = run_cli("run-demo", "--json", "--inference", "async", "--steps", "invoke,monitor", "--rows", "1000",
+                  "--idle-timeout", "0.5", "--run-dir", str(run_dir), env={"SAGECLI_HOME": str(tmp_path / "home")},
+                  timeout=120)
+    assert res.returncode == 0, res.stderr
+    steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
+    info = steps["invoke"]["data"]["inference"]
+    assert info["option"] == "async" and info["completed"] == 2 and info["failed"] == 1  # 150 test rows, 100 a file
+    assert info["cold_starts"] >= 1 and info["scaled_to_zero"] >= 1 and info["worker_running"] is False
+    assert info["backlog_peak"] >= 1 and info["max_payload_bytes"] == 1024 ** 3
+    assert steps["invoke"]["data"]["max_abs_diff_vs_local"] <= 1e-4
+    outputs = list((run_dir / "s3").rglob("*.out"))
+    assert len([p for p in outputs if p.name.endswith("-error.out")]) == 1 and len(outputs) == 3
+    notes = list((run_dir / "sns").rglob("*.json"))
+    assert len(notes) == 3
+    assert steps["monitor"]["status"] == "skipped" and "data capture" in steps["monitor"]["summary"]
+    assert server_pids_for(run_dir) == []
+
+
+def test_run_demo_batch_runs_transform_instead_of_an_endpoint(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    res = run_cli("run-demo", "--json", "--inference", "batch", "--rows", "1000", "--run-dir", str(run_dir),
+                  env={"SAGECLI_HOME": str(tmp_path / "home")}, timeout=120)
+    assert res.returncode == 0, res.stderr
+    steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
+    for name in ("deploy", "invoke", "monitor"):
+        assert steps[name]["status"] == "skipped" and "--inference batch" in steps[name]["summary"]
+    assert steps["transform"]["status"] == "ok"
+    info = steps["transform"]["data"]["inference"]
+    assert info["option"] == "batch" and info["records"] == 150
+    assert "length of the job" in info["cost_model"]["billing"]
+    assert not (run_dir / "endpoints").exists() and not (run_dir / "capture").exists()

@@ -226,6 +226,36 @@ class LocalBackend:
         """Where s3://bucket/key URIs live on this machine: <run>/s3/bucket/key."""
         return self.ctx.run_dir / "s3"
 
+    def put_object(self, uri: str, data: bytes) -> str:
+        """Write an s3://bucket/key object under the run's local bucket root; return the URI."""
+        front = next(iter(self._fronts.values()), None)
+        path = front.local_path(uri) if front is not None and hasattr(front, "local_path") else \
+            self.s3_root() / uri.removeprefix("s3://")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return uri
+
+    def object_path(self, uri: str) -> Path:
+        """The local file behind an s3://bucket/key URI."""
+        return self.s3_root() / uri.removeprefix("s3://")
+
+    def invoke_async(self, endpoint: Endpoint, input_uri: str, content_type: str = "text/csv",
+                     accept: str = "text/csv", inference_id: str | None = None) -> dict[str, str]:
+        """InvokeEndpointAsync through boto3's sagemaker-runtime client (InferenceId, Output/FailureLocation)."""
+        assert endpoint.url is not None
+        client = self._clients.get(endpoint.url)
+        if client is None:
+            client = self._clients[endpoint.url] = runtime_client(endpoint.url)
+        kwargs: dict[str, Any] = {"EndpointName": endpoint.name, "InputLocation": input_uri,
+                                  "ContentType": content_type, "Accept": accept}
+        if inference_id:
+            kwargs["InferenceId"] = inference_id
+        try:
+            resp = client.invoke_endpoint_async(**kwargs)
+        except Exception as exc:  # botocore ClientError / connection errors
+            raise SageCliError(f"InvokeEndpointAsync failed: {exc}") from None
+        return {k: resp[k] for k in ("InferenceId", "OutputLocation", "FailureLocation") if k in resp}
+
     def endpoint_stats(self, endpoint: Endpoint) -> dict[str, Any]:
         """Scale-to-zero endpoints: invocations, throttles, cold starts, latency, billed units."""
         front = self._fronts.get(endpoint.name)
