@@ -52,6 +52,7 @@ __all__ = [
     "INFERENCE_RECORDS",
     "ServerlessSpec",
     "AsyncSpec",
+    "MultiModelSpec",
 ]
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
@@ -60,10 +61,11 @@ STEPS: tuple[str, ...] = (
 )
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
-INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "batch")
+INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "multi-model", "batch")
 # The knowledge-base record (content/inference_options.yaml) behind each option.
 INFERENCE_RECORDS: dict[str, str] = {"realtime": "realtime-inference", "serverless": "serverless-inference",
-                                     "async": "async-inference", "batch": "batch-transform"}
+                                     "async": "async-inference", "multi-model": "multi-model-endpoints",
+                                     "batch": "batch-transform"}
 
 # Job states as DescribeTrainingJob / DescribeTransformJob spell them.
 COMPLETED = "Completed"
@@ -230,6 +232,14 @@ class AsyncSpec:
 
 
 @dataclass(frozen=True)
+class MultiModelSpec:
+    """Container Mode MultiModel: ModelDataUrl is a prefix of model.tar.gz files, chosen per request (TargetModel)."""
+
+    model_data_prefix: str  # ModelDataUrl (s3://bucket/prefix/)
+    cache_bytes: int = 0  # local only: the memory budget for loaded models (0: unlimited)
+
+
+@dataclass(frozen=True)
 class EndpointRequest:
     """CreateModel + CreateEndpointConfig + CreateEndpoint in one request."""
 
@@ -243,6 +253,7 @@ class EndpointRequest:
     tags: Mapping[str, str] = field(default_factory=dict)
     serverless: ServerlessSpec | None = None  # ServerlessConfig instead of instances
     async_config: AsyncSpec | None = None  # AsyncInferenceConfig: InvokeEndpointAsync only
+    multi_model: MultiModelSpec | None = None  # a multi-model endpoint (model_artifact unused)
 
 
 @dataclass
@@ -438,3 +449,5 @@ class RunState:
     endpoint: Endpoint | None = None
     analysed_events: set[str] = field(default_factory=set)
     wave1_requests: int = 0
+    endpoint_start_s: float | None = None  # how long deploy took to get an endpoint that answers
+    inference_state: dict[str, Any] = field(default_factory=dict)  # what an --inference option keeps between steps

@@ -58,7 +58,8 @@ def run_demo(
                                                             "(sagemaker backend).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (sagemaker backend).")]
     = False,
-    inference: Annotated[str, typer.Option(help="How the model serves: realtime, serverless, async or batch.")]
+    inference: Annotated[str, typer.Option(help="How the model serves: realtime, serverless, async, multi-model "
+                                                         "or batch.")]
     = "realtime",
     memory_size: Annotated[int, typer.Option(help="Serverless MemorySizeInMB (1024-6144, 1 GB steps).")] = 2048,
     max_concurrency: Annotated[int, typer.Option(help="Serverless MaxConcurrency (1-200).")] = 5,

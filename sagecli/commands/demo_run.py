@@ -42,7 +42,7 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
     if entry_point is not None and not entry_point.is_file():
         what = "is a directory, not a script" if entry_point.is_dir() else "does not exist"
         raise SageCliError(f"entry point {entry_point} {what}")
-    if inference in ("serverless", "async") and keep_endpoint:
+    if inference in ("serverless", "async", "multi-model") and keep_endpoint:
         raise UsageError(f"--keep-endpoint keeps a real-time endpoint only; a local {inference} endpoint lives "
                          "inside the demo run", hint="leave out --keep-endpoint, or use --inference realtime")
     opts = FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
@@ -69,7 +69,7 @@ AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket"
 def check_backend_options(backend: str, options: FlowOptions) -> None:
     """A usage error when sagemaker-only options are given to the local backend."""
     if backend != "local":
-        if options.inference in ("serverless", "async"):
+        if options.inference in ("serverless", "async", "multi-model"):
             raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
                              hint="use --backend local, or --inference realtime|batch on sagemaker")
         return

@@ -57,6 +57,9 @@ def no_capture_reason(inference: str) -> str | None:
         return None
     if inference == "serverless":
         return "serverless endpoints have no data capture on SageMaker, so Model Monitor has nothing to read"
+    if inference == "multi-model":
+        return ("multi-model endpoints: Model Monitor supports only endpoints that host a single model "
+                "(data capture is N/A in the feature matrix)")
     return (f"{rec['name']}: no documented data capture (the hosting feature matrix leaves it unticked), "
             "so there is nothing to monitor")
 
@@ -66,6 +69,15 @@ def cost_model(inference: str) -> dict[str, Any]:
     rec = option_record(inference)
     return {"billing": rec.get("billing", ""), "cold_starts": rec.get("cold_starts", ""),
             "scale_to_zero": bool(rec.get("scale_to_zero"))}
+
+
+def realtime_info(run: RunState, latency_ms: float) -> dict[str, Any]:
+    """The default option: instances stay up, so no request waits for a start; the start happened at deploy."""
+    start = run.endpoint_start_s
+    return {"option": "realtime", "mean_latency_ms": round(latency_ms, 3), "cold_starts": 0,
+            "endpoint_start_s": round(start, 3) if start is not None else None, "cost_model": cost_model("realtime"),
+            "summary": f"realtime: {latency_ms:.2f} ms/request, no cold start while serving"
+                       + (f" (the endpoint took {start:.2f} s to start at deploy)" if start is not None else "")}
 
 
 def serverless_extras(run: RunState, res: StepResult) -> dict[str, Any]:
@@ -132,7 +144,7 @@ def async_invoke(run: RunState, res: StepResult) -> None:
     """
     from sagecli.contracts import StepFailed
     from sagecli.flow.data import format_rows
-    from sagecli.flow.steps import prediction_gap, run_model_scores
+    from sagecli.flow.scoring import prediction_gap, run_model_scores
     from sagecli.monitor.csvparse import parse_numeric
 
     assert run.endpoint is not None
@@ -204,3 +216,92 @@ def async_summary(info: dict[str, Any]) -> str:
             f"{info['cold_starts']} cold start(s) ({cold} ms), backlog peak {info['backlog_peak']}, "
             f"queue wait p50 {info['queue_wait_ms_p50']:.0f} ms, all results in {info['all_results_ms']:.0f} ms, "
             + ("scaled to zero" if not info["worker_running"] else "still running"))
+
+
+# Extra model versions a multi-model endpoint hosts beside the trained one (other hyperparameters).
+MME_VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("depth-2", {"max_depth": "2"}), ("depth-6", {"max_depth": "6"}))
+
+
+def multi_model_artifacts(run: RunState) -> Any:
+    """Train the extra versions, put every model.tar.gz under one prefix, size the cache to hold all but one."""
+    from sagecli.contracts import COMPLETED, MultiModelSpec, StepFailed, TrainingRequest
+    from sagecli.flow.scoring import DEFAULT_HYPERPARAMETERS
+    from sagecli.serve.model import extract_model
+    from sagecli.serve.multimodel import dir_size
+
+    assert run.training is not None and run.training.model_artifact
+    opts = run.ctx.options
+    backend: Any = run.backend
+    artifacts = {"model-main.tar.gz": run.training.model_artifact}
+    for name, extra in MME_VARIANTS:
+        hps = {**DEFAULT_HYPERPARAMETERS, "seed": str(opts.seed), **dict(opts.hyperparameters), **extra}
+        run.ctx.emit("deploy", f"training model version {name} for the multi-model endpoint")
+        result = backend.train(TrainingRequest(
+            job_name=f"sagecli-{run.ctx.run_id}-{name}", channels={k: run.channels[k] for k in ("train", "validation")},
+            hyperparameters=hps, input_mode=opts.input_mode, instance_type=opts.instance_type, tags=run.ctx.tags))
+        if result.status != COMPLETED or not result.model_artifact:
+            raise StepFailed(f"training model version {name}: {result.failure_reason or result.status}")
+        artifacts[f"model-{name}.tar.gz"] = result.model_artifact
+    prefix = f"s3://sagecli-local/mme/{run.ctx.run_id}"
+    sizes: dict[str, int] = {}
+    local: dict[str, Path] = {}
+    for name, uri in artifacts.items():
+        tarball = next(p for p in backend.download(uri, run.ctx.run_dir / "mme" / name.removesuffix(".tar.gz"))
+                       if p.name.endswith(".tar.gz"))
+        backend.put_object(f"{prefix}/{name}", tarball.read_bytes())
+        local[name] = extract_model(tarball, run.ctx.run_dir / "mme" / name.removesuffix(".tar.gz") / "extracted")
+        sizes[name] = dir_size(local[name])
+    budget = sum(sizes.values()) - 1  # any two models fit, all three do not: the third load evicts
+    run.inference_state = {"models": sizes, "budget": budget, "prefix": prefix, "local": local}
+    return MultiModelSpec(model_data_prefix=prefix, cache_bytes=budget)
+
+
+def multi_model_invoke(run: RunState, res: StepResult) -> None:
+    """Requests that move between the models: first use loads (cold), a full cache evicts the least recently used."""
+    from sagecli.contracts import StepFailed
+    from sagecli.flow.data import format_rows
+    from sagecli.flow.scoring import prediction_gap
+    from sagecli.monitor.csvparse import parse_numeric
+    from sagecli.serve.model import load_model_dir
+
+    assert run.endpoint is not None
+    backend: Any = run.backend
+    mme = run.inference_state
+    names = list(mme["models"])
+    a, b, c = names[:3]
+    sequence = [a, a, b, b, a, c, c, b, a, a]
+    x_rows = run.dataset.splits["test"][0][:20]
+    body = format_rows(x_rows).rstrip("\n").encode()
+    as_sent = parse_numeric(format_rows(x_rows))
+    cold_ms: list[float] = []
+    warm_ms: list[float] = []
+    loads_seen = 0
+    diff = 0.0
+    for target in sequence:
+        out = backend.invoke_target(run.endpoint, body, target)
+        events = backend.endpoint_stats(run.endpoint)["events"]
+        loads = sum(e["event"] == "load" for e in events)
+        (cold_ms if loads > loads_seen else warm_ms).append(out.latency_ms)
+        if loads > loads_seen:
+            run.ctx.emit("invoke", f"{target}: loaded on first use in {out.latency_ms:.0f} ms")
+        loads_seen = loads
+        scores = [float(v) for v in out.body.decode().split()]
+        diff = max(diff, prediction_gap(scores, load_model_dir(mme["local"][target]).predict(as_sent)))
+    if diff > 1e-4:
+        raise StepFailed(f"multi-model predictions differ from the models' own (max diff {diff:.3g})")
+    events = backend.endpoint_stats(run.endpoint)["events"]
+    evictions = [e["model"] for e in events if e["event"] == "evict"]
+    warm = sorted(warm_ms)
+    info = {"option": "multi-model", "models": len(names), "requests": len(sequence), "cache_bytes": mme["budget"],
+            "loads": loads_seen, "evictions": len(evictions), "evicted": evictions,
+            "cold_starts": loads_seen, "cold_load_ms": [round(e["ms"], 1) for e in events if e["event"] == "load"],
+            "cold_request_ms": [round(v, 1) for v in cold_ms],
+            "warm_latency_ms_p50": round(warm[len(warm) // 2], 3) if warm else None,
+            "cost_model": cost_model("multi-model")}
+    info["summary"] = (f"multi-model: {len(names)} models, {len(sequence)} requests with TargetModel, "
+                       f"{loads_seen} cold loads ({', '.join(f'{v:.0f}' for v in cold_ms)} ms), "
+                       f"{len(evictions)} eviction(s) under a {mme['budget']} byte cache, warm p50 "
+                       f"{info['warm_latency_ms_p50']:.1f} ms")
+    res.data = {"requests": len(sequence), "max_abs_diff_vs_local": diff, "inference": info}
+    res.summary = info["summary"]

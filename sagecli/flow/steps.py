@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,20 +22,11 @@ from sagecli.contracts import (
     TrainingRequest,
     TransformRequest,
 )
-from sagecli.deps import require
 from sagecli.flow.monitoring import monitor_step
+from sagecli.flow.scoring import DEFAULT_HYPERPARAMETERS, prediction_gap, run_model_scores
 
-# Built-in XGBoost hyperparameters used by the demo (names as the algorithm spells them; values are strings).
-DEFAULT_HYPERPARAMETERS: dict[str, str] = {
-    "num_round": "60",
-    "objective": "binary:logistic",
-    "eta": "0.2",
-    "max_depth": "4",
-    "subsample": "0.9",
-    "min_child_weight": "1",
-    "eval_metric": "auc",
-    "verbosity": "0",
-}
+__all__ = ["DEFAULT_HYPERPARAMETERS", "STEP_FUNCS", "prediction_gap", "run_model_scores", "skip_reason"]
+
 WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
 
 
@@ -144,12 +136,20 @@ def deploy(run: RunState, res: StepResult) -> None:
     serverless = ServerlessSpec(opts.memory_size_mb, opts.max_concurrency, opts.idle_timeout_s) \
         if opts.inference == "serverless" else None
     async_config = AsyncSpec(idle_timeout_s=opts.idle_timeout_s) if opts.inference == "async" else None
+    multi_model = None
+    if opts.inference == "multi-model":
+        from sagecli.flow.inference import multi_model_artifacts
+
+        multi_model = multi_model_artifacts(run)
     capture = DataCaptureSpec(enabled=opts.inference == "realtime", sampling_percentage=opts.sampling_percentage)
     request = EndpointRequest(
         endpoint_name=f"sagecli-demo-{run.ctx.run_id}"[:63], model_artifact=run.training.model_artifact,
         model_package_arn=getattr(run.package, "arn", None), instance_type=opts.instance_type,
-        data_capture=capture, tags=run.ctx.tags, serverless=serverless, async_config=async_config)
+        data_capture=capture, tags=run.ctx.tags, serverless=serverless, async_config=async_config,
+        multi_model=multi_model)
+    t0 = time.perf_counter()
     run.endpoint = run.backend.deploy(request)
+    run.endpoint_start_s = time.perf_counter() - t0
     res.data = {"endpoint": run.endpoint.name, "url": run.endpoint.url, "variant": run.endpoint.variant_name,
                 "capture_uri": run.endpoint.capture_uri, "sampling_percentage": opts.sampling_percentage}
     res.artifacts = {"capture": run.endpoint.capture_uri or ""}
@@ -159,6 +159,12 @@ def deploy(run: RunState, res: StepResult) -> None:
                         max_concurrency=opts.max_concurrency, idle_timeout_s=opts.idle_timeout_s)
         res.summary += (f" (serverless {opts.memory_size_mb} MB, MaxConcurrency {opts.max_concurrency}, "
                         "no data capture; scaled to zero until the first request)")
+    elif opts.inference == "multi-model":
+        mme = run.inference_state
+        res.data.update(inference="multi-model", models=list(mme["models"]), cache_bytes=mme["budget"],
+                        model_data_prefix=mme["prefix"])
+        res.summary += (f" (multi-model: {len(mme['models'])} models under one prefix, a {mme['budget']} byte cache "
+                        "that holds all but one)")
     elif opts.inference == "async":
         res.data.update(inference="async", idle_timeout_s=opts.idle_timeout_s)
         res.summary += " (async: queue, no instance until the first request)"
@@ -185,7 +191,16 @@ def invoke(run: RunState, res: StepResult) -> None:
 
         async_invoke(run, res)
         return
+    if inference == "multi-model":
+        from sagecli.flow.inference import multi_model_invoke
+
+        multi_model_invoke(run, res)
+        return
     realtime_invoke(run, res)
+    if inference == "realtime":
+        from sagecli.flow.inference import realtime_info
+
+        res.data["inference"] = realtime_info(run, res.data["mean_latency_ms"])
     if inference == "serverless":
         from sagecli.flow.inference import cost_model, serverless_extras, serverless_summary
 
@@ -203,8 +218,6 @@ def realtime_invoke(run: RunState, res: StepResult) -> None:
     {"predictions": [{"score": ...}]}. Like is compared with like: the rows carry each feature rounded to 4
     decimals (as the channels do), so the answers are checked against the evaluated model on those same rows.
     """
-    import time
-
     from sagecli.flow.data import format_rows
     from sagecli.monitor.csvparse import parse_numeric
 
@@ -232,23 +245,6 @@ def realtime_invoke(run: RunState, res: StepResult) -> None:
                 "max_abs_diff_vs_local": max(diff, json_diff)}
     res.summary = f"{requests} requests ({len(x_test) + 3} rows) via boto3, {latency:.2f} ms/request, " \
                   "predictions match the evaluated model"
-
-
-def prediction_gap(endpoint_scores: Any, model_scores: Any) -> float:
-    """The largest absolute difference between two score lists; infinite when their lengths differ."""
-    np = require("numpy")
-    got, want = np.asarray(endpoint_scores, dtype=np.float64), np.asarray(model_scores, dtype=np.float64)
-    if got.shape != want.shape:
-        return float("inf")
-    return float(np.max(np.abs(got - want))) if got.size else 0.0
-
-
-def run_model_scores(run: RunState, x: Any) -> Any:
-    """Scores from the model the evaluate step loaded (the reference for endpoint and transform outputs)."""
-    from sagecli.serve.model import load_model_dir
-
-    assert run.model_dir is not None
-    return load_model_dir(run.model_dir).predict(x)
 
 
 def transform(run: RunState, res: StepResult) -> None:

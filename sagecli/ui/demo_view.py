@@ -174,7 +174,7 @@ def inference_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
         step = by.get(name)
         info = step.data.get("inference") if step is not None and step.status == "ok" else None
         if info:
-            rows = [("Inference", step.summary)]
+            rows = [("Inference", info.get("summary") or step.summary)]
             cost = info.get("cost_model") or {}
             if cost.get("billing"):
                 rows.append(("Cost model", f"{cost['billing']}; cold starts: {cost.get('cold_starts', '')}"))

@@ -179,3 +179,54 @@ def test_run_demo_batch_runs_transform_instead_of_an_endpoint(tmp_path: Path) ->
     assert info["option"] == "batch" and info["records"] == 150
     assert "length of the job" in info["cost_model"]["billing"]
     assert not (run_dir / "endpoints").exists() and not (run_dir / "capture").exists()
+
+
+def test_multi_model_loads_on_first_use_and_evicts_least_recently_used(trained, tmp_path: Path) -> None:  # noqa: F811
+    import shutil
+
+    from botocore.exceptions import ClientError
+
+    from sagecli.serve.multimodel import read_events
+    from sagecli.serve.process import realtime_payload_limit_bytes, start_server, stop_pid
+
+    prefix = tmp_path / "prefix"
+    prefix.mkdir()
+    for name in ("a.tar.gz", "b.tar.gz", "c.tar.gz"):
+        shutil.copy(trained[0], prefix / name)
+    size = sum(p.stat().st_size for p in trained[1].rglob("*") if p.is_file())
+    events = tmp_path / "events.jsonl"
+    handle = start_server({"model_dir": None, "endpoint": "mme", "variant": "AllTraffic", "capture": None,
+                           "max_payload_bytes": realtime_payload_limit_bytes(),
+                           "multi_model": {"prefix": str(prefix), "budget_bytes": 2 * size, "events": str(events),
+                                           "work_dir": str(tmp_path / "work")}}, tmp_path / "state")
+    try:
+        client = runtime_client(handle.url)
+        for target in ("a.tar.gz", "b.tar.gz", "a.tar.gz", "c.tar.gz", "b.tar.gz"):
+            out = client.invoke_endpoint(EndpointName="mme", Body=ROW, ContentType="text/csv", TargetModel=target)
+            assert 0.0 <= float(out["Body"].read()) <= 1.0
+        got = [(e["event"], e["model"]) for e in read_events(events)]
+        assert got == [("load", "a.tar.gz"), ("load", "b.tar.gz"), ("evict", "b.tar.gz"), ("load", "c.tar.gz"),
+                       ("evict", "a.tar.gz"), ("load", "b.tar.gz")]
+        assert not (tmp_path / "work" / "a_tar_gz").exists()  # an evicted model's files are gone
+        for kwargs in ({}, {"TargetModel": "missing.tar.gz"}, {"TargetModel": "x..y"}):
+            with pytest.raises(ClientError) as err:
+                client.invoke_endpoint(EndpointName="mme", Body=ROW, ContentType="text/csv", **kwargs)
+            assert err.value.response["Error"]["Code"] == "ValidationError"
+    finally:
+        stop_pid(handle.pid)
+
+
+def test_run_demo_multi_model_end_to_end(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    res = run_cli("run-demo", "--json", "--inference", "multi-model", "--steps", "invoke,monitor", "--rows", "1000",
+                  "--run-dir", str(run_dir), env={"SAGECLI_HOME": str(tmp_path / "home")}, timeout=180)
+    assert res.returncode == 0, res.stderr
+    steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
+    assert steps["deploy"]["data"]["models"] == ["model-main.tar.gz", "model-depth-2.tar.gz", "model-depth-6.tar.gz"]
+    info = steps["invoke"]["data"]["inference"]
+    assert (info["models"], info["loads"], info["evictions"]) == (3, 5, 3)
+    assert info["evicted"] == ["model-depth-2.tar.gz", "model-main.tar.gz", "model-depth-6.tar.gz"]
+    assert len(info["cold_load_ms"]) == 5 and all(ms > 0 for ms in info["cold_load_ms"])
+    assert steps["invoke"]["data"]["max_abs_diff_vs_local"] <= 1e-4
+    assert steps["monitor"]["status"] == "skipped" and "single model" in steps["monitor"]["summary"]
+    assert server_pids_for(run_dir) == []

@@ -54,12 +54,14 @@ def runtime_client(url: str) -> Any:
 
 
 def invoke_url(url: str, name: str, body: bytes, content_type: str = "text/csv", accept: str = "text/csv",
-               inference_id: str | None = None, client: Any = None) -> InvokeResult:
+               inference_id: str | None = None, client: Any = None, target_model: str | None = None) -> InvokeResult:
     """InvokeEndpoint on a local endpoint through boto3's sagemaker-runtime client (errors become SageCliError)."""
     client = client or runtime_client(url)
     kwargs: dict[str, Any] = {"EndpointName": name, "Body": body, "ContentType": content_type, "Accept": accept}
     if inference_id:
         kwargs["InferenceId"] = inference_id
+    if target_model:
+        kwargs["TargetModel"] = target_model
     t0 = time.perf_counter()
     try:
         resp = client.invoke_endpoint(**kwargs)
@@ -83,6 +85,7 @@ class LocalBackend:
         self._servers: dict[str, int] = {}  # endpoint name -> server pid
         self._clients: dict[str, Any] = {}
         self._fronts: dict[str, Any] = {}  # endpoint name -> serverless/async front (in this process)
+        self._mme_events: dict[str, Path] = {}  # multi-model endpoint name -> its load/evict events file
 
     def prepare(self, ctx: RunContext) -> None:
         """Check the optional packages the chosen steps need, before anything starts."""
@@ -169,6 +172,8 @@ class LocalBackend:
         model_dir = extract_model(uri_to_path(request.model_artifact), base / "model")
         if request.serverless is not None or request.async_config is not None:
             return self._deploy_front(request, base, model_dir)
+        if request.multi_model is not None:
+            return self._deploy_multi_model(request, base)
         cap = request.data_capture
         capture_root = uri_to_path(cap.destination) if cap.destination else self.ctx.run_dir / "capture"
         config = {"model_dir": str(model_dir), "endpoint": request.endpoint_name, "variant": request.variant_name,
@@ -222,6 +227,38 @@ class LocalBackend:
                         url=front.url, capture_uri=None, inference=kind,
                         arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
 
+    def _deploy_multi_model(self, request: EndpointRequest, base: Path) -> Endpoint:
+        """One worker process serving every model.tar.gz under the prefix, loaded on first use."""
+        from sagecli.serve.process import realtime_payload_limit_bytes, start_server
+
+        spec = request.multi_model
+        assert spec is not None
+        events = base / "mme-events.jsonl"
+        events.unlink(missing_ok=True)
+        config = {"model_dir": None, "endpoint": request.endpoint_name, "variant": request.variant_name,
+                  "max_payload_bytes": realtime_payload_limit_bytes(), "capture": None,
+                  "multi_model": {"prefix": str(self.object_path(spec.model_data_prefix)),
+                                  "budget_bytes": spec.cache_bytes or 1 << 62, "work_dir": str(base / "models"),
+                                  "events": str(events)}}
+        handle = start_server(config, base, startup_timeout_s=self.ctx.options.startup_timeout_s,
+                              on_start=self._procs.append)
+        self._servers[request.endpoint_name] = handle.pid
+        self._mme_events[request.endpoint_name] = events
+        self._created.append(Resource("Endpoint", request.endpoint_name, detail=f"{handle.url} (multi-model)"))
+        return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
+                        url=handle.url, pid=handle.pid, inference="multi-model",
+                        arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def invoke_target(self, endpoint: Endpoint, body: bytes, target_model: str,
+                      content_type: str = "text/csv", accept: str = "text/csv") -> InvokeResult:
+        """InvokeEndpoint with TargetModel (a multi-model endpoint) through boto3."""
+        assert endpoint.url is not None
+        client = self._clients.get(endpoint.url)
+        if client is None:
+            client = self._clients[endpoint.url] = runtime_client(endpoint.url)
+        return invoke_url(endpoint.url, endpoint.name, body, content_type, accept, client=client,
+                          target_model=target_model)
+
     def s3_root(self) -> Path:
         """Where s3://bucket/key URIs live on this machine: <run>/s3/bucket/key."""
         return self.ctx.run_dir / "s3"
@@ -259,7 +296,13 @@ class LocalBackend:
     def endpoint_stats(self, endpoint: Endpoint) -> dict[str, Any]:
         """Scale-to-zero endpoints: invocations, throttles, cold starts, latency, billed units."""
         front = self._fronts.get(endpoint.name)
-        return front.stats() if front is not None else {}
+        if front is not None:
+            return front.stats()
+        if endpoint.name in self._mme_events:
+            from sagecli.serve.multimodel import read_events
+
+            return {"option": "multi-model", "events": read_events(self._mme_events[endpoint.name])}
+        return {}
 
     def invoke(self, endpoint: Endpoint, body: bytes, content_type: str = "text/csv",
                accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
