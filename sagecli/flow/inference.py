@@ -128,7 +128,7 @@ def serverless_summary(info: dict[str, Any]) -> str:
     return (f"serverless {info['memory_size_mb']} MB: {info['invocations']} invocations, "
             f"{info['cold_starts']} cold start(s) ({cold} ms), {info['throttled']} throttled at MaxConcurrency "
             f"{info['max_concurrency']}" + (f", warm p50 {warm:.1f} ms" if warm is not None else "")
-            + f", {info['compute_gb_s']} GB-s billed")
+            + f", {info['compute_gb_s']} GB-s of compute")
 
 
 ASYNC_FILE_ROWS = 100  # rows per async input file

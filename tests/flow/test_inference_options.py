@@ -33,11 +33,11 @@ def _options(**kw):
 def serverless(trained, tmp_path: Path):  # noqa: F811
     made = []
 
-    def make(max_concurrency: int = 2, idle_s: float = 0.5) -> ServerlessEndpoint:
+    def make(max_concurrency: int = 2, idle_s: float = 0.5, timeout_s: float | None = None) -> ServerlessEndpoint:
         lim = kb_limits("serverless-inference")
         ep = ServerlessEndpoint({"model_dir": str(trained[1]), "endpoint": "sls", "variant": "AllTraffic"},
                                 tmp_path / f"ep{len(made)}", 2048, max_concurrency, idle_s,
-                                int(lim["max_payload_mb"] * 1024 * 1024), lim["max_processing_seconds"])
+                                int(lim["max_payload_mb"] * 1024 * 1024), timeout_s or lim["max_processing_seconds"])
         made.append(ep)
         return ep
 
@@ -125,6 +125,18 @@ def test_serverless_payload_limit_comes_from_the_knowledge_base(serverless) -> N
         urllib.request.urlopen(req, timeout=10)
     assert err.value.code == 413 and err.value.headers["x-amzn-errortype"] == "ValidationError"
     assert ep.stats()["cold_starts"] == 0  # refused at the front: no worker started for it
+
+
+def test_processing_limit_gives_a_model_error(serverless) -> None:
+    from botocore.exceptions import ClientError
+
+    assert kb_limits("serverless-inference")["max_processing_seconds"] == 60
+    ep = serverless(timeout_s=1e-6)  # the 60 s limit, shrunk so the worker cannot answer in time
+    assert ep.timeout_s == 1e-6
+    with pytest.raises(ClientError) as err:
+        runtime_client(ep.url).invoke_endpoint(EndpointName="sls", Body=ROW, ContentType="text/csv")
+    assert err.value.response["Error"]["Code"] == "ModelError"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 424
 
 
 def test_run_demo_serverless_end_to_end(tmp_path: Path) -> None:

@@ -204,9 +204,14 @@ class LocalBackend:
 
         front: Any
         if request.serverless is not None:
+            from sagecli.serve.multimodel import dir_size
             from sagecli.serve.serverless import ServerlessEndpoint, kb_limits
 
             spec = request.serverless
+            size = dir_size(model_dir)
+            if size > spec.memory_size_mb * 1024 * 1024:  # MemorySizeInMB must hold the model
+                raise SageCliError(f"the model ({size} bytes) is larger than MemorySizeInMB {spec.memory_size_mb}",
+                                   hint="choose a larger --memory-size (up to 6144)")
             lim = kb_limits("serverless-inference")
             front = ServerlessEndpoint(config, base, spec.memory_size_mb, spec.max_concurrency, spec.idle_timeout_s,
                                        int(lim["max_payload_mb"] * 1024 * 1024), lim["max_processing_seconds"],
