@@ -110,7 +110,7 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         else:
             from sagecli.ui.demo_view import DemoView
 
-            with DemoView(run_id, target, backend) as view:
+            with DemoView(run_id, target, backend, options.inference) as view:
                 result = run_flow(backend, options, target, run_id, observer=view.update,
                                   confirm=_confirm(options, view), show=view.show)
             view.summary(result)

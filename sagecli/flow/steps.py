@@ -39,7 +39,8 @@ def skip_reason(step: str, run: RunState) -> str | None:
     registered = run.package is not None
     inference = run.ctx.options.inference
     if step in ("deploy", "invoke", "monitor") and inference == "batch":
-        return "--inference batch: no endpoint; the transform step scores the test set"
+        return "--inference batch: no endpoint, " + ("so no captured traffic to monitor" if step == "monitor" else
+                                                     "the transform step scores the test set")
     if step in ("deploy", "invoke", "monitor") and not run.approved:
         return "model not approved by the condition step; nothing deployed"
     if step == "transform" and registered and not run.approved:
@@ -255,7 +256,9 @@ def transform(run: RunState, res: StepResult) -> None:
                                model_artifact=run.training.model_artifact, input_uri=run.channels["transform"],
                                max_payload_mb=opts.max_payload_mb,
                                join_source=opts.join_source, instance_type=opts.instance_type, tags=run.ctx.tags)
+    t0 = time.perf_counter()
     result = run.backend.batch_transform(request)
+    job_s = time.perf_counter() - t0
     if result.status != COMPLETED:
         _fail(f"transform job {result.status}: {result.failure_reason or 'no reason given'}")
     outputs = [p for p in run.backend.download(result.output_uri, run.ctx.run_dir / "transform-output")
@@ -271,9 +274,10 @@ def transform(run: RunState, res: StepResult) -> None:
     if opts.inference == "batch":
         from sagecli.flow.inference import cost_model
 
-        res.data["inference"] = {"option": "batch", "records": lines, "duration_s": round(result.duration_s, 3),
-                                 "cost_model": cost_model("batch")}
-        res.summary += f" (--inference batch: no endpoint, {result.duration_s:.2f} s job)"
+        res.data["inference"] = {"option": "batch", "records": lines, "job_s": round(job_s, 3),
+                                 "cost_model": cost_model("batch"),
+                                 "summary": f"batch: {lines} records scored by a {job_s:.2f} s transform job "
+                                            "(model load included), no endpoint and no request latency"}
 
 
 def monitor(run: RunState, res: StepResult) -> None:

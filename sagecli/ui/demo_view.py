@@ -29,9 +29,10 @@ ECHO_ROOM = 2
 class DemoView:
     """One line per step: spinner or result mark, name, elapsed seconds, the step's latest message."""
 
-    def __init__(self, run_id: str, run_dir: Path, backend: str) -> None:
+    def __init__(self, run_id: str, run_dir: Path, backend: str, inference: str = "realtime") -> None:
+        option = f" ([cyan]--inference {escape(inference)}[/])" if inference != "realtime" else ""
         self.header = Text.from_markup(f"[bold]sagecli run-demo[/] run [cyan]{escape(run_id)}[/] on "
-                                       f"[cyan]{escape(backend)}[/] -> {escape(str(run_dir))}")
+                                       f"[cyan]{escape(backend)}[/]{option} -> {escape(str(run_dir))}")
         self.steps: dict[str, Any] = {}
         self.started: dict[str, float] = {}
         self.spinners: dict[str, Spinner] = {}  # one per step, kept: a new Spinner always shows its first frame

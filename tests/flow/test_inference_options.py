@@ -206,7 +206,7 @@ def test_run_demo_batch_runs_transform_instead_of_an_endpoint(tmp_path: Path) ->
         assert steps[name]["status"] == "skipped" and "--inference batch" in steps[name]["summary"]
     assert steps["transform"]["status"] == "ok"
     info = steps["transform"]["data"]["inference"]
-    assert info["option"] == "batch" and info["records"] == 150
+    assert info["option"] == "batch" and info["records"] == 150 and info["job_s"] > 0
     assert "length of the job" in info["cost_model"]["billing"]
     assert not (run_dir / "endpoints").exists() and not (run_dir / "capture").exists()
 
