@@ -48,12 +48,24 @@ __all__ = [
     "FlowResult",
     "StepFailed",
     "RunState",
+    "INFERENCE_OPTIONS",
+    "INFERENCE_RECORDS",
+    "ServerlessSpec",
+    "AsyncSpec",
+    "MultiModelSpec",
 ]
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
     "process", "train", "evaluate", "register", "deploy", "invoke", "transform", "monitor", "teardown",
 )
+
+# run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
+INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "multi-model", "batch")
+# The knowledge-base record (content/inference_options.yaml) behind each option.
+INFERENCE_RECORDS: dict[str, str] = {"realtime": "realtime-inference", "serverless": "serverless-inference",
+                                     "async": "async-inference", "multi-model": "multi-model-endpoints",
+                                     "batch": "batch-transform"}
 
 # Job states as DescribeTrainingJob / DescribeTransformJob spell them.
 COMPLETED = "Completed"
@@ -85,6 +97,10 @@ class FlowOptions:
     startup_timeout_s: float = 60.0  # how long a new endpoint may take to answer /ping
     model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP  # ModelPackageGroupName for the register step
     backend_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. role_arn, region, bucket, spot
+    inference: str = "realtime"  # one of INFERENCE_OPTIONS
+    memory_size_mb: int = 2048  # serverless MemorySizeInMB (the Python SDK's default)
+    max_concurrency: int = 5  # serverless MaxConcurrency (the Python SDK's default)
+    idle_timeout_s: float = 3.0  # serverless/async locally: idle seconds before the worker stops (scale to zero)
 
 
 @dataclass
@@ -195,6 +211,35 @@ class DataCaptureSpec:
 
 
 @dataclass(frozen=True)
+class ServerlessSpec:
+    """ProductionVariantServerlessConfig, plus the local idle period before the worker stops."""
+
+    memory_size_mb: int = 2048  # MemorySizeInMB
+    max_concurrency: int = 5  # MaxConcurrency
+    idle_timeout_s: float = 3.0  # local only: SageMaker decides when to release capacity
+
+
+@dataclass(frozen=True)
+class AsyncSpec:
+    """AsyncInferenceConfig: output and failure paths, SNS topics, and the local idle period."""
+
+    output_path: str = ""  # OutputConfig.S3OutputPath (empty: the backend chooses)
+    failure_path: str = ""  # OutputConfig.S3FailurePath
+    success_topic: str = ""  # NotificationConfig.SuccessTopic
+    error_topic: str = ""  # NotificationConfig.ErrorTopic
+    max_concurrent_invocations: int = 1  # ClientConfig.MaxConcurrentInvocationsPerInstance
+    idle_timeout_s: float = 3.0  # local only: an empty queue for this long stops the worker (MinCapacity 0)
+
+
+@dataclass(frozen=True)
+class MultiModelSpec:
+    """Container Mode MultiModel: ModelDataUrl is a prefix of model.tar.gz files, chosen per request (TargetModel)."""
+
+    model_data_prefix: str  # ModelDataUrl (s3://bucket/prefix/)
+    cache_bytes: int = 0  # local only: the memory budget for loaded models (0: unlimited)
+
+
+@dataclass(frozen=True)
 class EndpointRequest:
     """CreateModel + CreateEndpointConfig + CreateEndpoint in one request."""
 
@@ -206,6 +251,9 @@ class EndpointRequest:
     instance_count: int = 1
     data_capture: DataCaptureSpec = field(default_factory=DataCaptureSpec)
     tags: Mapping[str, str] = field(default_factory=dict)
+    serverless: ServerlessSpec | None = None  # ServerlessConfig instead of instances
+    async_config: AsyncSpec | None = None  # AsyncInferenceConfig: InvokeEndpointAsync only
+    multi_model: MultiModelSpec | None = None  # a multi-model endpoint (model_artifact unused)
 
 
 @dataclass
@@ -220,6 +268,7 @@ class Endpoint:
     capture_uri: str | None = None  # DestinationS3Uri
     arn: str | None = None
     pid: int | None = None  # local backend: the server process
+    inference: str = "realtime"  # realtime | serverless | async
 
 
 @dataclass
@@ -400,3 +449,5 @@ class RunState:
     endpoint: Endpoint | None = None
     analysed_events: set[str] = field(default_factory=set)
     wave1_requests: int = 0
+    endpoint_start_s: float | None = None  # how long deploy took to get an endpoint that answers
+    inference_state: dict[str, Any] = field(default_factory=dict)  # what an --inference option keeps between steps

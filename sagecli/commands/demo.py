@@ -58,6 +58,13 @@ def run_demo(
                                                             "(sagemaker backend).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (sagemaker backend).")]
     = False,
+    inference: Annotated[str, typer.Option(help="How the model serves: realtime, serverless, async, multi-model "
+                                                         "or batch.")]
+    = "realtime",
+    memory_size: Annotated[int, typer.Option(help="Serverless MemorySizeInMB (1024-6144, 1 GB steps).")] = 2048,
+    max_concurrency: Annotated[int, typer.Option(help="Serverless MaxConcurrency (1-200).")] = 5,
+    idle_timeout: Annotated[float, typer.Option(min=0.1, max=3600.0, help="Serverless/async locally: idle seconds "
+                                                "before the worker stops (scale to zero).")] = 3.0,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -68,7 +75,8 @@ def run_demo(
         steps=steps, seed=seed, rows=rows, input_mode=input_mode, entry_point=entry_point,
         hyperparameters=hyperparameter or [], min_auc=min_auc, sampling=sampling, keep_endpoint=keep_endpoint,
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
-        instance_count=instance_count, model_package_group=model_package_group,
+        instance_count=instance_count, model_package_group=model_package_group, inference=inference,
+        memory_size_mb=memory_size, max_concurrency=max_concurrency, idle_timeout_s=idle_timeout,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)

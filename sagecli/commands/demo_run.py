@@ -26,7 +26,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                   hyperparameters: Sequence[str], min_auc: float, sampling: int, keep_endpoint: bool,
                   join_input: bool, max_payload_mb: int, drift: bool, instance_type: str, instance_count: int,
                   backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0,
-                  model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP) -> FlowOptions:
+                  model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP, inference: str = "realtime",
+                  memory_size_mb: int = 2048, max_concurrency: int = 5, idle_timeout_s: float = 3.0) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -41,13 +42,22 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
     if entry_point is not None and not entry_point.is_file():
         what = "is a directory, not a script" if entry_point.is_dir() else "does not exist"
         raise SageCliError(f"entry point {entry_point} {what}")
-    return FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
+    if inference in ("serverless", "async", "multi-model") and keep_endpoint:
+        raise UsageError(f"--keep-endpoint keeps a real-time endpoint only; a local {inference} endpoint lives "
+                         "inside the demo run", hint="leave out --keep-endpoint, or use --inference realtime")
+    opts = FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
                        entry_point=entry_point.resolve() if entry_point else None,
                        hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,
                        instance_type=instance_type, instance_count=instance_count, sampling_percentage=sampling,
                        keep_endpoint=keep_endpoint, join_source="Input" if join_input else "None",
                        max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
-                       startup_timeout_s=startup_timeout_s, model_package_group=model_package_group)
+                       startup_timeout_s=startup_timeout_s, model_package_group=model_package_group,
+                       inference=inference.strip().lower(), memory_size_mb=memory_size_mb,
+                       max_concurrency=max_concurrency, idle_timeout_s=idle_timeout_s)
+    from sagecli.flow.inference import validate_inference
+
+    validate_inference(opts)
+    return opts
 
 
 # Options that only mean something on AWS: given to the local backend they were most likely meant for
@@ -59,6 +69,9 @@ AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket"
 def check_backend_options(backend: str, options: FlowOptions) -> None:
     """A usage error when sagemaker-only options are given to the local backend."""
     if backend != "local":
+        if options.inference in ("serverless", "async", "multi-model"):
+            raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
+                             hint="use --backend local, or --inference realtime|batch on sagemaker")
         return
     given = [flag for key, flag in AWS_ONLY.items() if options.backend_options.get(key)]
     if options.instance_count > 1:
@@ -97,7 +110,7 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         else:
             from sagecli.ui.demo_view import DemoView
 
-            with DemoView(run_id, target, backend) as view:
+            with DemoView(run_id, target, backend, options.inference) as view:
                 result = run_flow(backend, options, target, run_id, observer=view.update,
                                   confirm=_confirm(options, view), show=view.show)
             view.summary(result)

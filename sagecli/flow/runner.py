@@ -42,7 +42,7 @@ def run_flow(backend_name: str, options: FlowOptions, run_dir: Path, run_id: str
 
     def emit(step: str, message: str) -> None:
         res = flow.step(step)
-        if res is not None:
+        if res is not None and res.status == "running":  # a late line (e.g. a worker's idle stop) changes nothing
             res.summary = message
             observer(res)
 

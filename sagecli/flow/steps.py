@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from typing import Any
 
 from sagecli.contracts import (
     COMPLETED,
+    AsyncSpec,
     ChannelData,
     DataCaptureSpec,
     EndpointRequest,
     ModelPackageRequest,
     RunState,
+    ServerlessSpec,
     StepFailed,
     StepResult,
     TrainingRequest,
     TransformRequest,
 )
-from sagecli.deps import require
 from sagecli.flow.monitoring import monitor_step
+from sagecli.flow.scoring import DEFAULT_HYPERPARAMETERS, prediction_gap, run_model_scores
 
-# Built-in XGBoost hyperparameters used by the demo (names as the algorithm spells them; values are strings).
-DEFAULT_HYPERPARAMETERS: dict[str, str] = {
-    "num_round": "60",
-    "objective": "binary:logistic",
-    "eta": "0.2",
-    "max_depth": "4",
-    "subsample": "0.9",
-    "min_child_weight": "1",
-    "eval_metric": "auc",
-    "verbosity": "0",
-}
+__all__ = ["DEFAULT_HYPERPARAMETERS", "STEP_FUNCS", "prediction_gap", "run_model_scores", "skip_reason"]
+
 WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
 
 
@@ -43,12 +37,20 @@ def _fail(message: str, hint: str | None = None) -> None:
 def skip_reason(step: str, run: RunState) -> str | None:
     """Why a step cannot run given what came before (e.g. the condition step rejected the model)."""
     registered = run.package is not None
+    inference = run.ctx.options.inference
+    if step in ("deploy", "invoke", "monitor") and inference == "batch":
+        return "--inference batch: no endpoint, " + ("so no captured traffic to monitor" if step == "monitor" else
+                                                     "the transform step scores the test set")
     if step in ("deploy", "invoke", "monitor") and not run.approved:
         return "model not approved by the condition step; nothing deployed"
     if step == "transform" and registered and not run.approved:
         return "model not approved by the condition step; no batch inference"
     if step in ("invoke", "monitor") and run.endpoint is None:
         return "no endpoint"
+    if step == "monitor":
+        from sagecli.flow.inference import no_capture_reason
+
+        return no_capture_reason(inference)
     return None
 
 
@@ -129,18 +131,44 @@ def register(run: RunState, res: StepResult) -> None:
 
 
 def deploy(run: RunState, res: StepResult) -> None:
-    """A real-time endpoint with data capture."""
+    """A real-time endpoint with data capture (serverless and async: no capture, a worker only while needed)."""
     opts = run.ctx.options
     assert run.training is not None and run.training.model_artifact
+    serverless = ServerlessSpec(opts.memory_size_mb, opts.max_concurrency, opts.idle_timeout_s) \
+        if opts.inference == "serverless" else None
+    async_config = AsyncSpec(idle_timeout_s=opts.idle_timeout_s) if opts.inference == "async" else None
+    multi_model = None
+    if opts.inference == "multi-model":
+        from sagecli.flow.inference import multi_model_artifacts
+
+        multi_model = multi_model_artifacts(run)
+    capture = DataCaptureSpec(enabled=opts.inference == "realtime", sampling_percentage=opts.sampling_percentage)
     request = EndpointRequest(
         endpoint_name=f"sagecli-demo-{run.ctx.run_id}"[:63], model_artifact=run.training.model_artifact,
         model_package_arn=getattr(run.package, "arn", None), instance_type=opts.instance_type,
-        data_capture=DataCaptureSpec(sampling_percentage=opts.sampling_percentage), tags=run.ctx.tags)
+        data_capture=capture, tags=run.ctx.tags, serverless=serverless, async_config=async_config,
+        multi_model=multi_model)
+    t0 = time.perf_counter()
     run.endpoint = run.backend.deploy(request)
+    run.endpoint_start_s = time.perf_counter() - t0
     res.data = {"endpoint": run.endpoint.name, "url": run.endpoint.url, "variant": run.endpoint.variant_name,
                 "capture_uri": run.endpoint.capture_uri, "sampling_percentage": opts.sampling_percentage}
     res.artifacts = {"capture": run.endpoint.capture_uri or ""}
     res.summary = f"{run.endpoint.name} {run.endpoint.status}" + (f" at {run.endpoint.url}" if run.endpoint.url else "")
+    if opts.inference == "serverless":
+        res.data.update(inference="serverless", memory_size_mb=opts.memory_size_mb,
+                        max_concurrency=opts.max_concurrency, idle_timeout_s=opts.idle_timeout_s)
+        res.summary += (f" (serverless {opts.memory_size_mb} MB, MaxConcurrency {opts.max_concurrency}, "
+                        "no data capture; scaled to zero until the first request)")
+    elif opts.inference == "multi-model":
+        mme = run.inference_state
+        res.data.update(inference="multi-model", models=list(mme["models"]), cache_bytes=mme["budget"],
+                        model_data_prefix=mme["prefix"])
+        res.summary += (f" (multi-model: {len(mme['models'])} models under one prefix, a {mme['budget']} byte cache "
+                        "that holds all but one)")
+    elif opts.inference == "async":
+        res.data.update(inference="async", idle_timeout_s=opts.idle_timeout_s)
+        res.summary += " (async: queue, no instance until the first request)"
 
 
 def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
@@ -157,6 +185,33 @@ def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:
 
 
 def invoke(run: RunState, res: StepResult) -> None:
+    """Test traffic for the chosen --inference option."""
+    inference = run.ctx.options.inference
+    if inference == "async":
+        from sagecli.flow.inference import async_invoke
+
+        async_invoke(run, res)
+        return
+    if inference == "multi-model":
+        from sagecli.flow.inference import multi_model_invoke
+
+        multi_model_invoke(run, res)
+        return
+    realtime_invoke(run, res)
+    if inference == "realtime":
+        from sagecli.flow.inference import realtime_info
+
+        res.data["inference"] = realtime_info(run, res.data["mean_latency_ms"])
+    if inference == "serverless":
+        from sagecli.flow.inference import cost_model, serverless_extras, serverless_summary
+
+        burst = serverless_extras(run, res)
+        info = {**run.backend.endpoint_stats(run.endpoint), **burst, "cost_model": cost_model(inference)}
+        res.data["inference"] = info
+        res.summary = serverless_summary(info)
+
+
+def realtime_invoke(run: RunState, res: StepResult) -> None:
     """Test traffic through boto3's sagemaker-runtime: single-row CSV, multi-row CSV, and a JSON answer.
 
     Requests are text/csv, as the built-in XGBoost container accepts (text/csv, text/libsvm and
@@ -164,8 +219,6 @@ def invoke(run: RunState, res: StepResult) -> None:
     {"predictions": [{"score": ...}]}. Like is compared with like: the rows carry each feature rounded to 4
     decimals (as the channels do), so the answers are checked against the evaluated model on those same rows.
     """
-    import time
-
     from sagecli.flow.data import format_rows
     from sagecli.monitor.csvparse import parse_numeric
 
@@ -195,23 +248,6 @@ def invoke(run: RunState, res: StepResult) -> None:
                   "predictions match the evaluated model"
 
 
-def prediction_gap(endpoint_scores: Any, model_scores: Any) -> float:
-    """The largest absolute difference between two score lists; infinite when their lengths differ."""
-    np = require("numpy")
-    got, want = np.asarray(endpoint_scores, dtype=np.float64), np.asarray(model_scores, dtype=np.float64)
-    if got.shape != want.shape:
-        return float("inf")
-    return float(np.max(np.abs(got - want))) if got.size else 0.0
-
-
-def run_model_scores(run: RunState, x: Any) -> Any:
-    """Scores from the model the evaluate step loaded (the reference for endpoint and transform outputs)."""
-    from sagecli.serve.model import load_model_dir
-
-    assert run.model_dir is not None
-    return load_model_dir(run.model_dir).predict(x)
-
-
 def transform(run: RunState, res: StepResult) -> None:
     """Batch transform of the test features: SplitType Line, MultiRecord, one <input>.out per input file."""
     opts = run.ctx.options
@@ -220,7 +256,9 @@ def transform(run: RunState, res: StepResult) -> None:
                                model_artifact=run.training.model_artifact, input_uri=run.channels["transform"],
                                max_payload_mb=opts.max_payload_mb,
                                join_source=opts.join_source, instance_type=opts.instance_type, tags=run.ctx.tags)
+    t0 = time.perf_counter()
     result = run.backend.batch_transform(request)
+    job_s = time.perf_counter() - t0
     if result.status != COMPLETED:
         _fail(f"transform job {result.status}: {result.failure_reason or 'no reason given'}")
     outputs = [p for p in run.backend.download(result.output_uri, run.ctx.run_dir / "transform-output")
@@ -233,6 +271,13 @@ def transform(run: RunState, res: StepResult) -> None:
     sent = (f"in {result.requests} MultiRecord request(s)" if result.requests is not None
             else f"from {len(outputs)} output file(s), MultiRecord batches")
     res.summary = f"{lines} records {sent} -> {names}"
+    if opts.inference == "batch":
+        from sagecli.flow.inference import cost_model
+
+        res.data["inference"] = {"option": "batch", "records": lines, "job_s": round(job_s, 3),
+                                 "cost_model": cost_model("batch"),
+                                 "summary": f"batch: {lines} records scored by a {job_s:.2f} s transform job "
+                                            "(model load included), no endpoint and no request latency"}
 
 
 def monitor(run: RunState, res: StepResult) -> None:

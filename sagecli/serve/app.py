@@ -72,15 +72,16 @@ class MicroBatcher:
 class EndpointApp:
     """One model behind one endpoint variant, with optional data capture."""
 
-    def __init__(self, handler: InferenceHandler, endpoint: str, variant: str, max_payload_bytes: int,
-                 capture: CaptureWriter | None = None) -> None:
+    def __init__(self, handler: InferenceHandler | None, endpoint: str, variant: str, max_payload_bytes: int,
+                 capture: CaptureWriter | None = None, models: Any = None) -> None:
         self.handler = handler
+        self.models = models  # multi-model: a serve.multimodel.ModelCache chosen by TargetModel
         self.endpoint = endpoint
         self.variant = variant
         self.max_payload_bytes = max_payload_bytes
         self.capture = capture
         self._ok_headers = [("x-amzn-invoked-production-variant", variant)]
-        self.batcher = MicroBatcher(handler.model)
+        self.batcher = MicroBatcher(handler.model) if handler is not None else None
         self._flush_scheduled = False
 
     def _flush_capture(self) -> None:
@@ -154,10 +155,20 @@ class EndpointApp:
                         "ValidationError", close=True)
             return
         in_type = headers.get("content-type") or "text/csv"
+        handler, batcher = self.handler, self.batcher
+        if self.models is not None:
+            target = headers.get("x-amzn-sagemaker-target-model")
+            try:
+                if not target:
+                    raise RequestError(400, "TargetModel is required on a multi-model endpoint")
+                handler, batcher = self.models.get(target, MicroBatcher)
+            except RequestError as err:
+                self._error(proto, err.status, err.message, runtime, "ValidationError")
+                return
         try:
-            x = self.handler.prepare(body, in_type)
-            scores = await self.batcher.predict(x)
-            out_type, out = self.handler.encode(scores, headers.get("accept") or "")
+            x = handler.prepare(body, in_type)
+            scores = await batcher.predict(x)
+            out_type, out = handler.encode(scores, headers.get("accept") or "")
         except RequestError as err:
             self._error(proto, err.status, err.message, runtime)
             return
@@ -182,6 +193,12 @@ def build_app(config: dict) -> EndpointApp:
     """Load the model and assemble the app from a server config dict (see serve.process.server_config)."""
     from sagecli.serve.model import load_model_dir
 
+    mme = config.get("multi_model")
+    if mme:
+        from sagecli.serve.multimodel import ModelCache
+
+        models = ModelCache(Path(mme["prefix"]), int(mme["budget_bytes"]), Path(mme["work_dir"]), Path(mme["events"]))
+        return EndpointApp(None, config["endpoint"], config["variant"], int(config["max_payload_bytes"]), None, models)
     handler = InferenceHandler(load_model_dir(Path(config["model_dir"])))
     cap = config.get("capture")
     writer = None

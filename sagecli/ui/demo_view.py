@@ -29,9 +29,10 @@ ECHO_ROOM = 2
 class DemoView:
     """One line per step: spinner or result mark, name, elapsed seconds, the step's latest message."""
 
-    def __init__(self, run_id: str, run_dir: Path, backend: str) -> None:
+    def __init__(self, run_id: str, run_dir: Path, backend: str, inference: str = "realtime") -> None:
+        option = f" ([cyan]--inference {escape(inference)}[/])" if inference != "realtime" else ""
         self.header = Text.from_markup(f"[bold]sagecli run-demo[/] run [cyan]{escape(run_id)}[/] on "
-                                       f"[cyan]{escape(backend)}[/] -> {escape(str(run_dir))}")
+                                       f"[cyan]{escape(backend)}[/]{option} -> {escape(str(run_dir))}")
         self.steps: dict[str, Any] = {}
         self.started: dict[str, float] = {}
         self.spinners: dict[str, Spinner] = {}  # one per step, kept: a new Spinner always shows its first frame
@@ -164,7 +165,22 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
         where = f" at {dep.data['url']}" if dep.data.get("url") else ""
         state = "still running" if kept else "removed at teardown"
         rows.append(("Endpoint", f"{dep.data['endpoint']}{where} ({state})"))
+    rows += inference_rows(by)
     return rows
+
+
+def inference_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
+    """--inference serverless/async/batch: what was measured (latency, cold starts) and how the option bills."""
+    for name in ("invoke", "transform"):
+        step = by.get(name)
+        info = step.data.get("inference") if step is not None and step.status == "ok" else None
+        if info:
+            rows = [("Inference", info.get("summary") or step.summary)]
+            cost = info.get("cost_model") or {}
+            if cost.get("billing"):
+                rows.append(("Cost model", f"{cost['billing']}; cold starts: {cost.get('cold_starts', '')}"))
+            return rows
+    return []
 
 
 def ask_confirmation(question: str, stderr: bool = False) -> bool:

@@ -49,17 +49,19 @@ def runtime_client(url: str) -> Any:
 
     return boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
                                       read_timeout=65))
 
 
 def invoke_url(url: str, name: str, body: bytes, content_type: str = "text/csv", accept: str = "text/csv",
-               inference_id: str | None = None, client: Any = None) -> InvokeResult:
+               inference_id: str | None = None, client: Any = None, target_model: str | None = None) -> InvokeResult:
     """InvokeEndpoint on a local endpoint through boto3's sagemaker-runtime client (errors become SageCliError)."""
     client = client or runtime_client(url)
     kwargs: dict[str, Any] = {"EndpointName": name, "Body": body, "ContentType": content_type, "Accept": accept}
     if inference_id:
         kwargs["InferenceId"] = inference_id
+    if target_model:
+        kwargs["TargetModel"] = target_model
     t0 = time.perf_counter()
     try:
         resp = client.invoke_endpoint(**kwargs)
@@ -82,6 +84,8 @@ class LocalBackend:
         self._procs: list[subprocess.Popen] = []
         self._servers: dict[str, int] = {}  # endpoint name -> server pid
         self._clients: dict[str, Any] = {}
+        self._fronts: dict[str, Any] = {}  # endpoint name -> serverless/async front (in this process)
+        self._mme_events: dict[str, Path] = {}  # multi-model endpoint name -> its load/evict events file
 
     def prepare(self, ctx: RunContext) -> None:
         """Check the optional packages the chosen steps need, before anything starts."""
@@ -166,6 +170,10 @@ class LocalBackend:
 
         base = self.ctx.run_dir / "endpoints" / endpoint_name(request.endpoint_name)
         model_dir = extract_model(uri_to_path(request.model_artifact), base / "model")
+        if request.serverless is not None or request.async_config is not None:
+            return self._deploy_front(request, base, model_dir)
+        if request.multi_model is not None:
+            return self._deploy_multi_model(request, base)
         cap = request.data_capture
         capture_root = uri_to_path(cap.destination) if cap.destination else self.ctx.run_dir / "capture"
         config = {"model_dir": str(model_dir), "endpoint": request.endpoint_name, "variant": request.variant_name,
@@ -186,6 +194,120 @@ class LocalBackend:
         return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
                         url=handle.url, capture_uri=capture_root.resolve().as_uri(), pid=handle.pid,
                         arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def _deploy_front(self, request: EndpointRequest, base: Path, model_dir: Path) -> Endpoint:
+        """A serverless or async endpoint: a front in this process, a worker process only while needed."""
+        config = {"model_dir": str(model_dir), "endpoint": request.endpoint_name, "variant": request.variant_name}
+
+        def event(message: str) -> None:
+            self.ctx.emit("invoke", message)
+
+        front: Any
+        if request.serverless is not None:
+            from sagecli.serve.multimodel import dir_size
+            from sagecli.serve.serverless import ServerlessEndpoint, kb_limits
+
+            spec = request.serverless
+            size = dir_size(model_dir)
+            if size > spec.memory_size_mb * 1024 * 1024:  # MemorySizeInMB must hold the model
+                raise SageCliError(f"the model ({size} bytes) is larger than MemorySizeInMB {spec.memory_size_mb}",
+                                   hint="choose a larger --memory-size (up to 6144)")
+            lim = kb_limits("serverless-inference")
+            front = ServerlessEndpoint(config, base, spec.memory_size_mb, spec.max_concurrency, spec.idle_timeout_s,
+                                       int(lim["max_payload_mb"] * 1024 * 1024), lim["max_processing_seconds"],
+                                       startup_timeout_s=self.ctx.options.startup_timeout_s,
+                                       on_start=self._procs.append, on_event=event)
+            kind = "serverless"
+        else:
+            from sagecli.serve.async_queue import AsyncEndpoint
+
+            assert request.async_config is not None
+            front = AsyncEndpoint(config, base, request.async_config, s3_root=self.s3_root(),
+                                  startup_timeout_s=self.ctx.options.startup_timeout_s,
+                                  on_start=self._procs.append, on_event=event)
+            kind = "async"
+        self._fronts[request.endpoint_name] = front
+        self._created.append(Resource("Endpoint", request.endpoint_name, detail=f"{front.url} ({kind})"))
+        return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
+                        url=front.url, capture_uri=None, inference=kind,
+                        arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def _deploy_multi_model(self, request: EndpointRequest, base: Path) -> Endpoint:
+        """One worker process serving every model.tar.gz under the prefix, loaded on first use."""
+        from sagecli.serve.process import realtime_payload_limit_bytes, start_server
+
+        spec = request.multi_model
+        assert spec is not None
+        events = base / "mme-events.jsonl"
+        events.unlink(missing_ok=True)
+        config = {"model_dir": None, "endpoint": request.endpoint_name, "variant": request.variant_name,
+                  "max_payload_bytes": realtime_payload_limit_bytes(), "capture": None,
+                  "multi_model": {"prefix": str(self.object_path(spec.model_data_prefix)),
+                                  "budget_bytes": spec.cache_bytes or 1 << 62, "work_dir": str(base / "models"),
+                                  "events": str(events)}}
+        handle = start_server(config, base, startup_timeout_s=self.ctx.options.startup_timeout_s,
+                              on_start=self._procs.append)
+        self._servers[request.endpoint_name] = handle.pid
+        self._mme_events[request.endpoint_name] = events
+        self._created.append(Resource("Endpoint", request.endpoint_name, detail=f"{handle.url} (multi-model)"))
+        return Endpoint(name=request.endpoint_name, status="InService", variant_name=request.variant_name,
+                        url=handle.url, pid=handle.pid, inference="multi-model",
+                        arn=f"arn:aws:sagemaker:local:000000000000:endpoint/{request.endpoint_name}")
+
+    def invoke_target(self, endpoint: Endpoint, body: bytes, target_model: str,
+                      content_type: str = "text/csv", accept: str = "text/csv") -> InvokeResult:
+        """InvokeEndpoint with TargetModel (a multi-model endpoint) through boto3."""
+        assert endpoint.url is not None
+        client = self._clients.get(endpoint.url)
+        if client is None:
+            client = self._clients[endpoint.url] = runtime_client(endpoint.url)
+        return invoke_url(endpoint.url, endpoint.name, body, content_type, accept, client=client,
+                          target_model=target_model)
+
+    def s3_root(self) -> Path:
+        """Where s3://bucket/key URIs live on this machine: <run>/s3/bucket/key."""
+        return self.ctx.run_dir / "s3"
+
+    def put_object(self, uri: str, data: bytes) -> str:
+        """Write an s3://bucket/key object under the run's local bucket root; return the URI."""
+        front = next(iter(self._fronts.values()), None)
+        path = front.local_path(uri) if front is not None and hasattr(front, "local_path") else \
+            self.s3_root() / uri.removeprefix("s3://")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return uri
+
+    def object_path(self, uri: str) -> Path:
+        """The local file behind an s3://bucket/key URI."""
+        return self.s3_root() / uri.removeprefix("s3://")
+
+    def invoke_async(self, endpoint: Endpoint, input_uri: str, content_type: str = "text/csv",
+                     accept: str = "text/csv", inference_id: str | None = None) -> dict[str, str]:
+        """InvokeEndpointAsync through boto3's sagemaker-runtime client (InferenceId, Output/FailureLocation)."""
+        assert endpoint.url is not None
+        client = self._clients.get(endpoint.url)
+        if client is None:
+            client = self._clients[endpoint.url] = runtime_client(endpoint.url)
+        kwargs: dict[str, Any] = {"EndpointName": endpoint.name, "InputLocation": input_uri,
+                                  "ContentType": content_type, "Accept": accept}
+        if inference_id:
+            kwargs["InferenceId"] = inference_id
+        try:
+            resp = client.invoke_endpoint_async(**kwargs)
+        except Exception as exc:  # botocore ClientError / connection errors
+            raise SageCliError(f"InvokeEndpointAsync failed: {exc}") from None
+        return {k: resp[k] for k in ("InferenceId", "OutputLocation", "FailureLocation") if k in resp}
+
+    def endpoint_stats(self, endpoint: Endpoint) -> dict[str, Any]:
+        """Scale-to-zero endpoints: invocations, throttles, cold starts, latency, billed units."""
+        front = self._fronts.get(endpoint.name)
+        if front is not None:
+            return front.stats()
+        if endpoint.name in self._mme_events:
+            from sagecli.serve.multimodel import read_events
+
+            return {"option": "multi-model", "events": read_events(self._mme_events[endpoint.name])}
+        return {}
 
     def invoke(self, endpoint: Endpoint, body: bytes, content_type: str = "text/csv",
                accept: str = "text/csv", inference_id: str | None = None) -> InvokeResult:
@@ -252,6 +374,10 @@ class LocalBackend:
         from sagecli.serve.state import forget_endpoint
 
         removed: list[Resource] = []
+        for res in reversed(self._created):
+            if res.kind == "Endpoint" and res.name in self._fronts:  # in-process fronts end with the run
+                self._fronts.pop(res.name).close()
+                removed.append(res)
         kept = set(self._servers) if keep_endpoint else set()
         keep_pids = {self._servers[n] for n in kept}
         for res in reversed(self._created):
