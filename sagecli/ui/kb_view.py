@@ -324,7 +324,8 @@ def render_record(rec: dict[str, Any]) -> None:
     con = out()
     body = Table.grid(padding=(0, 2))
     body.add_column(style="bold", no_wrap=True)
-    body.add_column(overflow="fold")  # URLs and paths wrap whole, never end in an ellipsis
+    body.add_column(overflow="fold")  # paths wrap whole, never end in an ellipsis
+    pages: list[tuple[str, str]] = []  # printed below the panel as whole lines, so they can be clicked and copied
     if rec.get("summary"):
         body.add_row("summary", escape(rec["summary"]))
     for key, value in rec.items():
@@ -341,8 +342,9 @@ def render_record(rec: dict[str, Any]) -> None:
         if key == "price" and isinstance(value, dict) and "usd_per_hour" in value:
             component = escape(str(value.get("component")))
             body.add_row("price", f"USD {value['usd_per_hour']:.4g}/hour: on-demand {component} price, "
-                                  f"{value.get('region')}, published {value.get('published')}"
-                                  + (f"\n[dim]{escape(value['source'])}[/dim]" if value.get("source") else ""))
+                                  f"{value.get('region')}, published {value.get('published')} (source below)")
+            if value.get("source"):
+                pages.append(("price", value["source"]))
             continue
         if key == "sizes":
             notes = _price_notes([rec])
@@ -371,8 +373,7 @@ def render_record(rec: dict[str, Any]) -> None:
         body.add_row("exam tip", escape(tip))
     if rec.get("related"):
         body.add_row("related", ", ".join(rec["related"]))
-    for src in rec.get("sources", []):
-        body.add_row("source", f"[link={src}]{escape(src)}[/link]")
+    pages += [("source", src) for src in rec.get("sources", [])]
     if rec.get("kind") == "question":  # a question has no name; its type is not one either
         title = f"Question {escape(rec['id'])} [dim]({escape(str(rec.get('type', '')))}, task " \
                 f"{escape(str(rec.get('task', '-')))})[/dim]"
@@ -380,6 +381,8 @@ def render_record(rec: dict[str, Any]) -> None:
         title = f"{escape(rec.get('name', rec.get('type', rec.get('id', ''))))} [dim]({rec.get('kind')}: " \
                 f"{escape(rec.get('id', rec.get('type', '')))})[/dim]"
     con.print(Panel(body, title=title, title_align="left"))
+    for label, url in pages:  # whole lines, never split inside a box
+        con.print(f"{label}: [link={url}]{escape(url)}[/link]", soft_wrap=True, highlight=False)
 
 
 def render_search(text: str, hits: list[dict[str, Any]]) -> None:
