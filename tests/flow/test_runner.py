@@ -82,7 +82,7 @@ def test_ctrl_c_inside_a_step_tears_down_and_propagates(tmp_path: Path, fake_bac
 
 
 def test_flow_modules_import_nothing_heavy() -> None:
-    code = ("import sys, sagecli.flow.backend, sagecli.flow.runner, sagecli.flow.backends; "
+    code = ("import sys, sagecli.contracts, sagecli.flow.runner, sagecli.flow.backends; "
             "print(sorted(m for m in ('numpy', 'xgboost', 'boto3', 'rich', 'granian') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])

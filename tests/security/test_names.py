@@ -100,7 +100,7 @@ def test_registry_refuses_group_paths(cli, sagecli_home: Path) -> None:
 def test_local_backend_refuses_job_names_that_are_paths(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from sagecli.flow.backend import TrainingRequest
+    from sagecli.contracts import TrainingRequest
     from sagecli.flow.backends.local import LocalBackend
 
     backend = LocalBackend.__new__(LocalBackend)

@@ -68,7 +68,7 @@ def test_ordinary_keys_still_download(fake, tmp_path: Path) -> None:
 
 def test_fetch_capture_reports_a_refused_key_instead_of_waiting(fake, tmp_path: Path) -> None:
     """fetch_capture treats "nothing yet" as S3 delivery lag; a refused key must not be mistaken for that."""
-    from sagecli.flow.backend import Endpoint
+    from sagecli.contracts import Endpoint
     from sagecli.flow.backends.sagemaker import SageMakerBackend
 
     _put(fake, "capture/ep/AllTraffic/2026/12/02/08/ok.jsonl", "capture/ep/AllTraffic/../../../../escaped.jsonl")
