@@ -33,10 +33,7 @@ GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-g
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
 EFA = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html"
-XGBOOST = "https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html"
 SPARK = "https://docs.aws.amazon.com/sagemaker/latest/dg/use-spark-processing-container.html"
-# XGBoost versions before Dask multi-GPU training (1.5-1): one GPU, one instance (AWS's XGBoost page).
-XGBOOST_PRE_DASK = ("0.90-1", "0.90-2", "1.2-1", "1.2-2", "1.3-1")
 KV_WORKLOADS = ("inference", "transform")
 # Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
 # Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
@@ -390,11 +387,6 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
         multi = False
     if workload == "training" and not adv.multi_instance and f.get("distributed"):
         d.fire("single-instance", f"{adv.name} trains on a single instance", adv.source)
-        multi = False
-    if f.get("algorithm") == "xgboost" and f.get("algorithm_version") in XGBOOST_PRE_DASK and f.get("gpu") \
-            and multi:
-        d.fire("xgboost-dask", f"XGBoost {f['algorithm_version']}: GPU training runs on one instance; several GPU "
-                               "instances need Dask (1.5-1 and later)", XGBOOST)
         multi = False
     fp8 = fp8_models(kb) if f.get("precision") == "fp8" else None
     if fp8:
