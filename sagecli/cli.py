@@ -13,6 +13,7 @@ import typer
 
 from sagecli import __version__
 from sagecli.commands import COMMAND_MODULES, modules_for
+from sagecli.ui.help import apply_help_layout
 
 HELP = "Amazon SageMaker AI decisions, MLA-C01 exam prep and a reference ML lifecycle, from one sourced knowledge base."
 
@@ -59,6 +60,7 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         name = info.name or (info.callback.__name__ if info.callback else "")
         if not isinstance(info.rich_help_panel, str) and name in PANELS:
             info.rich_help_panel = PANELS[name]
+    apply_help_layout(app)
     return app
 
 

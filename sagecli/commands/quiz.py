@@ -147,8 +147,10 @@ def quiz_cmd(
 
     which = (int(resume_id) if resume_id is not None else LATEST) if resume or resume_id is not None else None
     try:
-        result, units = take(opts, prompter, which, content, notify=lambda note: sys.stderr.write(note + "\n"),
-                             script=script, resume_mode=mode.value if mode else None)
+        from sagecli.ui.help import note
+
+        result, units = take(opts, prompter, which, content, notify=note, script=script,
+                             resume_mode=mode.value if mode else None)
     except Interrupted as stop:
         go_on = f" Continue with `sagecli quiz --resume {stop.sid}`." if stop.sid is not None else ""
         sys.stderr.write(f"\n{stop.message}{go_on}\n")
@@ -210,13 +212,27 @@ def discard_cmd(
 @quiz_app.command("export")
 def export_cmd(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="anki (.apkg deck), csv or json.")] = ExportFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default "
-                                                "sagecli-questions.<ext> in the current folder).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write, - for standard "
+                                                "output (default sagecli-questions.<ext> here).")] = None,
     generated: Annotated[bool, typer.Option("--generated/--no-generated",
                                             help="Include questions generated from knowledge-base facts.")] = True,
     content: ContentOpt = None,
 ) -> None:
     """Export the question bank with answers, explanations and sources (Anki, CSV or JSON)."""
+    if output is not None and str(output) == "-":  # `-o -`: standard output, the Unix convention
+        import sys
+
+        from sagecli.errors import UsageError
+        from sagecli.quiz.export import bank_text
+        from sagecli.quiz.flow import load_units
+
+        if fmt.value == "anki":
+            raise UsageError("an Anki deck is a binary .apkg file and cannot go to standard output",
+                             hint="give a file name ending in .apkg, or use --format csv or json with -o -")
+        units = load_units(content, generated)[0]
+        sys.stdout.write(bank_text(fmt.value, units))
+        sys.stderr.write(f"Wrote {len(units)} questions to standard output\n")
+        return
     from sagecli.quiz.export import export_bank
 
     path, n = export_bank(fmt.value, output, generated, content)

@@ -40,9 +40,14 @@ def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool,
     from sagecli.recommend.needs import check_needs
 
     kb = load_kb()
-    # bad or contradicting flags fail now, before any question is asked
+    from sagecli.recommend.facts import check_bounds
+
+    # bad or contradicting flags, unknown needs and numbers no SageMaker option accepts fail now,
+    # before any question is asked
     needs = check_needs(recommender, given.pop("needs", None), kb)
-    check_conflicts(recommender, normalize(recommender, given)[0], kb)
+    inputs = normalize(recommender, given)[0]
+    check_bounds(recommender, inputs, kb)
+    check_conflicts(recommender, inputs, kb)
     if needs:
         given["needs"] = needs
     ask = missing(recommender, given)
@@ -167,7 +172,7 @@ def deployment_cmd(
     compare_variants: Annotated[bool, _opt("Compare versions side by side on a business metric.")] = False,
     alarms: Annotated[bool | None, _opt("CloudWatch alarms for auto-rollback (default yes).",
                                         "--alarms/--no-alarms")] = None,
-    capacity_limited: Annotated[bool, _opt("A second full fleet is not available.")] = False,
+    capacity_limited: Annotated[bool, _opt("Capacity is limited: no room for a second full fleet.")] = False,
     instance_family: Annotated[str | None, _opt("Endpoint instance family, e.g. ml.g5.")] = None,
     bake_minutes: Annotated[float | None, _opt("Baking time after each traffic step, in minutes.")] = None,
     rollout_hours: Annotated[float | None, _opt("How long the rollout or live comparison runs, in hours.")] = None,

@@ -22,6 +22,8 @@ KIND_ALIASES = {
     "instances": "instance_family",
     "instance": "instance_family",
     "instance_families": "instance_family",
+    "instance_type": "instance_family",  # `kb show ml.g5.2xlarge` calls the record instance_type
+    "instance_types": "instance_family",
     "channels": "channel",
     "input_modes": "input_mode",
     "training_modes": "input_mode",

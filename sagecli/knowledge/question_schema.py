@@ -11,6 +11,7 @@ from sagecli.knowledge.schema import RecordId, Strict, Url, is_aws_doc
 QID_RE = r"^q-[a-z0-9][a-z0-9-]*$"
 Key = Annotated[str, AfterValidator(lambda v: v.strip())]
 ItemType = Literal["mc", "mr", "ordering", "matching", "case"]
+Difficulty = Literal["easy", "medium", "hard"]
 
 
 class Option(Strict):
@@ -59,7 +60,8 @@ class _Body(Strict):
     id: str = Field(pattern=QID_RE)
     type: ItemType
     task: str = Field(pattern=r"^[1-4]\.[1-9]$")
-    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    difficulty: Difficulty = "medium"  # judged by content/questions/RUBRIC.md (a bank test checks each is set)
+    recall: bool = False  # one-step recall, kept only where the exam guide's task statement is itself recall
     stem: str = Field(min_length=10)
     options: list[Option] = []
     select: int | None = Field(None, ge=2)

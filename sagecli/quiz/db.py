@@ -43,6 +43,10 @@ def _unreadable(path: Path, exc: Exception, saved: int = 0) -> SageCliError:
     if "locked" in str(exc) or "busy" in str(exc):
         return SageCliError(f"the progress database {path} is busy: another sagecli kept it locked for 10 s",
                             hint="nothing was lost; wait for the other sagecli to finish and run this again")
+    if "readonly" in str(exc) or "unable to open" in str(exc) or "read-only" in str(exc):
+        # a folder or file the user cannot write to: nothing is damaged, so no recovery advice
+        return SageCliError(f"the progress database {path} cannot be written ({exc})",
+                            hint=f"make {path.parent} writable, or set SAGECLI_HOME to a folder you can write to")
     done = ("nothing was changed" if not saved else
             f"{saved} change(s) of this run were saved before the damage was found")
     return SageCliError(

@@ -88,13 +88,18 @@ def export_bank(fmt: str, output: Path | None, generated: bool, content: Path | 
         tmp = path.with_name(f".{path.name}.tmp")
         _anki(units, tmp)
         tmp.replace(path)
-    elif fmt == "csv":
+    else:
+        atomic_write_text(path, bank_text(fmt, units))
+    return path, len(units)
+
+
+def bank_text(fmt: str, units: dict[str, dict[str, Any]]) -> str:
+    """The bank as CSV or JSON text (what `export` writes to a file, or to stdout for `-o -`)."""
+    if fmt == "csv":
         buf = io.StringIO()
         data = rows(units)
         writer = csv.DictWriter(buf, fieldnames=list(data[0]) if data else ["id"])
         writer.writeheader()
         writer.writerows(data)
-        atomic_write_text(path, buf.getvalue())
-    else:
-        atomic_write_text(path, json.dumps(list(units.values()), indent=2, ensure_ascii=False) + "\n")
-    return path, len(units)
+        return buf.getvalue()
+    return json.dumps(list(units.values()), indent=2, ensure_ascii=False) + "\n"

@@ -82,8 +82,10 @@ def _question(qid: str, kind: str, rec: dict[str, Any], stem: str, right: str, r
     options = [{"key": chr(65 + i), "text": t, "correct": i == 0, "why": y}
                for i, (t, y) in enumerate(zip(texts, whys, strict=True))]
     sources = [source] + [s for s in rec.get("sources", []) if s != source][:1]
-    return {"id": qid, "type": "mc", "domain": domain, "task": task, "difficulty": "medium", "stem": stem,
-            "options": options, "items": [], "prompts": [], "choices": [], "topics": [rec["id"]],
+    # A generated item asks one documented limit directly: one-step recall (content/questions/RUBRIC.md),
+    # so it is easy and tagged recall, which keeps it in practice drills and out of mock exams.
+    return {"id": qid, "type": "mc", "domain": domain, "task": task, "difficulty": "easy", "recall": True,
+            "stem": stem, "options": options, "items": [], "prompts": [], "choices": [], "topics": [rec["id"]],
             "sources": sources, "generated": True}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sagecli.quiz.exam import ExamFormat, estimate
+from sagecli.quiz.exam import ExamFormat, estimate, tally
 from sagecli.quiz.grading import correct_answer, describe, to_display
 
 
@@ -31,6 +31,7 @@ def summarize(rows: list[dict[str, Any]], answers: dict[int, dict[str, Any]], un
     per_dom: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     per_task: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     questions = []
+    weighted: list[tuple[int, str | None, bool]] = []
     for pos, row in enumerate(rows):
         u = units[row["id"]]
         a = answers.get(pos)
@@ -38,9 +39,11 @@ def summarize(rows: list[dict[str, Any]], answers: dict[int, dict[str, Any]], un
         for bucket in (per_dom[u["domain"]], per_task[u["task"]]):
             bucket[0] += ok
             bucket[1] += 1
+        weighted.append((u["domain"], u.get("difficulty"), ok))
         questions.append({
             "n": pos + 1, "id": u["id"], "type": u["type"], "kind": describe(u), "domain": u["domain"],
-            "task": u["task"], "case_id": u.get("case_id"), "generated": bool(u.get("generated")),
+            "task": u["task"], "difficulty": u.get("difficulty") or "medium", "case_id": u.get("case_id"),
+            "generated": bool(u.get("generated")),
             "given": to_display(row["perm"], a["answer"], u["type"]) if a else "",
             "answer": to_display(row["perm"], correct_answer(u), u["type"]),
             "answered": bool(a and a["answer"] is not None), "correct": ok,
@@ -65,7 +68,7 @@ def summarize(rows: list[dict[str, Any]], answers: dict[int, dict[str, Any]], un
         "questions": questions,
     }
     if mode == "exam":
-        est = estimate({d: (c, t) for d, (c, t) in per_dom.items()}, fmt)
+        est = estimate(tally(weighted), fmt)
         est["pass_estimate"] = est["estimate"] is not None and est["estimate"] >= fmt.passing
         out["score"] = est
     return out

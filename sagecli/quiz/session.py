@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 from sagecli.errors import SageCliError, UsageError
 from sagecli.quiz import srs
-from sagecli.quiz.exam import ExamFormat
+from sagecli.quiz.exam import ExamFormat, draw_mock
 from sagecli.quiz.grading import AnswerFormatError, describe, grade, parse_answer
 from sagecli.quiz.results import summarize
-from sagecli.quiz.selection import Filters, draw_exam, interleave_by_weight, matches, pick, plan, whole_cases
+from sagecli.quiz.selection import Filters, interleave_by_weight, matches, pick, plan, whole_cases
 
 Clock = Callable[[], datetime]
 
@@ -160,7 +160,7 @@ def prepare(store: Any, units: dict[str, dict[str, Any]], fmt: ExamFormat, opts:
                      f"{what}; asking {'it' if one else f'all {len(pool)}'}.")
         count = len(pool)
     if opts.mode == "exam":
-        chosen = draw_exam(pool, fmt.weights, count or min(fmt.questions, len(pool)), rng)
+        chosen = draw_mock(pool, fmt.weights, count or min(fmt.questions, len(pool)), rng)
         duration = fmt.minutes * 60 * (len(chosen) / fmt.questions)
     else:
         chosen = _practice_pick(pool, count or 10, rng, opts.shuffle and not opts.due)

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from sagecli.quiz import srs
-from sagecli.quiz.exam import estimate
+from sagecli.quiz.exam import estimate, tally
 
 RECENT = 100  # answers per domain that count towards readiness
+MIN_TASK_ANSWERS = 3  # a task statement with fewer answers is listed as too few to judge
 
 
 def _acc(c: int, t: int) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def summarize_progress(units: dict[str, dict[str, Any]], fmt: Any, answers: list
     """Every stats figure from plain inputs (pure: the clock is a parameter)."""
     dom: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     task: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    recent: dict[int, list[bool]] = defaultdict(list)
+    recent: dict[int, list[tuple[int, str | None, bool]]] = defaultdict(list)
     seen: set[str] = set()
     for qid, ok, _at in answers:
         u = units.get(qid)
@@ -33,14 +34,14 @@ def summarize_progress(units: dict[str, dict[str, Any]], fmt: Any, answers: list
         for b in (dom[u["domain"]], task[u["task"]]):
             b[0] += ok
             b[1] += 1
-        recent[u["domain"]].append(ok)
+        recent[u["domain"]].append((u["domain"], u.get("difficulty"), ok))
     authored = [q for q, u in units.items() if not u.get("generated")]
     tasks_all = sorted(set(fmt.tasks) | {u["task"] for u in units.values()})
     cards = {q: c for q, c, *_ in card_rows if q in units}
     eod = srs.end_of_day(now)
     due_today = [q for q, c in cards.items() if srs.due_of(c) < eod]
     overdue = [q for q, c in cards.items() if srs.due_of(c) < now.replace(hour=0, minute=0, second=0, microsecond=0)]
-    per_dom_recent = {d: (sum(v[-RECENT:]), len(v[-RECENT:])) for d, v in recent.items()}
+    per_dom_recent = tally(a for v in recent.values() for a in v[-RECENT:])
     out: dict[str, Any] = {
         "exam": fmt.code,
         "answers": len(answers),
@@ -49,12 +50,17 @@ def summarize_progress(units: dict[str, dict[str, Any]], fmt: Any, answers: list
         "tasks": {t: _acc(*task[t]) for t in tasks_all},
         "coverage": {
             "bank": len(units), "authored": len(authored), "seen": len(seen),
+            # one definition everywhere: questions = authored records (a case study is one), items = scored units
+            "questions": len({units[q].get("case_id") or q for q in authored}),
+            "generated": len(units) - len(authored),
             "seen_share": round(len(seen) / len(units), 4) if units else None,
-            "tasks_with_3_answers": sum(1 for t in tasks_all if task[t][1] >= 3), "tasks": len(tasks_all),
+            "tasks_with_3_answers": sum(1 for t in tasks_all if task[t][1] >= MIN_TASK_ANSWERS),
+            "tasks": len(tasks_all),
         },
         "due": {"today": len(due_today), "overdue": len(overdue), "cards": len(cards),
                 "forecast": srs.forecast(cards, now)},
         "readiness": estimate(per_dom_recent, fmt),
+        "tasks_too_few": [t for t in tasks_all if task[t][1] < MIN_TASK_ANSWERS],
         "weakest_tasks": [t for t, _acc_ in sorted(
             ((t, c / n) for t, (c, n) in task.items() if n >= 3), key=lambda x: (x[1], x[0]))[:3]],
         "mock_exams": [{"finished": h["finished"], "estimate": h.get("score", {}).get("estimate"),

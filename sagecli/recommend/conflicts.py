@@ -50,6 +50,9 @@ FORMAT_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
 
 def _input_mode(given: dict[str, Any], kb: Any) -> None:
     files, avg, total = given.get("files"), given.get("avg_file_mb"), given.get("dataset_gb")
+    if avg and total and avg > total * MB_PER_GB:
+        raise UsageError(f"--avg-file-mb {avg:g} is larger than the whole --dataset-gb {total:g} "
+                         f"({total * MB_PER_GB:g} MB): a dataset cannot hold a file bigger than itself")
     if files and avg and total:
         implied = files * avg / MB_PER_GB
         if not total / SIZE_SLACK <= implied <= total * SIZE_SLACK:

@@ -112,7 +112,8 @@ ROLLOUT: tuple[Fact, ...] = (
     Fact("compare_variants", "bool", "Compare versions side by side on live traffic (business metrics).", False,
          ask=True),
     Fact("alarms", "bool", "CloudWatch alarms are set up for auto-rollback.", True, ask=True),
-    Fact("capacity_limited", "bool", "A second full fleet is not available.", False, ask=True),
+    Fact("capacity_limited", "bool", "Capacity is limited: no room for a second full fleet.", False,
+         ask=True),
     Fact("instance_family", "family", "Instance family of the endpoint, e.g. ml.g5."),
     Fact("bake_minutes", "float", "Baking time wanted after each traffic step, in minutes.", None, minimum=0,
          inclusive=True),
@@ -176,9 +177,47 @@ def check(fact: Fact, value: Any) -> Any:
     return text
 
 
+# Facts whose largest accepted value is a documented limit in the knowledge base: fact -> limit name.
+# The bound is the largest value of that limit over every record (e.g. async inference's 1 GB payload), so a
+# value above it is accepted by no SageMaker option at all.
+KB_MAXIMA: dict[str, str] = {"payload_mb": "max_payload_mb", "processing_seconds": "max_processing_seconds"}
+
+
+def kb_maximum(name: str, kb: Any) -> tuple[float, dict[str, Any], dict[str, Any]] | None:
+    """(largest value, its record, its limit) of the knowledge-base limit bounding fact `name`, or None."""
+    limit = KB_MAXIMA.get(name)
+    best: tuple[float, dict[str, Any], dict[str, Any]] | None = None
+    if limit is None:
+        return None
+    for rid in sorted(kb.records):
+        rec = kb.records[rid]
+        entry = (rec.get("limits") or {}).get(limit)
+        if isinstance(entry, dict) and isinstance(entry.get("value"), (int, float)) and not isinstance(
+                entry.get("value"), bool) and (best is None or entry["value"] > best[0]):
+            best = (float(entry["value"]), rec, entry)
+    return best
+
+
+def check_bounds(recommender: str, inputs: dict[str, Any], kb: Any) -> None:
+    """Numbers beyond what any SageMaker option accepts are usage errors naming the documented limit."""
+    specs = {f.name: f for f in SPECS[recommender]}
+    for name, value in inputs.items():
+        bound = kb_maximum(name, kb) if name in specs else None
+        if bound is not None and isinstance(value, (int, float)) and value > bound[0]:
+            top, rec, entry = bound
+            unit = entry.get("unit", "")
+            raise UsageError(f"{specs[name].flag} {value:g} is more than any SageMaker option accepts: the largest "
+                             f"is {rec.get('name', rec.get('id'))} at {top:g} {unit}".rstrip(),
+                             hint=f"see {entry['source']}" if entry.get("source") else None)
+
+
 def check_with_kb(fact: Fact, value: Any, kb: Any) -> Any:
     """check(), plus ids that must exist in the knowledge base (so the interview can ask again)."""
     value = check(fact, value)
+    bound = kb_maximum(fact.name, kb)
+    if bound is not None and value > bound[0]:
+        raise UsageError(f"{fact.flag} must be at most {bound[0]:g} {bound[2].get('unit', '')} "
+                         f"({bound[1].get('name', '')} is the largest SageMaker accepts)")
     if fact.name == "algorithm" and value != "custom":
         from sagecli.recommend.advice import canonical_algorithm
 

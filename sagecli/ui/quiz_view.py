@@ -209,12 +209,12 @@ class InteractivePrompter:
 
         u = q.unit
         exam = q.mode == "exam"
-        line = f"Question {q.pos + 1}/{q.total}"
-        if q.flagged_total:
-            line += f" \u00b7 {q.flagged_total} flagged"
+        # "Question N/M" is already on the progress line above; the bar adds only what changes
+        parts = [f"{q.flagged_total} flagged"] if q.flagged_total else []
         prev = to_display(q.perm, q.answer, u["type"])
         if prev:
-            line += f" \u00b7 your answer so far: {prev}"
+            parts.append(f"your answer so far: {prev}")
+        line = " \u00b7 ".join(parts)
         opts = [(letter, o["text"]) for letter, o in lettered(u, q.perm)]
         # an answer flagged for review stays flagged until unflagged; "answer later" ends with the answer
         keep = q.flagged and q.answer is not None
@@ -235,7 +235,7 @@ class InteractivePrompter:
 
         print_feedback(q, answer, correct)
         if q.pos + 1 < q.total:
-            w.pause(None, progress_line(q))
+            w.pause(None, "")
 
     def review_screen(self, rows: list[Presented], deadline: datetime | None) -> int | None:
         """Every question with its state; pick one to revisit or submit (asking first if any are open)."""
@@ -271,7 +271,10 @@ def render_result(res: dict[str, Any], units: dict[str, dict[str, Any]]) -> None
     if not res["complete"]:
         con.print(f"Stopped after {res['answered']} of {res['total']} (saved). "
                   f"Continue with [bold]sagecli quiz --resume {res['session']}[/bold].")
-    head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
+    if res["complete"]:
+        head = f"[bold]{res['correct']}/{res['total']} correct[/bold]"
+    else:  # 0 of 1 answered, not 0 of the 3 planned
+        head = f"[bold]{res['correct']}/{res['answered']} answered correctly[/bold]"
     if res.get("timed_out"):
         head += " [red](time ran out: submitted automatically)[/red]"
     con.print(head)
@@ -353,13 +356,20 @@ def score_chart(history: list[dict[str, Any]], lo: int = 100, hi: int = 1000, pa
     return lines
 
 
+def bank_phrase(c: dict[str, Any], short: bool = False) -> str:
+    """The bank's size in the one vocabulary used everywhere (README, kb list, kb validate, stats):
+    questions are authored records, scored items are what a quiz serves (each case-study part on its own)."""
+    parts = f"{c['questions']} questions give {c['authored']} items with case-study parts; {c['generated']} generated"
+    return parts if short else f"{c['bank']} scored items ({parts})"
+
+
 def render_stats(s: dict[str, Any]) -> None:
     """The stats dashboard."""
     con = out()
     r = s["readiness"]
     if not s["answers"]:
         c = s["coverage"]
-        con.print(f"No answers yet: {c['bank']} questions ({c['authored']} authored) are waiting. Start with "
+        con.print(f"No answers yet: {bank_phrase(c)} are waiting. Start with "
                   "[bold]sagecli quiz[/bold] (practice) or [bold]sagecli quiz --mode exam[/bold] (mock exam).")
         return
     if r["estimate"] is None:
@@ -387,7 +397,7 @@ def render_stats(s: dict[str, Any]) -> None:
         con.print("Weakest tasks (3+ answers): " + ", ".join(
             f"{t} ({s['tasks'][t]['accuracy']:.0%})" for t in s["weakest_tasks"]) + " - drill with --task.")
     c = s["coverage"]
-    con.print(f"Coverage: {c['seen']} of {c['bank']} questions seen ({c['authored']} authored); "
+    con.print(f"Coverage: {c['seen']} of {c['bank']} scored items seen ({bank_phrase(c, short=True)}); "
               f"{c['tasks_with_3_answers']} of {c['tasks']} tasks with 3+ answers.")
     d = s["due"]
     con.print(f"Due today: [bold]{d['today']}[/bold] ({d['overdue']} overdue) of {d['cards']} cards. Next 7 days:")

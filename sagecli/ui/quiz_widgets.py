@@ -57,8 +57,17 @@ def _ask(question: Any, deadline: datetime | None, progress: str, flag: list[boo
     app = question.application
 
     def top() -> list[tuple[str, str]]:
-        text = progress + (f"  \u00b7  {clock_text(deadline)}" if deadline else "") + flag_text(flag)
-        return [("class:instruction", text)]
+        import shutil
+        import textwrap
+
+        parts = [progress.strip(" \u00b7"), clock_text(deadline) if deadline else "",
+                 flag_text(flag).strip(" \u00b7")]
+        text = "  \u00b7  ".join(p for p in parts if p)
+        cols = max(40, shutil.get_terminal_size((80, 24)).columns)
+        # wrapped here at words: the window would otherwise break the key hint mid-word
+        return [("class:instruction", "\n".join(textwrap.wrap(text, cols - 1)))]
+
+    has_bar = bool(progress.strip() or deadline or flag is not None)
 
     if flag is not None:
         keys = KeyBindings()
@@ -69,8 +78,9 @@ def _ask(question: Any, deadline: datetime | None, progress: str, flag: list[boo
 
         app.key_bindings = merge_key_bindings([app.key_bindings, keys]) if app.key_bindings else keys
 
-    bar = Window(FormattedTextControl(top), wrap_lines=True, dont_extend_height=True)
-    app.layout = Layout(HSplit([bar, app.layout.container]))
+    if has_bar:
+        bar = Window(FormattedTextControl(top), wrap_lines=True, dont_extend_height=True)
+        app.layout = Layout(HSplit([bar, app.layout.container]))
     for window in app.layout.find_all_windows():
         window.wrap_lines = to_filter(True)  # long options wrap instead of being cut at the edge
     timer = None
@@ -171,7 +181,7 @@ def order(steps: list[tuple[str, str]], can_flag: bool, deadline: datetime | Non
             choices += _flag_choices(True)
         so_far = " \u2192 ".join(picked) or "-"
         got = _ask(questionary.select(f"Step {len(picked) + 1} of {len(steps)}:", choices=choices, style=STYLE),
-                   deadline, f"{progress}  \u00b7  order so far: {so_far}", flag,
+                   deadline, f"{progress}  \u00b7  order so far: {so_far}".strip(" \u00b7"), flag,
                    lambda g, n=len(picked) + 1: LATER if g == "?" else f"Undo step {n - 1}" if g == "<"
                    else f"Step {n}: {g}. {text[g]}")
         if got == "?":
@@ -199,7 +209,7 @@ def match(prompts: list[tuple[str, str]], options: list[tuple[str, str]], can_fl
         elif can_flag:
             choices += _flag_choices(True)
         got = _ask(questionary.select(f"{num}. {text}  ->", choices=choices, style=STYLE), deadline,
-                   f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}", flag,
+                   f"{progress}  \u00b7  prompt {i + 1} of {len(prompts)}".strip(" \u00b7"), flag,
                    lambda g, num=num, text=text: LATER if g == "?" else "(back to the previous prompt)" if g == "<"
                    else f"{num}. {text} \u2192 {g}. {dict(options)[g]}")
         if got == "?":

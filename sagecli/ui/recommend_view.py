@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.padding import Padding
 from rich.table import Table
 
 from sagecli.recommend.facts import Fact
 from sagecli.ui.console import out
 
 TOP = 10
-SKIP = "(skip: use the default)"
+SKIP = "(skip: let the recommender decide)"
 
 
 def _fmt_value(value: Any) -> str:
@@ -69,11 +68,32 @@ def _reasons(row: dict[str, Any]) -> str:
 NARROW = 100  # below this many columns the eligible column goes (ruled-out rows rank "-") and specs shorten
 
 
+def _shown(decision: dict[str, Any], show_all: bool) -> list[dict[str, Any]]:
+    """The rows to print: every row, or the best of each family plus the interesting ruled-out ones."""
+    rows = decision["ranked"]
+    if show_all or len(rows) <= TOP + 5:
+        return rows
+    eligible = [r for r in rows if r["eligible"]]
+    if decision["decision"] == "instance":  # the best size of each family says more than five sizes of one
+        seen: set[str] = set()
+        eligible = [r for r in eligible if not (r["family"] in seen or seen.add(r["family"]))]
+    # ruled-out rows: the interesting constraints (fit, advice) before "not accepted by the API"
+    kinds: set[str] = set()
+    ruled_out = [r for r in rows if not r["eligible"]
+                 and not (r["reasons"][0][:25] in kinds or kinds.add(r["reasons"][0][:25]))]
+    ruled_out.sort(key=lambda r: r["reasons"][0].startswith("not accepted"))
+    return eligible[:TOP] + ruled_out[:5]
+
+
+def _cost_cell(row: dict[str, Any]) -> str:
+    cost = row.get("cost")
+    return f"{cost['usd_per_hour']:.4g}" if cost else "-"
+
+
 def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     is_instance = decision["decision"] == "instance"
     narrow = out().width < NARROW
-    table = Table(show_lines=False, header_style="bold",
-                  caption="# - = ruled out (the reasons say by what)" if narrow else None)
+    table = Table(show_lines=False, header_style="bold")
     table.add_column("#", justify="right")
     table.add_column("option", no_wrap=True)  # the answer itself is never cut
     if is_instance:
@@ -83,27 +103,14 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     if not narrow:
         table.add_column("eligible")
     table.add_column("score", justify="right")
-    table.add_column("reasons", overflow="fold")
+    table.add_column("reasons", overflow="fold")  # a word wider than the cell (rare) is folded, never lost
     rows = decision["ranked"]
-    shown = rows
-    if not show_all and len(rows) > TOP + 5:
-        eligible = [r for r in rows if r["eligible"]]
-        if is_instance:  # the best size of each family says more than five sizes of one family
-            seen: set[str] = set()
-            eligible = [r for r in eligible if not (r["family"] in seen or seen.add(r["family"]))]
-        # ruled-out rows: the interesting constraints (fit, advice) before "not accepted by the API"
-        kinds: set[str] = set()
-        ruled_out = [r for r in rows if not r["eligible"]
-                     and not (r["reasons"][0][:25] in kinds or kinds.add(r["reasons"][0][:25]))]
-        ruled_out.sort(key=lambda r: r["reasons"][0].startswith("not accepted"))
-        shown = eligible[:TOP] + ruled_out[:5]
+    shown = _shown(decision, show_all)
     rank = {id(r): i for i, r in enumerate(rows, 1)}
     for row in shown:
         cells = [str(rank[id(row)]) if row["eligible"] else "-", row["option"]]
         if is_instance:
-            cost = row.get("cost")
-            cells += [_specs(row, narrow), str(row.get("instance_count", 1)),
-                      f"{cost['usd_per_hour']:.4g}" if cost else "-"]
+            cells += [_specs(row, narrow), str(row.get("instance_count", 1)), _cost_cell(row)]
         if not narrow:
             cells.append("yes" if row["eligible"] else "[red]no[/red]")
         cells += [f"{row['score']:.2f}", _reasons(row)]
@@ -111,11 +118,51 @@ def _table(decision: dict[str, Any], show_all: bool) -> tuple[Table, int]:
     return table, len(rows) - len(shown)
 
 
+def _stacked(decision: dict[str, Any], show_all: bool, width: int) -> tuple[list[str], int]:
+    """Narrow terminals: one aligned line per option, its specs and reasons indented below it."""
+    from sagecli.ui.help import wrap
+
+    rows = decision["ranked"]
+    shown = _shown(decision, show_all)
+    rank = {id(r): i for i, r in enumerate(rows, 1)}
+    cells = [(str(rank[id(r)]) if r["eligible"] else "-", r["option"], str(r.get("instance_count", 1)),
+              _cost_cell(r), f"{r['score']:.2f}") for r in shown]
+    head = ("#", "option", "n", "$/hour*", "score")
+    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(5)]
+    just = [str.rjust, str.ljust, str.rjust, str.rjust, str.rjust]
+
+    def line(values: tuple[str, ...]) -> str:
+        return "  ".join(j(v, w) for j, v, w in zip(just, values, widths, strict=True)).rstrip()
+
+    indent = " " * (widths[0] + 2)
+    lines = [line(head)]
+    for row, values in zip(shown, cells, strict=True):
+        lines.append(line(values))
+        detail = [_specs(row, narrow=False)] + _reasons(row).split("\n")
+        for text in detail:
+            hang = "  " if text[:2] in ("+ ", "- ") else ""  # continuation lines align after the sign
+            for i, chunk in enumerate(wrap(text, width - len(indent) - len(hang))):
+                lines.append(indent + (hang if i else "") + chunk)
+    return lines, len(rows) - len(shown)
+
+
 def _left_over(rows: list[dict[str, Any]]) -> list[str]:
     """Why a choice with no reason of its own won: the options the facts favoured were ruled out."""
     favoured = sorted((r for r in rows if not r["eligible"] and r.get("pros")), key=lambda r: -len(r["pros"]))
     return ["the best of what is left"] + [f"{r['option']} is ruled out: {r['ruled_out_by'][0]}"
                                            for r in favoured[:2] if r.get("ruled_out_by")]
+
+
+def _say(text: str, indent: int = 2, first: str = "") -> None:
+    """Print plain text wrapped at word boundaries, continuation lines indented two more (or under `first`)."""
+    from sagecli.ui.help import wrap
+
+    con = out()
+    hang = len(first) if first else 2
+    lines = wrap(text, con.width - indent - hang)
+    for i, line in enumerate(lines):
+        lead = " " * (indent + hang) if i else " " * indent + first
+        con.print(lead + line, markup=False, soft_wrap=True)
 
 
 def _explain_weights(decision: dict[str, Any]) -> None:
@@ -126,7 +173,7 @@ def _explain_weights(decision: dict[str, Any]) -> None:
         con.print(f"  [bold]{row['option']}[/bold] (score {row['score']:.2f}):"
                   + ("" if weights else f" {_no_rule(row)}"))
         for w in weights:
-            con.print(f"   {w['points']:+.1f}  {w['reason']}", soft_wrap=True)
+            _say(f"{w['reason']}", indent=3, first=f"{w['points']:+.1f}  ")
 
 
 def render(result: dict[str, Any], explain: bool = False, show_all: bool = False) -> None:
@@ -144,65 +191,87 @@ def render(result: dict[str, Any], explain: bool = False, show_all: bool = False
             cons = set(best.get("cons", []))
             why = [r for r in best["reasons"] if r and r not in cons][:4] or _left_over(rows)
             if why:  # wrapped lines stay indented under the choice
-                con.print(Padding("why: " + "; ".join(why), (0, 0, 0, 2)))
+                _say("why: " + "; ".join(why))
             if best["sources"]:
                 con.print(f"  docs: {best['sources'][0]}", soft_wrap=True)
         if "memory_need_gib" in decision:
             on_cpu = choice is not None and "accelerator_memory_gib" not in (rows[0].get("specs") or {})
             con.print(f"  {'host' if on_cpu else 'accelerator'} memory needed: {decision['memory_need_gib']:.1f} GiB")
-        table, hidden = _table(decision, show_all)
-        con.print(table)
+        narrow = con.width < NARROW
+        if narrow and decision["decision"] == "instance":
+            lines, hidden = _stacked(decision, show_all, con.width)
+            for text in lines:
+                con.print(text, markup=False, soft_wrap=True)
+        else:
+            table, hidden = _table(decision, show_all)
+            con.print(table)
+        if narrow and any(not r["eligible"] for r in _shown(decision, show_all)):
+            _say("# - = ruled out (the reasons say by what)")
         if hidden:
             what = "the best size of each family is shown and # is its overall rank; " \
                 if decision["decision"] == "instance" else ""
-            con.print(f"  ... {hidden} more options ({what}use --all, or --json for every one)", soft_wrap=True)
+            _say(f"... {hidden} more options ({what}use --all, or --json for every one)")
         spread = decision.get("s3_distribution")
         if spread:
-            con.print(f"  S3 distribution: {spread['type']} ({spread['reason']})", soft_wrap=True)
+            _say(f"S3 distribution: {spread['type']} ({spread['reason']})")
         if decision["decision"] != "rollout":
             workload = {**result["assumed"], **result["inputs"]}.get("workload")
-            con.print("  " + ("* " if decision["decision"] == "instance" else "") + _cost_line(decision, workload),
-                      soft_wrap=True)
+            _say(("* " if decision["decision"] == "instance" else "") + _cost_line(decision, workload))
         if explain:
             con.print("  [bold]rules that fired:[/bold]")
             for rule in decision.get("rules", []):
-                src = f"  ({rule['source']})" if rule.get("source") else ""
-                con.print(f"   - \\[{rule['rule']}] {rule['text']}{src}", soft_wrap=True)
+                _say(f"- [{rule['rule']}] {rule['text']}", indent=3)
+                if rule.get("source"):  # a URL is a whole line: it can be clicked and copied
+                    con.print(f"     {rule['source']}", markup=False, soft_wrap=True)
             _explain_weights(decision)
         con.print()
     if result.get("derived"):
-        con.print("derived: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["derived"].items()))
+        _say("derived: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["derived"].items()), indent=0)
     if result["assumed"]:
-        con.print("assumed (documented defaults; pass the flag to change): "
-                  + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["assumed"].items()))
+        _say("assumed (documented defaults; pass the flag to change): "
+             + ", ".join(f"{k}={_fmt_value(v)}" for k, v in result["assumed"].items()), indent=0)
+
+
+def _default_text(fact: Fact) -> str:
+    """What Enter takes, in words: the documented default, or the recommender deciding."""
+    if fact.default is None:
+        return "the recommender decides"
+    return _fmt_value(fact.default)
 
 
 def ask_questionary(fact: Fact, **io: Any) -> Any:
-    """Ask one fact with questionary; returns the answer, SKIP, or None when the user cancels.
+    """Ask one fact with questionary; returns the answer or SKIP (Enter on the shown default).
 
+    Ctrl-C raises KeyboardInterrupt (the command stops, exit 130): it never continues with defaults.
     `io` passes prompt_toolkit's input/output through (tests use a pipe input and DummyOutput).
     """
     import questionary
 
-    label = fact.help
+    label = f"{fact.help} (default: {_default_text(fact)})"
     if fact.kind == "choice":
-        default = fact.default if fact.default in fact.choices else SKIP
-        return questionary.select(label, choices=[*fact.choices, SKIP], default=default, **io).ask()
+        if fact.default in fact.choices:  # Enter on the default leaves it listed under "assumed"
+            got = questionary.select(label, choices=list(fact.choices), default=fact.default, **io).unsafe_ask()
+            return SKIP if got == fact.default else got
+        return questionary.select(label, choices=[SKIP, *fact.choices], default=SKIP, **io).unsafe_ask()
     if fact.kind == "bool":
-        answer = questionary.select(label, choices=["yes", "no", SKIP], default=SKIP, **io).ask()
-        return answer if answer in (None, SKIP) else answer == "yes"
-    hint = f" (Enter to skip{', default ' + str(fact.default) if fact.default is not None else ''})"
-    text = questionary.text(label + hint, **io).ask()
-    if text is None:
-        return None
+        if isinstance(fact.default, bool):
+            shown = "yes" if fact.default else "no"
+            answer = questionary.select(label, choices=["yes", "no"], default=shown, **io).unsafe_ask()
+        else:
+            answer = questionary.select(label, choices=[SKIP, "yes", "no"], default=SKIP, **io).unsafe_ask()
+        if answer == SKIP or (answer == "yes") is fact.default:
+            return SKIP
+        return answer == "yes"
+    text = questionary.text(label + " (Enter takes the default)", **io).unsafe_ask()
     return text.strip() or SKIP
 
 
 def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None,
               check: Callable[[Fact, Any], Any] | None = None) -> dict[str, Any]:
-    """Ask for the missing facts that matter; every question can be skipped. Returns the answers given.
+    """Ask for the missing facts that matter; Enter takes the shown default. Returns the answers given.
 
     `check` validates one answer (default: the fact's own rules); a bad answer is explained and asked again.
+    Ctrl-C (KeyboardInterrupt from `ask`) stops the command.
     """
     from sagecli.errors import UsageError
     from sagecli.recommend.facts import check as check_fact
@@ -210,12 +279,11 @@ def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | 
     ask = ask or ask_questionary
     check = check or check_fact
     answers: dict[str, Any] = {}
-    out().print(f"[bold]{recommender}[/bold]: a few questions (choose skip or press Enter to use the default; "
-                "Ctrl-C stops asking)")
+    out().print(f"[bold]{recommender}[/bold]: a few questions (Enter takes the default shown; Ctrl-C cancels)")
     for fact in facts:
         while True:
             value = ask(fact)
-            if value is None:
+            if value is None:  # a scripted asker with nothing more to say
                 return answers
             if value == SKIP:
                 break

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 
@@ -14,12 +16,46 @@ SECRET_KEY = "sagecli-dummy-secret-never-printed-0123456789"
 ROLE_ARN = "arn:aws:iam::123456789012:role/SageCliDemoRole"
 
 
+class _NoDuplicates(list):
+    """Search paths that boto3 appends to on every Session: with a shared loader, keep each path once."""
+
+    def append(self, item: str) -> None:
+        if item not in self:
+            super().append(item)
+
+
+@contextlib.contextmanager
+def shared_botocore_loader() -> Iterator[None]:
+    """One botocore data loader for this test process, so each service model is parsed once, not per client.
+
+    Every client that sagecli, the tests and moto create reads its service's JSON model again (about 0.1 s of
+    CPU for SageMaker's); the data are static files, so one loader (botocore caches per loader) serves all.
+    Only this process is affected: `sagecli` run as a process loads botocore as usual.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    original = botocore.loaders.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def create_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loader = original(search_path_string)
+            loader._search_paths = _NoDuplicates(loader.search_paths)
+            loaders[search_path_string] = loader
+        return loaders[search_path_string]
+
+    with mock.patch.object(botocore.session, "create_loader", create_loader):
+        yield
+
+
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[FakeSageMaker]:
     pytest.importorskip("moto")
-    server = FakeSageMaker().start()
-    yield server
-    server.stop()
+    with shared_botocore_loader():
+        server = FakeSageMaker().start()
+        yield server
+        server.stop()
 
 
 @pytest.fixture

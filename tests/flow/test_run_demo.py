@@ -8,18 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, shared_dir
 from tests.flow.procs import server_pids_for
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, Path]:
-    home = tmp_path_factory.mktemp("home")
-    run_dir = tmp_path_factory.mktemp("run")
-    res = run_cli("run-demo", "--json", "--run-dir", str(run_dir), "--seed", "11",
-                  env={"SAGECLI_HOME": str(home)}, timeout=120)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout), run_dir, home
+    def build(folder: Path) -> None:
+        (folder / "home").mkdir()
+        (folder / "run").mkdir()
+        res = run_cli("run-demo", "--json", "--run-dir", str(folder / "run"), "--seed", "11",
+                      env={"SAGECLI_HOME": str(folder / "home")}, timeout=120)
+        assert res.returncode == 0, res.stderr
+        (folder / "summary.json").write_text(res.stdout)
+
+    folder = shared_dir(tmp_path_factory, "flow-demo", build)  # one run for every xdist worker
+    return json.loads((folder / "summary.json").read_text()), folder / "run", folder / "home"
 
 
 def _step(summary: dict, name: str) -> dict:

@@ -148,7 +148,7 @@ def test_two_resumes_of_one_session_do_not_both_run(sagecli_home, mc) -> None:
         _wait_open(2)
         second = run_cli("quiz", "--resume", "2", "--answers", "A,A", "--json")
         assert second.returncode == 1
-        assert second.stderr.splitlines()[0] == "Error: quiz session 2 is open in another sagecli"
+        assert json.loads(second.stderr)["error"] == "quiz session 2 is open in another sagecli"  # --json
         assert run_cli("quiz", "discard", "2").returncode == 1  # nor can it be discarded meanwhile
         out, err = first.communicate("C\nC\n", timeout=60)
     finally:

@@ -80,6 +80,9 @@ def test_empty_database_file_is_not_silently_replaced(sagecli_home) -> None:
         res = run_cli(*args)
         assert res.returncode == 1, (args, res.stdout)
         lines = res.stderr.splitlines()
+        if "--json" in args:  # with --json the error is one JSON object on stderr (issue 12)
+            err = json.loads(res.stderr)
+            lines = ["Error: " + err["error"], "Hint: " + err["hint"]]
         assert len(lines) == 2 and "is an empty file (0 bytes)" in lines[0]
         assert f"mv '{db}' '{db}.empty'" in lines[1] and "start a fresh store" in lines[1]
     assert db.read_bytes() == b"" and [p.name for p in sagecli_home.glob("progress*")] == ["progress.sqlite3"]

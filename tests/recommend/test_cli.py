@@ -43,8 +43,22 @@ def test_input_mode_json():
 
 
 def test_nothing_eligible_is_an_answer_not_an_error():
-    out = _json("deployment", "--payload-mb", "5000")
+    out = _json("instance", "--workload", "notebook", "--params-b", "1000")
     assert out["decisions"][0]["choice"] is None
+
+
+@pytest.mark.parametrize("args, words", [
+    (("deployment", "--payload-mb", "1e308"), ["--payload-mb", "1024 MB"]),
+    (("deployment", "--payload-mb", "5000"), ["--payload-mb", "Asynchronous"]),
+    (("deployment", "--processing-seconds", "4000"), ["--processing-seconds", "3600"]),
+    (("input-mode", "--dataset-gb", "1", "--avg-file-mb", "5120"), ["--avg-file-mb", "--dataset-gb"]),
+])
+def test_numbers_beyond_every_sagemaker_limit_are_usage_errors(args, words):
+    """Issue 12: bounds come from the knowledge base's limits; impossible combinations are refused."""
+    proc = run_cli("recommend", *args)
+    assert proc.returncode == 2, proc.stdout
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("Error: ") and all(w in first for w in words), proc.stderr
 
 
 @pytest.mark.parametrize("args", [
@@ -66,8 +80,12 @@ def test_impossible_values_are_one_line_usage_errors(args):
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    # with --json the error is one JSON object on stderr (issue 12), so scripts parse both outcomes
+    assert len(lines) == 1 and json.loads(lines[0])["error"]
     assert "Traceback" not in proc.stderr
+    plain = run_cli("recommend", *args)
+    assert plain.returncode == 2
+    assert [x for x in plain.stderr.splitlines() if x.strip()][0].startswith("Error: ")
 
 
 def test_no_tty_never_asks_and_lists_assumptions():

@@ -57,12 +57,39 @@ def test_questionary_widgets_with_pipe_input():
     with create_pipe_input() as pipe:
         pipe.send_text("\x1b[B\x1b[B\r")  # down twice from 'steady' -> 'intermittent'
         pipe.send_text("7.5\r")
-        pipe.send_text("\x1b[B\r")  # the default is skip (last); down wraps round to 'yes'
+        pipe.send_text("\x1b[B\r")  # the cursor starts on the default 'yes'; down is 'no'
         ask = partial(ask_questionary, input=pipe, output=DummyOutput())
         answers = interview("deployment", [traffic, payload, realtime], ask=ask)
     assert answers["traffic"] == "intermittent"
     assert answers["payload_mb"] == 7.5
-    assert answers["realtime"] is True
+    assert answers["realtime"] is False
+
+
+def test_enter_takes_the_shown_default_and_ctrl_c_cancels():
+    """Issue 12: yes/no questions say their default, Enter takes it, Ctrl-C stops instead of going on."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from sagecli.ui.recommend_view import _default_text
+
+    realtime = next(f for f in SPECS["deployment"] if f.name == "realtime")
+    gpu = next(f for f in SPECS["deployment"] if f.name == "gpu")
+    assert _default_text(realtime) == "yes" and _default_text(gpu) == "no"
+    with create_pipe_input() as pipe:
+        pipe.send_text("\r\r")
+        ask = partial(ask_questionary, input=pipe, output=DummyOutput())
+        assert interview("deployment", [realtime, gpu], ask=ask) == {}  # both stay documented defaults
+    with create_pipe_input() as pipe:
+        pipe.send_text("\x03")
+        ask = partial(ask_questionary, input=pipe, output=DummyOutput())
+        with pytest.raises(KeyboardInterrupt):
+            interview("deployment", [realtime, gpu], ask=ask)
+
+
+def test_no_double_negative_in_questions():
+    for facts in SPECS.values():
+        for fact in facts:
+            assert " not available" not in fact.help, fact.help
 
 
 def test_negated_flag_spellings_are_accepted():

@@ -22,3 +22,15 @@ def test_bad_flag_fails_before_any_question(args, words):
     assert child.exitstatus == 2
     assert words in out
     assert "?" not in out.split("Error:")[0]  # no question was shown first
+
+
+def test_ctrl_c_cancels_the_interview():
+    """Ctrl-C stops the command (exit 130); it never goes on with defaults and prints no decision."""
+    child = _spawn("deployment")
+    child.expect(r"default: ")  # every question says what Enter takes
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    out = child.before or ""
+    child.close()
+    assert child.exitstatus == 130
+    assert "inference option:" not in out

@@ -26,8 +26,9 @@ def test_crashing_script_gives_one_line_with_its_exception(tmp_path: Path):
     script.write_text(CRASH)
     res = run_cli("run-demo", "--json", "--entry-point", str(script), "--rows", "400", "--run-dir", str(tmp_path / "r"))
     assert res.returncode == 1
-    err = [ln for ln in res.stderr.splitlines() if ln.startswith("Error:")]
-    assert err == ["Error: the demo stopped: train: training job Failed: AlgorithmError: exit code 1; "
+    # with --json the error is JSON on stderr too (issue 12), one object
+    err = [json.loads(ln)["error"] for ln in res.stderr.splitlines() if ln.startswith("{")]
+    assert err == ["the demo stopped: train: training job Failed: AlgorithmError: exit code 1; "
                    "RuntimeError: no GPU found; this script wants a p3 instance"]
     assert "File " not in res.stderr and "Traceback" not in res.stderr
     steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
