@@ -208,7 +208,7 @@ def bandwidth_gbps(kb: Any, size: dict[str, Any]) -> tuple[float | None, str | N
     """Memory bandwidth per GPU (GB/s) from content/sizing_rules.yaml, or None where no source gives it."""
     name = gpu_short_name(size)
     limits = kb.get(RULES).get("limits", {})
-    rec = limits.get(f"memory_bandwidth_gbps_{name}") if name else None
+    rec = limits.get(f"bandwidth_gbps_{name}") if name else None
     return (float(rec["value"]), rec.get("source")) if rec else (None, None)
 
 
@@ -222,7 +222,8 @@ def _priority_rules(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, An
             c.adjust(0.2 * math.log2(n), f"priority throughput: {n} devices")
         if kind == "gpu":
             bw, src = bandwidth_gbps(kb, size)
-            low, _ = limit(kb, RULES, "memory_bandwidth_gbps_L4")  # the slowest sourced GPU memory: no bonus
+            limits = kb.get(RULES).get("limits", {})
+            low = min(float(v["value"]) for k, v in limits.items() if k.startswith("bandwidth_gbps_"))  # no bonus
             if bw is not None:
                 c.adjust(0.8 * math.log2(bw / low), f"priority throughput: {fmt(bw)} GB/s of memory bandwidth per "
                                                     f"GPU ({gpu_short_name(size)})", src)

@@ -43,7 +43,7 @@ class KvShape:
 
 def kv_cache_gib(kb: Any, kv: KvShape, precision: str) -> tuple[float, str, str | None]:
     """KV cache in GiB: 2 x layers x hidden x sequence length x concurrent sequences x bytes per value."""
-    two, src = limit(kb, RULES, "kv_cache_values_per_token_per_layer")
+    two, src = limit(kb, RULES, "kv_values_per_token")
     nbytes, _ = limit(kb, RULES, f"kv_bytes_per_value_{precision}")
     gib = two * kv.layers * kv.hidden_size * kv.seq_len * kv.concurrent * nbytes / GIB
     step = (f"KV cache: {fmt(two)} x {kv.layers} layers x {kv.hidden_size} hidden x {kv.seq_len} tokens x "

@@ -92,9 +92,9 @@ def test_throughput_priority_moves_to_more_memory_bandwidth(kb):
 def test_every_sourced_bandwidth_names_a_gpu_in_the_catalog(kb):
     names = {gpu_short_name(s) for _, s in kb.instance_sizes() if s.get("gpus")}
     limits = kb.get("accelerator-memory-sizing")["limits"]
-    named = {k.removeprefix("memory_bandwidth_gbps_") for k in limits if k.startswith("memory_bandwidth_gbps_")}
+    named = {k.removeprefix("bandwidth_gbps_") for k in limits if k.startswith("bandwidth_gbps_")}
     assert named and named <= names
-    assert all(limits[f"memory_bandwidth_gbps_{n}"].get("source") for n in named)
+    assert all(limits[f"bandwidth_gbps_{n}"].get("source") for n in named)
     fp8, _ = fp8_models(kb)
     assert set(fp8) <= names, sorted(set(fp8) - names)
 
