@@ -75,9 +75,15 @@ def instance_cmd(
     = None,
     algorithm: Annotated[str | None, _opt("Built-in algorithm id (e.g. xgboost, deepar) or custom.")] = None,
     algorithm_mode: Annotated[str | None, _opt("Algorithm mode, e.g. BlazingText batch_skipgram.")] = None,
-    framework: Annotated[str | None, _opt("pytorch|tensorflow|sklearn|xgboost|huggingface.")] = None,
+    algorithm_version: Annotated[str | None, _opt("Algorithm container version, e.g. XGBoost 1.7-1.")] = None,
+    framework: Annotated[str | None, _opt("pytorch|tensorflow|sklearn|xgboost|huggingface|spark.")] = None,
     params_b: Annotated[float | None, _opt("Model parameters in billions.")] = None,
-    precision: Annotated[str | None, _opt("fp32|bf16|fp16|int8|int4 (default bf16).")] = None,
+    precision: Annotated[str | None, _opt("fp32|bf16|fp16|fp8|int8|int4 (default bf16).")] = None,
+    layers: Annotated[int | None, _opt("LLM KV cache: transformer layers.")] = None,
+    hidden_size: Annotated[int | None, _opt("LLM KV cache: hidden size.")] = None,
+    seq_len: Annotated[int | None, _opt("LLM KV cache: tokens per sequence (prompt + output).")] = None,
+    concurrent: Annotated[int | None, _opt("LLM KV cache: sequences at once (default 1).")] = None,
+    mini_batch_size: Annotated[int | None, _opt("Training mini-batch size (DeepAR).")] = None,
     gpu: Annotated[bool | None, _opt("Require or rule out accelerators (default: decide).", "--gpu/--no-gpu")] = None,
     dataset_gb: Annotated[float | None, _opt("Training data size in GB.")] = None,
     distributed: Annotated[bool | None, _opt("Allow or forbid several instances.", "--distributed/--single")] = None,
@@ -92,8 +98,10 @@ def instance_cmd(
 ) -> None:
     """Recommend an instance type sized for the model, accepted by the workload's API."""
     _run("instance", {
-        "workload": workload, "algorithm": algorithm, "algorithm_mode": algorithm_mode, "framework": framework,
-        "params_b": params_b, "precision": precision, "gpu": gpu, "dataset_gb": dataset_gb,
+        "workload": workload, "algorithm": algorithm, "algorithm_mode": algorithm_mode,
+        "algorithm_version": algorithm_version, "framework": framework, "params_b": params_b, "precision": precision,
+        "layers": layers, "hidden_size": hidden_size, "seq_len": seq_len, "concurrent": concurrent,
+        "mini_batch_size": mini_batch_size, "gpu": gpu, "dataset_gb": dataset_gb,
         "distributed": distributed, "sparse": _flag(sparse), "arm": _flag(arm), "priority": priority, "needs": need,
     }, json_out, explain, no_input, show_all)
 

@@ -72,9 +72,39 @@ def _input_mode(given: dict[str, Any], kb: Any) -> None:
                              f"{', '.join(takes)} ({rec['sources'][0]})")
 
 
+KV_FACTS = ("layers", "hidden_size", "seq_len")
+VERSION_RE = r"^\d+\.\d+-\d+$"
+
+
+def _instance(given: dict[str, Any], kb: Any) -> None:
+    kv = [k for k in (*KV_FACTS, "concurrent") if given.get(k) is not None]
+    if kv and given.get("params_b") is None:
+        raise UsageError(f"--{kv[0].replace('_', '-')} sizes a KV cache on top of the weights: add --params-b")
+    if kv and not all(given.get(k) is not None for k in KV_FACTS):
+        raise UsageError("the KV cache needs --layers, --hidden-size and --seq-len together (--concurrent is optional)")
+    if given.get("precision") == "fp8" and given.get("gpu") is False:
+        raise UsageError("--precision fp8 and --no-gpu contradict: fp8 weights need a GPU with FP8 tensor cores")
+    version = given.get("algorithm_version")
+    if version is not None:
+        import re
+
+        from sagecli.recommend.advice import canonical_algorithm
+
+        alg = canonical_algorithm(kb, given["algorithm"])[0] if given.get("algorithm") else "custom"
+        if alg != "xgboost":
+            raise UsageError("--algorithm-version applies to --algorithm xgboost (the only built-in algorithm whose "
+                             "documented instance support changes by version)")
+        known = [v.strip() for v in str(kb.limit("xgboost", "versions")).split(",")]
+        if not re.match(VERSION_RE, version) or version not in known:
+            raise UsageError(f"--algorithm-version must be a documented XGBoost version ({', '.join(known)}), "
+                             f"got {version!r}")
+
+
 def check_conflicts(recommender: str, given: dict[str, Any], kb: Any) -> None:
     """Raise UsageError when two given facts cannot both be true."""
     if recommender == "deployment":
         _deployment(given, kb)
     elif recommender == "input-mode":
         _input_mode(given, kb)
+    elif recommender == "instance":
+        _instance(given, kb)

@@ -16,7 +16,7 @@ from sagecli.recommend.advice import Advice, advice_for, matches
 from sagecli.recommend.kbfacts import fmt, limit
 from sagecli.recommend.ranking import Candidate, Decision
 from sagecli.recommend.rules import apply_rules
-from sagecli.recommend.sizing import RULES, memory_need
+from sagecli.recommend.sizing import RULES, KvShape, memory_need
 
 API_OF = {"training": "training", "inference": "hosting", "transform": "transform",
           "processing": "processing", "notebook": "notebook"}
@@ -33,6 +33,8 @@ GRAVITON = "https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-g
 TRAINIUM = "https://docs.aws.amazon.com/sagemaker/latest/dg/distributed-training.html"
 INFERENTIA = "https://docs.aws.amazon.com/sagemaker/latest/dg/deploy-model.html"
 EFA = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html"
+SPARK = "https://docs.aws.amazon.com/sagemaker/latest/dg/use-spark-processing-container.html"
+KV_WORKLOADS = ("inference", "transform")
 # Pre-Ampere NVIDIA GPUs: AWS's LMI guide prefers A-series (A10G, A100) or newer over these for large models.
 # Matched on the GPU model, not the family's number (p4d's A100 is newer than g5's A10G despite the 4).
 OLDER_GPUS = ("T4", "V100", "K80", "M60")
@@ -169,6 +171,24 @@ def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind:
     c.raw += 0.05 * (fam.get("generation") or 0)  # newer generations: better price-performance (no reason shown)
 
 
+def fp8_models(kb: Any) -> tuple[tuple[str, ...], str | None]:
+    """GPU models with FP8 tensor cores (content/sizing_rules.yaml) and the page behind the list."""
+    value, src = limit(kb, RULES, "fp8_gpu_models")
+    return tuple(m.strip() for m in str(value).split(",")), src
+
+
+def _fp8_rule(c: Candidate, size: dict[str, Any], models: tuple[str, ...], src: str | None) -> None:
+    """fp8 weights run only on GPUs with FP8 tensor cores; nothing else here is documented for fp8."""
+    name = gpu_short_name(size)
+    if name in models:
+        c.note(f"fp8: the {name} has FP8 tensor cores", src)
+    elif name:
+        c.exclude(f"fp8: the {name} has no FP8 tensor cores (FP8 needs Ada, Hopper or Blackwell GPUs)", src)
+    else:
+        c.exclude("fp8: no source here documents fp8 models on this hardware; only FP8-capable NVIDIA GPUs qualify",
+                  src)
+
+
 def _advice_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], adv: Advice) -> None:
     if not adv.builtin:
         return
@@ -178,7 +198,21 @@ def _advice_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], adv: 
         c.adjust(1.5, f"{adv.name}'s documentation recommends this type or family", adv.source)
 
 
-def _priority_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], f: dict[str, Any]) -> None:
+def gpu_short_name(size: dict[str, Any]) -> str:
+    """The GPU model without its maker (NVIDIA H100 -> H100), '' for non-GPU types."""
+    model = str(size.get("gpu_model") or "")
+    return model.removeprefix("NVIDIA ").strip() if size.get("gpus") else ""
+
+
+def bandwidth_gbps(kb: Any, size: dict[str, Any]) -> tuple[float | None, str | None]:
+    """Memory bandwidth per GPU (GB/s) from content/sizing_rules.yaml, or None where no source gives it."""
+    name = gpu_short_name(size)
+    limits = kb.get(RULES).get("limits", {})
+    rec = limits.get(f"bandwidth_gbps_{name}") if name else None
+    return (float(rec["value"]), rec.get("source")) if rec else (None, None)
+
+
+def _priority_rules(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any]) -> None:
     p, kind = f.get("priority"), kind_of(size)
     if p == "latency" and kind != "cpu" and f["workload"] in ("inference", "transform"):
         c.adjust(0.5, "priority latency: accelerated inference")
@@ -186,6 +220,16 @@ def _priority_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], f: 
         n = (size.get("gpus") or size.get("accelerators") or 0)
         if n > 1:
             c.adjust(0.2 * math.log2(n), f"priority throughput: {n} devices")
+        if kind == "gpu":
+            bw, src = bandwidth_gbps(kb, size)
+            limits = kb.get(RULES).get("limits", {})
+            low = min(float(v["value"]) for k, v in limits.items() if k.startswith("bandwidth_gbps_"))  # no bonus
+            if bw is not None:
+                c.adjust(0.8 * math.log2(bw / low), f"priority throughput: {fmt(bw)} GB/s of memory bandwidth per "
+                                                    f"GPU ({gpu_short_name(size)})", src)
+            else:
+                c.note(f"no sourced memory-bandwidth figure for {gpu_short_name(size) or 'this GPU'}: no throughput "
+                       "bonus")
 
 
 def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gib: float | None,
@@ -214,6 +258,13 @@ def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gi
             else:
                 c.note(f"{need_gib:.1f} GiB fits in {have:.1f} GiB of {what}")
     data = f.get("dataset_gb")
+    if data is not None and f["workload"] == "processing" and f.get("framework") == "spark" and kind == "cpu":
+        mem = float(size.get("memory_gib") or 0)
+        if mem and data > mem:
+            nodes = math.ceil(data / mem)
+            c.note(f"Spark spreads {fmt(data)} GB over {nodes} instances' memory (PySparkProcessor instance_count)",
+                   SPARK)
+        return nodes
     if data is not None and f["workload"] == "training" and f.get("_data_in_memory"):
         # Memory-bound trainers (XGBoost and friends) hold the data in host memory, or in GPU memory on GPUs.
         mem = float(size.get("memory_gib") or 0) if kind == "cpu" else accel_gib(size)
@@ -316,9 +367,17 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
     rule_page = adv.cpu_data_limit_source if adv.cpu_data_limit_gb is not None else adv.source
     d.fire("accelerator", f"{'accelerators' if want else 'CPU' if want is False else 'CPU or accelerators'}: {why}",
            rule_page)
+    if f.get("framework") == "spark" and workload != "processing":
+        raise UsageError("--framework spark runs as a processing job (PySparkProcessor): add --workload processing")
+    kv = None
+    if f.get("layers") is not None:
+        if workload not in KV_WORKLOADS:
+            raise UsageError(f"--layers, --hidden-size and --seq-len size an inference KV cache, not {workload}: "
+                             "add --workload inference or transform")
+        kv = KvShape(f["layers"], f["hidden_size"], f["seq_len"], f.get("concurrent") or 1)
     need = None
     if f.get("params_b") is not None:
-        need = memory_need(kb, f["params_b"], f["precision"], workload)
+        need = memory_need(kb, f["params_b"], f["precision"], workload, kv)
         for step in need.steps:
             d.fire("memory", step, need.sources[0] if need.sources else None)
         d.extra["memory_need_gib"] = need.gib
@@ -330,6 +389,9 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
     if workload == "training" and not adv.multi_instance and f.get("distributed"):
         d.fire("single-instance", f"{adv.name} trains on a single instance", adv.source)
         multi = False
+    fp8 = fp8_models(kb) if f.get("precision") == "fp8" else None
+    if fp8:
+        d.fire("fp8", f"fp8 weights: only GPUs with FP8 tensor cores ({', '.join(fp8[0])})", fp8[1])
     f = {**f, "_data_in_memory": adv.memory_bound or f.get("framework") in ("sklearn", "xgboost")}
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
     sizing_page = _sizing_page(kb, need, workload) if need and not adv.builtin else None
@@ -352,11 +414,15 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
             c.note(why, rule_page)
         _family_rules(c, fam, size, kind_of(size), f)
         _advice_rules(c, fam, size, adv)
-        _priority_rules(c, fam, size, f)
+        if fp8:
+            _fp8_rule(c, size, *fp8)
+        _priority_rules(c, kb, size, f)
         nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
         units = _cost_units(kb, size, weights)
         c.raw -= weight * math.log2(units * nodes)
-        if nodes > 1:
+        if nodes > 1 and workload == "processing":
+            c.adjust(-0.35 * math.log2(nodes), f"spans {nodes} instances: Spark shuffles data between them")
+        elif nodes > 1:
             c.adjust(-0.7 * math.log2(nodes), f"spans {nodes} instances: network traffic between them slows "
                                               "training, so fewer, larger instances come first")
         c.extra["instance_count"] = nodes

@@ -31,8 +31,31 @@ def weights_gib(kb: Any, params_b: float, precision: str) -> tuple[float, str | 
     return params_b * 1e9 * bpp / GIB, src
 
 
-def memory_need(kb: Any, params_b: float, precision: str, workload: str) -> MemoryNeed:
-    """Accelerator memory for one model copy (inference) or for the whole training state (training)."""
+@dataclass(frozen=True)
+class KvShape:
+    """What the KV cache of an LLM depends on: layers, hidden size, tokens per sequence, sequences at once."""
+
+    layers: int
+    hidden_size: int
+    seq_len: int
+    concurrent: int = 1
+
+
+def kv_cache_gib(kb: Any, kv: KvShape, precision: str) -> tuple[float, str, str | None]:
+    """KV cache in GiB: 2 x layers x hidden x sequence length x concurrent sequences x bytes per value."""
+    two, src = limit(kb, RULES, "kv_values_per_token")
+    nbytes, _ = limit(kb, RULES, f"kv_bytes_per_value_{precision}")
+    gib = two * kv.layers * kv.hidden_size * kv.seq_len * kv.concurrent * nbytes / GIB
+    step = (f"KV cache: {fmt(two)} x {kv.layers} layers x {kv.hidden_size} hidden x {kv.seq_len} tokens x "
+            f"{kv.concurrent} sequences x {fmt(nbytes)} bytes = {gib:.1f} GiB")
+    return gib, step, src
+
+
+def memory_need(kb: Any, params_b: float, precision: str, workload: str, kv: KvShape | None = None) -> MemoryNeed:
+    """Accelerator memory for one model copy (inference) or for the whole training state (training).
+
+    With a KV shape (inference), the need is weights + KV cache, AWS's LMI fit rule, instead of the rule of thumb.
+    """
     weights, wsrc = weights_gib(kb, params_b, precision)
     bpp, _ = limit(kb, RULES, f"bytes_per_param_{precision}")
     steps = [f"weights: {fmt(params_b)}B params x {fmt(bpp)} bytes ({precision}) = {weights:.1f} GiB"]
@@ -48,6 +71,13 @@ def memory_need(kb: Any, params_b: float, precision: str, workload: str) -> Memo
         steps.append(f"activations: +{act:.0%} (rule of thumb) = {total:.1f} GiB")
         if tsrc:
             sources.append(tsrc)
+    elif kv is not None:
+        cache, step, ksrc = kv_cache_gib(kb, kv, precision)
+        total = weights + cache
+        steps.append(step)
+        steps.append(f"weights + KV cache = {total:.1f} GiB (runtime buffers not included: load-test)")
+        if ksrc and ksrc not in sources:
+            sources.append(ksrc)
     else:
         over, osrc = limit(kb, RULES, "inference_overhead_fraction")
         total = weights * (1 + over)
