@@ -190,7 +190,7 @@ class EndpointApp:
 
 
 def build_app(config: dict) -> EndpointApp:
-    """Load the model and assemble the app from a server config dict (see serve.process.server_config)."""
+    """Load the model and assemble the app from a server config dict (keys: serve.process.start_server)."""
     from sagecli.serve.model import load_model_dir
 
     mme = config.get("multi_model")
