@@ -132,7 +132,7 @@ def endpoint_list(json_out: JsonOpt = False) -> None:
 def endpoint_invoke(
     name: Annotated[str, typer.Argument(help="Endpoint name (see: sagecli endpoint list).")],
     body: Annotated[str, typer.Option(help="Request body, e.g. one CSV row without the label.")],
-    content_type: Annotated[str, typer.Option(help="text/csv or application/json.")] = "text/csv",
+    content_type: Annotated[str, typer.Option(help="text/csv or text/libsvm, as the XGBoost container.")] = "text/csv",
     accept: Annotated[str, typer.Option(help="text/csv or application/json.")] = "text/csv",
 ) -> None:
     """Call a local endpoint through boto3's sagemaker-runtime client and print the response body."""

@@ -1,10 +1,19 @@
 """The monitor step: baseline from the training features, a run over the first wave of captured traffic,
-a second wave of drifted traffic, and a run over that wave, with each violation explained in plain words."""
+a second wave of drifted traffic, and a run over that wave, with each violation explained in plain words.
+
+Each run's files go where a scheduled monitoring execution writes them, under the schedule's output:
+`monitor/reports/<endpoint>/<schedule>/yyyy/mm/dd/hh/` (UTC hour of the execution). The demo's schedule is
+`<endpoint>-schedule`, hourly: an hourly schedule starts one execution on the hour
+(https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-results.html), so the drifted
+run, seconds after the first, is filed as the next hour's execution rather than over the first one.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sagecli.contracts import RunState, StepResult
@@ -23,6 +32,21 @@ WHY = {
     "missing_column_check": "requests carry fewer columns than the baseline",
     "extra_column_check": "requests carry more columns than the baseline",
 }
+
+
+HOUR_S = 3600
+
+
+def schedule_name(endpoint: str) -> str:
+    """The demo's monitoring schedule name (a schedule name is at most 63 characters)."""
+    return f"{endpoint[:54]}-schedule"
+
+
+def report_dir(mon: Path, endpoint: str, schedule: str, when: float) -> Path:
+    """<mon>/reports/<endpoint>/<schedule>/yyyy/mm/dd/hh for an execution at `when` (epoch seconds, UTC)."""
+    t = time.gmtime(when)
+    return (mon / "reports" / endpoint / schedule / f"{t.tm_year:04d}" / f"{t.tm_mon:02d}" / f"{t.tm_mday:02d}"
+            / f"{t.tm_hour:02d}")
 
 
 def _new_records(run: RunState, dest_name: str, expected: int) -> list[dict[str, Any]]:
@@ -76,8 +100,9 @@ def findings(violations: list[dict[str, str]], feature_names: list[str]) -> dict
     return out
 
 
-def monitor_step(run: RunState, res: StepResult, send: Callable[[Any, Any, int, str], list[float]]) -> None:
-    """Baseline, run 1 (expected clean), drifted wave, run 2 (expected violations)."""
+def monitor_step(run: RunState, res: StepResult, send: Callable[[Any, Any, int, str], list[float]],
+                 clock: Callable[[], float] = time.time) -> None:
+    """Baseline, run 1 (expected clean), drifted wave, run 2 (expected violations); clock dates the runs."""
     from sagecli.flow.data import make_features
     from sagecli.monitor.jobs import capture_to_csv, run_monitoring, suggest_baseline
 
@@ -85,6 +110,10 @@ def monitor_step(run: RunState, res: StepResult, send: Callable[[Any, Any, int, 
     mon = run.ctx.run_dir / "monitor"
     baseline_csv = (run.ctx.run_dir / "data" / "baseline" / "train-features.csv").read_bytes()
     base_stats, cons = suggest_baseline(baseline_csv, mon / "baseline")
+    endpoint = run.endpoint.name if run.endpoint is not None else "endpoint"
+    schedule = schedule_name(endpoint)
+    when_1 = clock()
+    dir_1 = report_dir(mon, endpoint, schedule, when_1)
     run.ctx.emit("monitor", "baseline: statistics.json, constraints.json")
     first = _new_records(run, "capture-1", run.wave1_requests)
     v1 = {"violations": []}
@@ -92,7 +121,7 @@ def monitor_step(run: RunState, res: StepResult, send: Callable[[Any, Any, int, 
     if first:  # no captured data (sampling 0 %): nothing to monitor, and no false "missing column" alarm
         csv_1 = capture_to_csv(first)
         rows_1 = len(csv_1.splitlines())
-        v1, _ = run_monitoring(csv_1, base_stats, cons, mon / "run-1")
+        v1, _ = run_monitoring(csv_1, base_stats, cons, dir_1)
     run.ctx.emit("monitor", f"run 1 over {len(first)} captured requests: {len(v1['violations'])} violation(s)")
     wave2 = []
     if run.ctx.options.drift_wave:
@@ -101,14 +130,15 @@ def monitor_step(run: RunState, res: StepResult, send: Callable[[Any, Any, int, 
         send(run, drifted, DRIFT_BATCH, "wave2-drift")
         wave2 = _new_records(run, "capture-2", len(run.analysed_events) + -(-DRIFT_ROWS // DRIFT_BATCH))
     v2 = {"violations": []}
+    dir_2 = report_dir(mon, endpoint, schedule, max(clock(), (when_1 // HOUR_S + 1) * HOUR_S))  # the next hour
     if wave2:
-        v2, _ = run_monitoring(capture_to_csv(wave2), base_stats, cons, mon / "run-2")
+        v2, _ = run_monitoring(capture_to_csv(wave2), base_stats, cons, dir_2)
     names = run.dataset.feature_names
     res.artifacts = {"baseline": str(mon / "baseline")}
     if first:
-        res.artifacts["run_1"] = str(mon / "run-1" / "constraint_violations.json")
+        res.artifacts["run_1"] = str(dir_1 / "constraint_violations.json")
     if wave2:
-        res.artifacts["run_2"] = str(mon / "run-2" / "constraint_violations.json")
+        res.artifacts["run_2"] = str(dir_2 / "constraint_violations.json")
     res.data = {"baseline_features": len(cons["features"]),
                 "run_1": {"records": len(first), "violations": v1["violations"]},
                 "run_2": {"records": len(wave2), "violations": v2["violations"],

@@ -190,7 +190,7 @@ class EndpointApp:
 
 
 def build_app(config: dict) -> EndpointApp:
-    """Load the model and assemble the app from a server config dict (see serve.process.server_config)."""
+    """Load the model and assemble the app from a server config dict (keys: serve.process.start_server)."""
     from sagecli.serve.model import load_model_dir
 
     mme = config.get("multi_model")
@@ -199,7 +199,10 @@ def build_app(config: dict) -> EndpointApp:
 
         models = ModelCache(Path(mme["prefix"]), int(mme["budget_bytes"]), Path(mme["work_dir"]), Path(mme["events"]))
         return EndpointApp(None, config["endpoint"], config["variant"], int(config["max_payload_bytes"]), None, models)
-    handler = InferenceHandler(load_model_dir(Path(config["model_dir"])))
+    # json_requests: accept application/json requests as custom inference code would; the built-in XGBoost
+    # container answers them 415, and so does this server unless the config asks for it.
+    handler = InferenceHandler(load_model_dir(Path(config["model_dir"])),
+                               json_requests=bool(config.get("json_requests", False)))
     cap = config.get("capture")
     writer = None
     if cap and cap.get("enabled", True):

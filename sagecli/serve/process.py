@@ -63,7 +63,12 @@ def ping(url: str, timeout: float = 2.0) -> bool:
 
 def start_server(config: dict, state_dir: Path, startup_timeout_s: float = 60.0, attempts: int = 3,
                  on_start: Callable[[subprocess.Popen], None] = lambda p: None) -> ServerHandle:
-    """Start the server for `config` and wait for /ping; raise SageCliError with the log tail if it never answers."""
+    """Start the server for `config` and wait for /ping; raise SageCliError with the log tail if it never answers.
+
+    config keys: model_dir, endpoint, variant, max_payload_bytes, capture (or None), multi_model (optional) and
+    json_requests (optional, default false): accept application/json requests as custom inference code would.
+    The built-in XGBoost container answers them 415, and so does the server without it.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     config_path = state_dir / "server-config.json"
     atomic_write_text(config_path, json.dumps(config, indent=2))

@@ -150,7 +150,8 @@ def run_training_job(job_dir: Path, job_name: str, channels: Mapping[str, Path],
                      on_start: Callable[[subprocess.Popen], None] = lambda p: None) -> TrainingResult:
     """Run the job to the end; Completed with output/model.tar.gz, or Failed/Stopped with the reason."""
     started = time.perf_counter()
-    paths = create_job_dir(job_dir, channels, hyperparameters, input_mode, instance_type=instance_type)
+    paths = create_job_dir(job_dir, channels, hyperparameters, input_mode, instance_type=instance_type,
+                           job_name=job_name, max_runtime_s=max_runtime_s)
     if entry_point is not None:
         shutil.copy2(entry_point, paths["code"] / entry_point.name)
         argv = [sys.executable, entry_point.name] + [a for k, v in hyperparameters.items() for a in (f"--{k}", str(v))]

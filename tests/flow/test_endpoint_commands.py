@@ -30,6 +30,14 @@ def test_keep_endpoint_then_list_invoke_stop(tmp_path: Path) -> None:
         assert 0.0 <= float(inv.stdout.strip()) <= 1.0
         bad = run_cli("endpoint", "invoke", name, "--body", "not,numbers", env=home)
         assert bad.returncode == 1 and "ModelError" in bad.stderr and "Traceback" not in bad.stderr
+        # the XGBoost container's request types: LIBSVM is scored, JSON is refused with its 415
+        svm = run_cli("endpoint", "invoke", name, "--body", "1:45 2:12 3:60.5 4:7.2 5:1 6:0 7:2 8:1",
+                      "--content-type", "text/libsvm", env=home)
+        assert svm.returncode == 0 and svm.stdout == inv.stdout, svm.stderr
+        js = run_cli("endpoint", "invoke", name, "--body", '{"instances": [[45, 12, 60.5, 7.2, 1, 0, 2, 1]]}',
+                     "--content-type", "application/json", env=home)
+        assert js.returncode == 1 and "(415)" in js.stderr and "not an accepted ContentType" in js.stderr
+        assert "Traceback" not in js.stderr
     finally:
         stop = run_cli("endpoint", "stop", listing[0]["name"] if listing else "x", env=home)
     assert stop.returncode == 0 and "Stopped" in stop.stdout

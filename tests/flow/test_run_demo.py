@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,32 @@ def test_monitor_is_clean_on_wave_one_and_finds_the_drift(demo) -> None:
     assert all("monthly_spend" in e or "support_calls" in e or "autopay" in e for e in mon["run_2"]["explanations"])
     for name in ("statistics.json", "constraints.json"):
         assert (run_dir / "monitor" / "baseline" / name).is_file()
-    assert (run_dir / "monitor" / "run-2" / "constraint_violations.json").is_file()
+    # each run where a scheduled execution writes: reports/<endpoint>/<schedule>/yyyy/mm/dd/hh/
+    endpoint = _step(summary, "deploy")["data"]["endpoint"]
+    arts = _step(summary, "monitor")["artifacts"]
+    hours = []
+    for key in ("run_1", "run_2"):
+        report = Path(arts[key])
+        assert report.name == "constraint_violations.json" and report.is_file()
+        parts = report.parent.relative_to(run_dir / "monitor").parts
+        assert parts[:3] == ("reports", endpoint, f"{endpoint}-schedule")
+        yyyy, mm, dd, hh = parts[3:]
+        assert (len(yyyy), len(mm), len(dd), len(hh)) == (4, 2, 2, 2)
+        hours.append(datetime(int(yyyy), int(mm), int(dd), int(hh), tzinfo=UTC))
+        for name in ("statistics.json", "constraints.json"):  # a real run writes all three
+            assert (report.parent / name).is_file()
+    assert hours[1] > hours[0]  # an hourly schedule: the drifted run is the next execution, not an overwrite
+    assert not (run_dir / "monitor" / "run-1").exists() and not (run_dir / "monitor" / "run-2").exists()
+
+
+def test_monitoring_report_dir_is_the_schedule_layout(tmp_path: Path) -> None:
+    from sagecli.flow.monitoring import report_dir, schedule_name
+
+    when = datetime(2026, 3, 4, 5, 59, 59, tzinfo=UTC).timestamp()
+    assert report_dir(tmp_path, "ep", "ep-schedule", when) == tmp_path / "reports/ep/ep-schedule/2026/03/04/05"
+    assert report_dir(tmp_path, "ep", "s", when + 1).parts[-4:] == ("2026", "03", "04", "06")
+    long = "e" * 63  # an endpoint name at the limit still gives a schedule name within 63 characters
+    assert len(schedule_name(long)) == 63 and schedule_name("ep") == "ep-schedule"
 
 
 def test_teardown_left_no_server(demo) -> None:

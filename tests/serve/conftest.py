@@ -27,11 +27,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, objec
     return tarball, extract_model(tarball, base / "extracted"), ds
 
 
-def launch(model_dir: Path, state: Path, name: str, sampling: int = 100) -> ServerHandle:
-    """Start an endpoint server with capture under state/capture."""
-    return start_server({"model_dir": str(model_dir), "endpoint": name, "variant": "AllTraffic",
-                         "max_payload_bytes": realtime_payload_limit_bytes(),
-                         "capture": {"root": str(state / "capture"), "sampling_percentage": sampling}}, state)
+def launch(model_dir: Path, state: Path, name: str, sampling: int = 100, json_requests: bool = False) -> ServerHandle:
+    """Start an endpoint server with capture under state/capture (json_requests: custom inference code's JSON)."""
+    config = {"model_dir": str(model_dir), "endpoint": name, "variant": "AllTraffic",
+              "max_payload_bytes": realtime_payload_limit_bytes(),
+              "capture": {"root": str(state / "capture"), "sampling_percentage": sampling}}
+    if json_requests:
+        config["json_requests"] = True
+    return start_server(config, state)
 
 
 @pytest.fixture(scope="module")
@@ -39,5 +42,14 @@ def endpoint(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     """A live endpoint named 'ep-test' and its state folder."""
     state = tmp_path_factory.mktemp("endpoint")
     handle = launch(trained[1], state, "ep-test")
+    yield handle, state
+    stop_pid(handle.pid)
+
+
+@pytest.fixture(scope="module")
+def json_endpoint(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerHandle, Path]]:
+    """'ep-test' started with json_requests: true, as custom inference code that reads JSON would be."""
+    state = tmp_path_factory.mktemp("endpoint-json")
+    handle = launch(trained[1], state, "ep-test", json_requests=True)
     yield handle, state
     stop_pid(handle.pid)

@@ -45,15 +45,19 @@ def test_ping_and_bind_address(endpoint) -> None:
         assert resp.status == 200
 
 
-def test_invocations_csv_and_json_match_the_model(endpoint, trained) -> None:
+def test_invocations_csv_and_json_match_the_model(endpoint, json_endpoint, trained) -> None:
     handle, _ = endpoint
     x = trained[2].splits["test"][0][:5]
     expected = load_model_dir(trained[1]).predict(x)
     status, body, headers = _post(handle.url + "/invocations", format_rows(x).encode())
     assert status == 200 and headers["content-type"] == "text/csv; charset=utf-8"  # as the XGBoost container
     assert np.allclose([float(v) for v in body.decode().split("\n")], expected, atol=1e-6)
-    status, body, _ = _post(handle.url + "/invocations", json.dumps({"instances": x.tolist()}).encode(),
-                            "application/json", "application/json")
+    json_body = json.dumps({"instances": x.tolist()}).encode()
+    # the built-in container refuses JSON requests with 415 (sagemaker-xgboost-container algorithm_mode/serve.py)
+    status, body, _ = _post(handle.url + "/invocations", json_body, "application/json", "application/json")
+    assert status == 415 and body.startswith(b"application/json is not an accepted ContentType: csv, libsvm")
+    # ... unless the server is started for custom inference code (json_requests: true)
+    status, body, _ = _post(json_endpoint[0].url + "/invocations", json_body, "application/json", "application/json")
     assert status == 200
     assert np.allclose([p["score"] for p in json.loads(body)["predictions"]], expected, atol=1e-6)
 
@@ -76,21 +80,28 @@ def test_boto3_errors_look_like_invoke_endpoint_errors(endpoint) -> None:
         client.invoke_endpoint(EndpointName="ep-test", Body=b"age,tenure", ContentType="text/csv")
     assert err.value.response["Error"]["Code"] == "ModelError"
     assert err.value.response["OriginalStatusCode"] == 400
+    with pytest.raises(ClientError) as err:  # the container's 415, wrapped as InvokeEndpoint wraps it
+        client.invoke_endpoint(EndpointName="ep-test", Body=b'{"instances": [[1]]}', ContentType="application/json")
+    assert err.value.response["Error"]["Code"] == "ModelError"
+    assert err.value.response["OriginalStatusCode"] == 415
     with pytest.raises(ClientError) as err:
         client.invoke_endpoint(EndpointName="no-such-endpoint", Body=b"1", ContentType="text/csv")
     assert err.value.response["Error"]["Code"] == "ValidationError"
 
 
-@pytest.mark.parametrize(("body", "ctype", "status"), [
-    (b"1,2,three,4,5,6,7,8", "text/csv", 400),
-    (b"1,2,3", "text/csv", 400),  # wrong feature count
-    (b"{not json", "application/json", 400),
-    (b'{"instances": [["a"]]}', "application/json", 400),
-    (b"", "text/csv", 400),
-    (b"1,2,3,4,5,6,7,8", "application/x-parquet", 415),
+@pytest.mark.parametrize(("body", "ctype", "status", "server"), [
+    (b"1,2,three,4,5,6,7,8", "text/csv", 400, "endpoint"),
+    (b"1,2,3", "text/csv", 400, "endpoint"),  # wrong feature count
+    (b"{not json", "application/json", 415, "endpoint"),  # the container does not read JSON at all
+    (b'{"instances": [[1, 2, 3, 4, 5, 6, 7, 8]]}', "application/json", 415, "endpoint"),
+    (b"{not json", "application/json", 400, "json_endpoint"),
+    (b'{"instances": [["a"]]}', "application/json", 400, "json_endpoint"),
+    (b"", "text/csv", 400, "endpoint"),
+    (b"1,2,3,4,5,6,7,8", "application/x-parquet", 415, "endpoint"),
+    (b"1 1:x", "text/libsvm", 415, "endpoint"),
 ])
-def test_bad_requests_get_4xx_and_the_server_keeps_serving(endpoint, body, ctype, status) -> None:
-    handle, _ = endpoint
+def test_bad_requests_get_4xx_and_the_server_keeps_serving(request, body, ctype, status, server) -> None:
+    handle, _ = request.getfixturevalue(server)
     got, message, _ = _post(handle.url + "/invocations", body, ctype)
     assert got == status and message
     ok, _, _ = _post(handle.url + "/invocations", b"45,12,60.5,7.2,1,0,2,1")

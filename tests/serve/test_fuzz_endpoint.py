@@ -30,6 +30,9 @@ json_values = st.recursive(st.one_of(st.none(), st.booleans(), numbers.filter(la
                            max_leaves=40)
 csv_field = st.one_of(numbers.map(str), st.text(alphabet="0123456789.eE+-naifNI x\"'", max_size=12))
 csv_rows = st.lists(st.lists(csv_field, min_size=0, max_size=12).map(",".join), min_size=0, max_size=6)
+libsvm_token = st.one_of(st.tuples(st.integers(-3, 12), csv_field).map(lambda t: f"{t[0]}:{t[1]}"), csv_field,
+                        st.text(alphabet="0123456789:", max_size=8))
+libsvm_rows = st.lists(st.lists(libsvm_token, max_size=10).map(" ".join), min_size=0, max_size=6)
 
 bodies = st.one_of(
     st.binary(max_size=300),
@@ -38,8 +41,10 @@ bodies = st.one_of(
     st.sampled_from([2, 999, 1001, 5000, 100_000]).map(lambda n: b"[" * n + b"]" * n),  # deep nesting
     st.sampled_from([309, 400, 4300, 5000]).map(lambda n: b'{"instances": [[' + b"9" * n + b"]]}"),
     st.just(ROW.encode()),
+    libsvm_rows.map(lambda rows: "\n".join(rows).encode()),
 )
-known_types = st.sampled_from(["text/csv", "application/json", "text/csv; charset=utf-8", "APPLICATION/JSON"])
+known_types = st.sampled_from(["text/csv", "application/json", "text/csv; charset=utf-8", "APPLICATION/JSON",
+                               "text/libsvm", "text/x-libsvm"])
 content_types = st.one_of(known_types, known_types, known_types,
                           st.sampled_from(["application/x-recordio-protobuf", "", "*/*"]), HEADER_TEXT)
 accepts = st.one_of(st.sampled_from(["text/csv", "application/json", "*/*", "", "text/html"]), HEADER_TEXT)
@@ -96,16 +101,21 @@ def _ping(url: str) -> int:
     b'[' + b"9" * 5000 + b"]",  # over Python's int-string limit
 ])
 @pytest.mark.parametrize("path", ["/invocations", RUNTIME])
-def test_hostile_json_is_a_4xx(endpoint, body: bytes, path: str) -> None:
-    url = endpoint[0].url
+@pytest.mark.parametrize(("server", "code", "start"), [
+    ("json_endpoint", 400, b"malformed JSON"),  # json_requests: true (custom inference code) parses and refuses
+    ("endpoint", 415, b"application/json is not an accepted ContentType"),  # the built-in container's answer
+])
+def test_hostile_json_is_a_4xx(request, body: bytes, path: str, server: str, code: int, start: bytes) -> None:
+    url = request.getfixturevalue(server)[0].url
     status, headers, text = _send(url, "POST", path, body, {"Content-Type": "application/json"}, False)
-    if path == RUNTIME:  # InvokeEndpoint's shape: the container's 400 wrapped as a ModelError
+    if path == RUNTIME:  # InvokeEndpoint's shape: the container's 4xx wrapped as a ModelError
         assert (status, headers.get("x-amzn-errortype")) == (424, "ModelError"), text[:300]
         doc = json.loads(text)
-        assert doc["OriginalStatusCode"] == 400 and doc["ErrorCode"] == "CLIENT_ERROR_FROM_MODEL"
+        assert doc["OriginalStatusCode"] == code and doc["ErrorCode"] == "CLIENT_ERROR_FROM_MODEL"
+        assert doc["OriginalMessage"].encode().startswith(start)
     else:
-        assert status == 400, text[:300]
-        assert text.startswith(b"malformed JSON")
+        assert status == code, text[:300]
+        assert text.startswith(start)
     assert _ping(url) == 200
 
 
@@ -113,8 +123,10 @@ def test_hostile_json_is_a_4xx(endpoint, body: bytes, path: str) -> None:
                                                                    HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(method=st.sampled_from(["POST"] * 7 + ["GET", "PUT", "HEAD"]), path=paths, body=bodies,
        ctype=content_types, accept=accepts, extra=extra_headers, chunked=st.booleans())
-def test_fuzz_no_5xx_and_ping_still_answers(endpoint, method, path, body, ctype, accept, extra, chunked) -> None:
-    url = endpoint[0].url
+@pytest.mark.parametrize("server", ["endpoint", "json_endpoint"])  # the container's types; with custom JSON input
+def test_fuzz_no_5xx_and_ping_still_answers(request, server, method, path, body, ctype, accept, extra,
+                                            chunked) -> None:
+    url = request.getfixturevalue(server)[0].url
     headers = {**extra, "Content-Type": ctype, "Accept": accept}
     if extra.get("Expect") or extra.get("Content-Encoding"):
         headers.pop("Expect", None)  # http.client cannot do 100-continue; it would wait for the server

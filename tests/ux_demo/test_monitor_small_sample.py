@@ -31,7 +31,8 @@ def test_small_run_raises_no_chance_drift_alarm_under_robust(tmp_path: Path):
     cons = json.loads((run_dir / "monitor" / "baseline" / "constraints.json").read_text())
     assert cons["monitoring_config"]["distribution_constraints"]["comparison_method"] == "Robust"
     base = json.loads((run_dir / "monitor" / "baseline" / "statistics.json").read_text())["features"]
-    cur = json.loads((run_dir / "monitor" / "run-1" / "statistics.json").read_text())["features"]
+    run_1_dir = Path(monitor["artifacts"]["run_1"]).parent  # reports/<endpoint>/<schedule>/yyyy/mm/dd/hh
+    cur = json.loads((run_1_dir / "statistics.json").read_text())["features"]
     simple = [linf_distance(sketch_values(b), sketch_values(c)) for b, c in zip(base, cur, strict=True)
               if "numerical_statistics" in b and "numerical_statistics" in c]
     assert max(simple) > 0.1, "seed 7 with 400 rows should drift by chance under Simple; pick another seed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sagecli.flow.monitoring import WHY, findings
@@ -33,5 +34,7 @@ def test_plain_summary_states_the_reason_once_per_check(tmp_path: Path):
     assert res.returncode == 0, res.stderr[-2000:]
     out = res.stdout
     assert out.count(WHY["baseline_drift_check"]) == 1
-    assert "  monitor run_2: monitor/run-2/constraint_violations.json" in out.splitlines()
+    pattern = (r"  monitor run_2: monitor/reports/([\w-]+)/\1-schedule/\d{4}/\d{2}/\d{2}/\d{2}/"
+               r"constraint_violations\.json")
+    assert any(re.fullmatch(pattern, line) for line in out.splitlines()), out[-1500:]
     assert f"Artifacts: {(tmp_path / 'run').resolve()}" in out.splitlines()
