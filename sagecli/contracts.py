@@ -50,6 +50,9 @@ __all__ = [
     "RunState",
     "INFERENCE_OPTIONS",
     "INFERENCE_RECORDS",
+    "ROLLOUT_STRATEGIES",
+    "ROLLOUT_RECORDS",
+    "RolloutSpec",
     "ServerlessSpec",
     "AsyncSpec",
     "MultiModelSpec",
@@ -57,7 +60,7 @@ __all__ = [
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
-    "process", "train", "evaluate", "register", "deploy", "invoke", "transform", "monitor", "teardown",
+    "process", "train", "evaluate", "register", "deploy", "invoke", "rollout", "transform", "monitor", "teardown",
 )
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
@@ -66,6 +69,12 @@ INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "multi-
 INFERENCE_RECORDS: dict[str, str] = {"realtime": "realtime-inference", "serverless": "serverless-inference",
                                      "async": "async-inference", "multi-model": "multi-model-endpoints",
                                      "batch": "batch-transform"}
+# run-demo --rollout: how a second model version reaches a running real-time endpoint, and its KB record
+# (content/deployment_strategies.yaml).
+ROLLOUT_STRATEGIES: tuple[str, ...] = ("all-at-once", "canary", "linear", "rolling", "shadow", "ab")
+ROLLOUT_RECORDS: dict[str, str] = {"all-at-once": "blue-green-all-at-once", "canary": "canary-traffic-shifting",
+                                   "linear": "linear-traffic-shifting", "rolling": "rolling-deployment",
+                                   "shadow": "shadow-testing", "ab": "ab-production-variants"}
 
 # Job states as DescribeTrainingJob / DescribeTransformJob spell them.
 COMPLETED = "Completed"
@@ -74,6 +83,23 @@ STOPPED = "Stopped"
 
 # The model package group the demo registers into (both backends, the plan and `registry show` default).
 DEFAULT_MODEL_PACKAGE_GROUP = "sagecli-demo-churn"
+
+
+@dataclass(frozen=True)
+class RolloutSpec:
+    """run-demo --rollout: the strategy and its settings (seconds are demo seconds; ranges from the KB)."""
+
+    strategy: str  # one of ROLLOUT_STRATEGIES
+    canary_percent: int = 10  # CanarySize as a share of the fleet
+    linear_step_percent: int = 25  # LinearStepSize
+    rolling_batch_percent: int = 50  # RollingUpdatePolicy MaximumBatchSize
+    wait_interval_s: float = 2.0  # WaitIntervalInSeconds between traffic steps
+    bake_s: float = 2.0  # the final bake on the new fleet before the old one is retired
+    max_execution_s: float = 600.0  # MaximumExecutionTimeoutInSeconds
+    metric_period_s: float = 0.5  # one CloudWatch-shaped metric record per variant per period
+    fault: str | None = None  # "new-version" (errors) or "new-version-slow" (answers over the latency alarm)
+    error_threshold: int = 0  # alarm: Invocation4XXErrors + Invocation5XXErrors Sum > this in one period
+    latency_threshold_ms: float = 250.0  # alarm: ModelLatency Average > this in one period
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,7 @@ class FlowOptions:
     memory_size_mb: int = 2048  # serverless MemorySizeInMB (the Python SDK's default)
     max_concurrency: int = 5  # serverless MaxConcurrency (the Python SDK's default)
     idle_timeout_s: float = 3.0  # serverless/async locally: idle seconds before the worker stops (scale to zero)
+    rollout: RolloutSpec | None = None  # --rollout: deploy a second model version through a strategy
 
 
 @dataclass

@@ -65,6 +65,23 @@ def run_demo(
     max_concurrency: Annotated[int, typer.Option(help="Serverless MaxConcurrency (1-200).")] = 5,
     idle_timeout: Annotated[float, typer.Option(min=0.1, max=3600.0, help="Serverless/async locally: idle seconds "
                                                 "before the worker stops (scale to zero).")] = 3.0,
+    rollout: Annotated[str | None, typer.Option(help="Deploy a second model version to the real-time endpoint: "
+                                                     "all-at-once, canary, linear, rolling, shadow or ab.",
+                                                rich_help_panel="Rollout")] = None,
+    canary_size: Annotated[int, typer.Option(help="Canary: CanarySize, % of traffic (1-50).",
+                                             rich_help_panel="Rollout")] = 10,
+    linear_step: Annotated[int, typer.Option(help="Linear: LinearStepSize, % per step (10-50).",
+                                             rich_help_panel="Rollout")] = 25,
+    batch_size: Annotated[int, typer.Option(help="Rolling: MaximumBatchSize, % of the fleet (5-50).",
+                                            rich_help_panel="Rollout")] = 50,
+    wait_interval: Annotated[float, typer.Option(help="Seconds between traffic steps (WaitIntervalInSeconds).",
+                                                 rich_help_panel="Rollout")] = 2.0,
+    bake: Annotated[float, typer.Option(min=0.0, max=3600.0, help="Seconds the new fleet bakes at full traffic.",
+                                        rich_help_panel="Rollout")] = 2.0,
+    max_execution_time: Annotated[float, typer.Option(help="MaximumExecutionTimeoutInSeconds (600-28800).",
+                                                      rich_help_panel="Rollout")] = 600.0,
+    fault: Annotated[str | None, typer.Option(help="Make the new version fail: new-version (errors) or "
+                                                   "new-version-slow.", rich_help_panel="Rollout")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -77,6 +94,9 @@ def run_demo(
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
         instance_count=instance_count, model_package_group=model_package_group, inference=inference,
         memory_size_mb=memory_size, max_concurrency=max_concurrency, idle_timeout_s=idle_timeout,
+        rollout={"strategy": rollout, "canary_percent": canary_size, "linear_step_percent": linear_step,
+                 "rolling_batch_percent": batch_size, "wait_interval_s": wait_interval, "bake_s": bake,
+                 "max_execution_s": max_execution_time, "fault": fault} if rollout or fault else None,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)

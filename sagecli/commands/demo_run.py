@@ -27,7 +27,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                   join_input: bool, max_payload_mb: int, drift: bool, instance_type: str, instance_count: int,
                   backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0,
                   model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP, inference: str = "realtime",
-                  memory_size_mb: int = 2048, max_concurrency: int = 5, idle_timeout_s: float = 3.0) -> FlowOptions:
+                  memory_size_mb: int = 2048, max_concurrency: int = 5, idle_timeout_s: float = 3.0,
+                  rollout: Mapping[str, Any] | None = None) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -57,7 +58,22 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
     from sagecli.flow.inference import validate_inference
 
     validate_inference(opts)
-    return opts
+    return _with_rollout(opts, rollout) if rollout else opts
+
+
+def _with_rollout(opts: FlowOptions, settings: Mapping[str, Any]) -> FlowOptions:
+    """--rollout: the spec, checked against the KB; the rollout step joins the chosen steps."""
+    import dataclasses
+
+    from sagecli.contracts import RolloutSpec
+    from sagecli.flow.rollout_plan import validate_rollout
+
+    if not settings.get("strategy"):
+        raise UsageError("--fault needs a --rollout", hint="e.g. --rollout canary --fault new-version")
+    spec = RolloutSpec(**{**settings, "strategy": str(settings["strategy"]).strip().lower()})
+    validate_rollout(spec, opts.inference)
+    steps = opts.steps if "rollout" in opts.steps else (*opts.steps, "rollout")
+    return dataclasses.replace(opts, rollout=spec, steps=steps)
 
 
 # Options that only mean something on AWS: given to the local backend they were most likely meant for
@@ -69,6 +85,8 @@ AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket"
 def check_backend_options(backend: str, options: FlowOptions) -> None:
     """A usage error when sagemaker-only options are given to the local backend."""
     if backend != "local":
+        if options.rollout is not None:
+            raise UsageError("--rollout runs on --backend local only for now", hint="use --backend local")
         if options.inference in ("serverless", "async", "multi-model"):
             raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
                              hint="use --backend local, or --inference realtime|batch on sagemaker")

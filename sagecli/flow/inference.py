@@ -223,26 +223,33 @@ MME_VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
     ("depth-2", {"max_depth": "2"}), ("depth-6", {"max_depth": "6"}))
 
 
+def train_version(run: RunState, name: str, extra: dict[str, str], step: str) -> str:
+    """Train another model version (the run's hyperparameters with `extra` on top); its model artifact URI."""
+    from sagecli.contracts import COMPLETED, StepFailed, TrainingRequest
+    from sagecli.flow.scoring import DEFAULT_HYPERPARAMETERS
+
+    opts = run.ctx.options
+    hps = {**DEFAULT_HYPERPARAMETERS, "seed": str(opts.seed), **dict(opts.hyperparameters), **extra}
+    run.ctx.emit(step, f"training model version {name} ({', '.join(f'{k}={v}' for k, v in extra.items())})")
+    result = run.backend.train(TrainingRequest(
+        job_name=f"sagecli-{run.ctx.run_id}-{name}", channels={k: run.channels[k] for k in ("train", "validation")},
+        hyperparameters=hps, input_mode=opts.input_mode, instance_type=opts.instance_type, tags=run.ctx.tags))
+    if result.status != COMPLETED or not result.model_artifact:
+        raise StepFailed(f"training model version {name}: {result.failure_reason or result.status}")
+    return result.model_artifact
+
+
 def multi_model_artifacts(run: RunState) -> Any:
     """Train the extra versions, put every model.tar.gz under one prefix, size the cache to hold all but one."""
-    from sagecli.contracts import COMPLETED, MultiModelSpec, StepFailed, TrainingRequest
-    from sagecli.flow.scoring import DEFAULT_HYPERPARAMETERS
+    from sagecli.contracts import MultiModelSpec
     from sagecli.serve.model import extract_model
     from sagecli.serve.multimodel import dir_size
 
     assert run.training is not None and run.training.model_artifact
-    opts = run.ctx.options
     backend: Any = run.backend
     artifacts = {"model-main.tar.gz": run.training.model_artifact}
     for name, extra in MME_VARIANTS:
-        hps = {**DEFAULT_HYPERPARAMETERS, "seed": str(opts.seed), **dict(opts.hyperparameters), **extra}
-        run.ctx.emit("deploy", f"training model version {name} for the multi-model endpoint")
-        result = backend.train(TrainingRequest(
-            job_name=f"sagecli-{run.ctx.run_id}-{name}", channels={k: run.channels[k] for k in ("train", "validation")},
-            hyperparameters=hps, input_mode=opts.input_mode, instance_type=opts.instance_type, tags=run.ctx.tags))
-        if result.status != COMPLETED or not result.model_artifact:
-            raise StepFailed(f"training model version {name}: {result.failure_reason or result.status}")
-        artifacts[f"model-{name}.tar.gz"] = result.model_artifact
+        artifacts[f"model-{name}.tar.gz"] = train_version(run, name, extra, "deploy")
     prefix = f"s3://sagecli-local/mme/{run.ctx.run_id}"
     sizes: dict[str, int] = {}
     local: dict[str, Path] = {}

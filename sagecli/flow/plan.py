@@ -13,6 +13,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "register": ("evaluate",),
     "deploy": ("register",),
     "invoke": ("deploy",),
+    "rollout": ("invoke",),
     "transform": ("train",),
     "monitor": ("invoke",),
     "teardown": (),

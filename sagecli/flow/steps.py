@@ -41,11 +41,13 @@ def skip_reason(step: str, run: RunState) -> str | None:
     if step in ("deploy", "invoke", "monitor") and inference == "batch":
         return "--inference batch: no endpoint, " + ("so no captured traffic to monitor" if step == "monitor" else
                                                      "the transform step scores the test set")
-    if step in ("deploy", "invoke", "monitor") and not run.approved:
+    if step in ("deploy", "invoke", "monitor", "rollout") and not run.approved:
         return "model not approved by the condition step; nothing deployed"
     if step == "transform" and registered and not run.approved:
         return "model not approved by the condition step; no batch inference"
-    if step in ("invoke", "monitor") and run.endpoint is None:
+    if step == "rollout" and run.ctx.options.rollout is None:
+        return "no --rollout strategy chosen"
+    if step in ("invoke", "monitor", "rollout") and run.endpoint is None:
         return "no endpoint"
     if step == "monitor":
         from sagecli.flow.inference import no_capture_reason
@@ -285,6 +287,13 @@ def monitor(run: RunState, res: StepResult) -> None:
     monitor_step(run, res, _invoke_rows)
 
 
+def rollout(run: RunState, res: StepResult) -> None:
+    """--rollout: a second model version reaches the endpoint through the chosen strategy (sagecli/flow/rollout.py)."""
+    from sagecli.flow.rollout import rollout_step
+
+    rollout_step(run, res)
+
+
 def teardown(run: RunState, res: StepResult, keep: bool) -> None:
     """Delete what the run created (newest first); keep the endpoint with --keep-endpoint."""
     existed = run.backend.created()
@@ -304,5 +313,5 @@ def teardown(run: RunState, res: StepResult, keep: bool) -> None:
 
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {
     "process": process, "train": train, "evaluate": evaluate, "register": register, "deploy": deploy,
-    "invoke": invoke, "transform": transform, "monitor": monitor,
+    "invoke": invoke, "transform": transform, "monitor": monitor, "rollout": rollout,
 }
