@@ -32,7 +32,6 @@ from sagecli.flow.rollout_plan import (
 
 NEW_VERSION = ("v2", {"max_depth": "6", "eta": "0.3"})  # the second version's hyperparameters
 CALLERS = 2  # threads sending steady traffic during the rollout
-DRAIN_S = 0.2  # a replaced worker gets this long to finish its requests in flight
 SLOW_FAULT_S = 0.4  # new-version-slow: each answer waits this long (over the default 250 ms latency alarm)
 
 
@@ -60,7 +59,9 @@ class Callers:
                 resp["Body"].read()
                 out = {"ok": True, "variant": resp.get("InvokedProductionVariant")}
             except Exception as exc:  # noqa: BLE001 - a failed call is an outcome to count
-                out = {"ok": False, "variant": None, "error": str(exc)[:200]}
+                headers = (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPHeaders", {})
+                out = {"ok": False, "variant": headers.get("x-amzn-invoked-production-variant"),
+                       "error": str(exc)[:200]}
             with self._lock:
                 self.outcomes.append(out)
             self._stop.wait(pause_s)
@@ -271,7 +272,7 @@ def _apply(spec: RolloutSpec, router: Any, fleet: Fleet, new_dir: Path, old_urls
             order = old_urls[1:] + old_urls[:1]  # the endpoint's own worker is replaced last
             router.set_workers(new, router.variants[new].urls + added)
             router.set_workers(old, order[phase.new_workers:])
-            time.sleep(DRAIN_S)  # requests in flight on the replaced workers finish first
+            router.drain(order[:phase.new_workers])  # requests in flight on the replaced workers finish first
             for url in order[:phase.new_workers]:
                 fleet.stop(url)
         router.update_weights({old: len(router.variants[old].urls), new: len(router.variants[new].urls)})
@@ -292,7 +293,7 @@ def _rollback(spec: RolloutSpec, router: Any, fleet: Fleet, old_urls: list[str],
         gone = list(router.variants[new].urls)
         router.update_weights({old: 1.0, new: 0.0})
         router.set_workers(new, [])
-        time.sleep(DRAIN_S)
+        router.drain(gone)
         for url in gone:
             fleet.stop(url)
         model_dir = fleet.run.model_dir
@@ -310,8 +311,7 @@ def _caller_report(outcomes: list[dict[str, Any]], old: str, new: str, spec: Rol
         if o["ok"]:
             by[o["variant"]] = by.get(o["variant"], 0) + 1
     failed = [o for o in outcomes if not o["ok"]]
-    # a failed call carries no variant: ModelError comes from the faulty new version, anything else is counted
-    exposed = sum("ModelError" in o.get("error", "") for o in failed) if spec.fault else 0
+    exposed = sum(o["variant"] == new for o in failed)  # the router names the variant that failed
     return {"callers": {"requests": len(outcomes), "ok": len(outcomes) - len(failed), "failed": len(failed),
                         "by_variant": by, "new_failed": exposed, "old_failed": len(failed) - exposed,
                         "errors": sorted({o.get("error", "") for o in failed})[:3]}}

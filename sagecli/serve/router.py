@@ -74,6 +74,7 @@ class Router:
         self.clock = clock
         self.records: list[Record] = []
         self.shadow_logged = 0
+        self._inflight: dict[str, int] = {}  # worker URL -> requests in flight
         self._lock = threading.Lock()
         self._shadow_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shadow")
         self.server = front_server(self.handle_invoke)
@@ -96,6 +97,16 @@ class Router:
         """Replace a variant's workers (a rolling batch, or a rollback)."""
         with self._lock:
             self.variants[name].urls = list(urls)
+
+    def drain(self, urls: list[str], timeout_s: float = 30.0) -> bool:
+        """Wait until no request is in flight on these workers (after they left the routing); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(self._inflight.get(u, 0) for u in urls):
+                    return True
+            time.sleep(0.01)
+        return False
 
     def shares(self) -> dict[str, float]:
         """Each production variant's traffic share: its weight over the sum of weights."""
@@ -126,6 +137,7 @@ class Router:
         with self._lock:
             url = variant.next_url()
             fault, delay = variant.fault, variant.fault_delay_s
+            self._inflight[url] = self._inflight.get(url, 0) + 1
         t0 = time.perf_counter()
         try:
             if fault == "slow":
@@ -138,6 +150,7 @@ class Router:
             status, resp_headers, out = 0, {}, str(exc).encode()
         ms = (time.perf_counter() - t0) * 1000
         with self._lock:
+            self._inflight[url] -= 1
             self.records.append(Record(self.clock(), variant.name, status, ms))
         return status, resp_headers, out
 
@@ -159,7 +172,14 @@ class Router:
         status, resp_headers, out = self._call(choice, path, body, headers)
         if status != 200:
             what = f"Received server error ({status}) from model with message \"{out.decode(errors='replace')}\""
-            send_error(req, 424, "ModelError", what)
+            err = json.dumps({"message": what}).encode()
+            req.send_response(424)
+            req.send_header("content-type", "application/json")
+            req.send_header("x-amzn-errortype", "ModelError")
+            req.send_header("x-amzn-invoked-production-variant", choice.name)  # which variant failed (for the count)
+            req.send_header("content-length", str(len(err)))
+            req.end_headers()
+            req.wfile.write(err)
         else:
             req.send_response(200)
             for key in ("content-type",):

@@ -127,7 +127,7 @@ class DemoView:
         if result.added_steps:
             con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
         con.print(f"Artifacts: {escape(str(result.run_dir))}", soft_wrap=True)
-        for key in ("train", "transform", "monitor"):
+        for key in ("train", "transform", "monitor", "rollout"):
             if key in by:
                 for name, path in by[key].artifacts.items():
                     con.print(f"[dim]  {key} {name}: {escape(relative_to_run(str(path), result.run_dir))}[/]",
@@ -166,6 +166,31 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
         state = "still running" if kept else "removed at teardown"
         rows.append(("Endpoint", f"{dep.data['endpoint']}{where} ({state})"))
     rows += inference_rows(by)
+    rows += rollout_rows(by)
+    return rows
+
+
+def rollout_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
+    """--rollout: outcome, the new version's traffic share over time, alarms, rollback, documented limits."""
+    step = by.get("rollout")
+    rep = step.data.get("rollout") if step is not None else None
+    if not rep:
+        return []
+    new = rep["variants"]["new"]
+    moves = " -> ".join(f"{t['t_s']:.1f}s {t['shares'].get(new, 0) * 100:.0f}%" for t in rep["timeline"])
+    what = "shadow copy of every request" if rep["strategy"] == "shadow" else moves
+    rows = [("Rollout", step.summary), (f"Traffic {new}"[:16], what)]
+    names = " and ".join(a["AlarmName"].rsplit("-", 1)[-1] for a in rep["alarms"])
+    state = rep["alarm_state"] + (f" at {rep['alarm_at_s']:.1f}s: {rep['alarm_reason']}" if rep["alarm_reason"] else "")
+    rows.append(("Alarms", f"{names} on {new}, every period: {state}"))
+    if rep["rolled_back"]:
+        c = rep["callers"]
+        secs = rep["rollback_s"] * 1000
+        rows.append(("Rollback", f"all traffic back on {rep['variants']['old']} in {secs:.1f} ms; "
+                                 f"{c['new_failed']} caller(s) hit the new version first, {c['old_failed']} failed "
+                                 "on the old"))
+    limits = [line.split(" (http")[0] for line in rep["limits"]]
+    rows.append(("Limits", "; ".join(limits)))
     return rows
 
 
