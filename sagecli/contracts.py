@@ -62,6 +62,8 @@ __all__ = [
 STEPS: tuple[str, ...] = (
     "process", "train", "evaluate", "register", "deploy", "invoke", "rollout", "transform", "monitor", "teardown",
 )
+# what a run does unless told otherwise: rollout runs only with --rollout (which adds it)
+DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s != "rollout")
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
 INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "multi-model", "batch")
@@ -108,7 +110,7 @@ class FlowOptions:
 
     seed: int = 7
     rows: int = 4000
-    steps: tuple[str, ...] = STEPS
+    steps: tuple[str, ...] = DEFAULT_STEPS
     input_mode: str = "File"  # File | FastFile | Pipe (TrainingInputMode spelling)
     entry_point: Path | None = None  # a user train.py following the training contract
     hyperparameters: Mapping[str, str] = field(default_factory=dict)  # overrides, built-in XGBoost names
