@@ -185,14 +185,19 @@ def _target_variant_probe(router: Any, endpoint: str, body: bytes, old: str, new
     from sagecli.flow.backends.local import runtime_client
 
     client = runtime_client(router.url)
-    got = {}
+    got: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name in (old, new):
-        resp = client.invoke_endpoint(EndpointName=endpoint, Body=body, ContentType="text/csv", TargetVariant=name)
-        resp["Body"].read()
-        got[name] = resp.get("InvokedProductionVariant")
+        try:
+            resp = client.invoke_endpoint(EndpointName=endpoint, Body=body, ContentType="text/csv", TargetVariant=name)
+            resp["Body"].read()
+            got[name] = resp.get("InvokedProductionVariant")
+        except client.exceptions.ModelError as exc:  # a faulty variant answers the pinned request with its error
+            got[name] = exc.response["ResponseMetadata"]["HTTPHeaders"].get("x-amzn-invoked-production-variant")
+            errors[name] = "ModelError"
     if got != {old: old, new: new}:
         raise StepFailed(f"TargetVariant was not honoured: {got}")
-    return {"requested": [old, new], "invoked": got}
+    return {"requested": [old, new], "invoked": got, "errors": errors}
 
 
 def _execute(spec: RolloutSpec, router: Any, fleet: Fleet, new_dir: Path, old_urls: list[str],
