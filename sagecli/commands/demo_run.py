@@ -70,6 +70,9 @@ def _with_rollout(opts: FlowOptions, settings: Mapping[str, Any]) -> FlowOptions
 
     if not settings.get("strategy"):
         raise UsageError("--fault needs a --rollout", hint="e.g. --rollout canary --fault new-version")
+    if opts.keep_endpoint:
+        raise UsageError("--keep-endpoint keeps the first version's endpoint; the rollout's router and new fleet "
+                         "live inside the demo run", hint="leave out --keep-endpoint with --rollout")
     spec = RolloutSpec(**{**settings, "strategy": str(settings["strategy"]).strip().lower()})
     validate_rollout(spec, opts.inference)
     steps = opts.steps if "rollout" in opts.steps else (*opts.steps, "rollout")

@@ -178,8 +178,8 @@ def rollout_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     new = rep["variants"]["new"]
     moves = " -> ".join(f"{t['t_s']:.1f}s {t['shares'].get(new, 0) * 100:.0f}%" for t in rep["timeline"])
-    what = "shadow copy of every request" if rep["strategy"] == "shadow" else moves
-    rows = [("Rollout", step.summary), (f"Traffic {new}"[:16], what)]
+    what = "a copy of every request (responses logged)" if rep["strategy"] == "shadow" else f"share {moves}"
+    rows = [("Rollout", step.summary), ("Traffic", f"{new}: {what}")]
     names = " and ".join(a["AlarmName"].rsplit("-", 1)[-1] for a in rep["alarms"])
     state = rep["alarm_state"] + (f" at {rep['alarm_at_s']:.1f}s: {rep['alarm_reason']}" if rep["alarm_reason"] else "")
     rows.append(("Alarms", f"{names} on {new}, every period: {state}"))

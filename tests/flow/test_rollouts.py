@@ -67,6 +67,8 @@ def test_settings_are_checked_against_the_knowledge_base() -> None:
         _options(rollout={"strategy": "blue-green"})
     with pytest.raises(UsageError, match="needs a --rollout"):
         _options(rollout={"strategy": None, "fault": "new-version"})
+    with pytest.raises(UsageError, match="keep-endpoint"):
+        _options(keep_endpoint=True, rollout={"strategy": "canary"})
     with pytest.raises(UsageError, match="local only"):
         check_backend_options("sagemaker", _options(rollout={"strategy": "canary"}))
 
