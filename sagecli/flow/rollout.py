@@ -165,6 +165,7 @@ def rollout_step(run: RunState, res: StepResult) -> None:
             router.close()
         fleet.close()
     report.update(_caller_report(callers.outcomes if callers else [], old, new, spec))
+    report.update(router_url=router.url if router else None)
     report.update(strategy=spec.strategy, fault=spec.fault, variants={"old": old, "new": new}, target_variant=probe,
                   alarms=alarms(spec, run.endpoint.name, new), limits=documented_limits(spec.strategy),
                   new_version={"name": NEW_VERSION[0], "hyperparameters": NEW_VERSION[1]},
@@ -222,7 +223,8 @@ def _execute(spec: RolloutSpec, router: Any, fleet: Fleet, new_dir: Path, old_ur
             while clock() < end:
                 time.sleep(max(0.0, min(spec.metric_period_s, end - clock())))
                 now = clock()
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(now * 1000) % 1000:03d}Z"
+                wall = time.time()
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall)) + f".{int(wall * 1000) % 1000:03d}Z"
                 counts = {}
                 new_points: list[dict[str, Any]] = []
                 for name in (old, new):
