@@ -219,6 +219,10 @@ def _execute(spec: RolloutSpec, router: Any, fleet: Fleet, new_dir: Path, old_ur
             shares = router.shares()
             timeline.append({"t_s": round(clock() - start, 2), "phase": phase.label,
                              "shares": {k: round(v, 3) for k, v in shares.items()}})
+            if spec.strategy == "ab":  # the request that moved the weights, as the API takes it
+                timeline[-1]["UpdateEndpointWeightsAndCapacities"] = {
+                    "EndpointName": endpoint, "DesiredWeightsAndCapacities": [
+                        {"VariantName": n, "DesiredWeight": w} for n, w in phase.weights.items()]}
             end = clock() + phase.hold_s
             while clock() < end:
                 time.sleep(max(0.0, min(spec.metric_period_s, end - clock())))
