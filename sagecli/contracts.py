@@ -24,6 +24,8 @@ from sagecli.errors import SageCliError
 
 __all__ = [
     "STEPS",
+    "DEFAULT_STEPS",
+    "OPT_IN_STEPS",
     "COMPLETED",
     "FAILED",
     "STOPPED",
@@ -57,8 +59,10 @@ __all__ = [
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
-    "process", "train", "evaluate", "register", "deploy", "invoke", "transform", "monitor", "teardown",
+    "process", "train", "tune", "evaluate", "register", "deploy", "invoke", "transform", "monitor", "teardown",
 )
+OPT_IN_STEPS = ("tune",)  # run only when named in --steps (they would slow the default demo)
+DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s not in OPT_IN_STEPS)
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
 INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "multi-model", "batch")
@@ -82,7 +86,7 @@ class FlowOptions:
 
     seed: int = 7
     rows: int = 4000
-    steps: tuple[str, ...] = STEPS
+    steps: tuple[str, ...] = DEFAULT_STEPS
     input_mode: str = "File"  # File | FastFile | Pipe (TrainingInputMode spelling)
     entry_point: Path | None = None  # a user train.py following the training contract
     hyperparameters: Mapping[str, str] = field(default_factory=dict)  # overrides, built-in XGBoost names
@@ -101,6 +105,10 @@ class FlowOptions:
     memory_size_mb: int = 2048  # serverless MemorySizeInMB (the Python SDK's default)
     max_concurrency: int = 5  # serverless MaxConcurrency (the Python SDK's default)
     idle_timeout_s: float = 3.0  # serverless/async locally: idle seconds before the worker stops (scale to zero)
+    tune_max_jobs: int = 8  # tune: ResourceLimits.MaxNumberOfTrainingJobs
+    tune_max_parallel: int = 2  # tune: ResourceLimits.MaxParallelTrainingJobs
+    tune_strategy: str = "Bayesian"  # tune: Strategy (Bayesian | Random locally)
+    tune_early_stopping: str = "Auto"  # tune: TrainingJobEarlyStoppingType (Off | Auto)
 
 
 @dataclass

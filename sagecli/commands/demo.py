@@ -65,6 +65,14 @@ def run_demo(
     max_concurrency: Annotated[int, typer.Option(help="Serverless MaxConcurrency (1-200).")] = 5,
     idle_timeout: Annotated[float, typer.Option(min=0.1, max=3600.0, help="Serverless/async locally: idle seconds "
                                                 "before the worker stops (scale to zero).")] = 3.0,
+    tune_max_jobs: Annotated[int, typer.Option(min=1, max=100, help="Tune step (--steps ...,tune): "
+                                               "MaxNumberOfTrainingJobs.")] = 8,
+    tune_parallel: Annotated[int, typer.Option(min=1, max=16, help="Tune step: MaxParallelTrainingJobs (jobs run "
+                                               "at the same time).")] = 2,
+    tune_strategy: Annotated[str, typer.Option(help="Tune step: Bayesian (optuna TPE stands in) or Random.")]
+    = "Bayesian",
+    tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
+                                                     "Off.")] = "Auto",
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -77,6 +85,8 @@ def run_demo(
         join_input=join_input, max_payload_mb=max_payload_mb, drift=drift, instance_type=instance_type,
         instance_count=instance_count, model_package_group=model_package_group, inference=inference,
         memory_size_mb=memory_size, max_concurrency=max_concurrency, idle_timeout_s=idle_timeout,
+        tune={"max_jobs": tune_max_jobs, "max_parallel": tune_parallel, "strategy": tune_strategy,
+              "early_stopping": tune_early_stopping},
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)
