@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sagecli.contracts import FAILED, STOPPED, RunState, StepFailed, StepResult, TrainingResult
+from sagecli.contracts import COMPLETED, FAILED, STOPPED, RunState, StepFailed, StepResult, TrainingResult
 from sagecli.flow import tune_spec as spec
 
 DESCRIBE_FILE = "describe-hyper-parameter-tuning-job.json"
@@ -99,7 +99,7 @@ class TuningOutcome:
 
 def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], static_hps: Mapping[str, str],
                config: Mapping[str, Any], seed: int, clock: Callable[[], float] = time.time,
-               input_mode: str = "File", instance_type: str = "ml.m5.xlarge",
+               input_mode: str = "File", instance_type: str = "ml.m5.xlarge", entry_point: Path | None = None,
                on_event: Callable[[str], None] = lambda msg: None) -> TuningOutcome:
     """Run the tuning job described by `config` (HyperParameterTuningJobConfig) to the end."""
     import optuna
@@ -155,7 +155,8 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
 
         try:
             return run_training_job(run_dir / "jobs" / name, name, channels, {**static_hps, **hps},
-                                    input_mode=input_mode, instance_type=instance_type, on_line=on_line,
+                                    input_mode=input_mode, instance_type=instance_type, entry_point=entry_point,
+                                    on_line=on_line,
                                     on_start=on_start)
         finally:
             with lock:
@@ -165,7 +166,7 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
     def finish(index: int, trial: Any, hps: dict[str, str], name: str, started: float, fut: Future) -> None:
         result = fut.result()
         values = spec.objective_values(_read_lines(result.log_path), regex)  # the log, read as SageMaker does
-        if index in stopped:
+        if index in stopped and result.status != COMPLETED:  # a job that ended before the stop took effect completed
             result = replace(result, status=STOPPED, secondary_status="Stopped", model_artifact=None,
                              failure_reason=None)
         results[name] = result
@@ -233,7 +234,7 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
     return TuningOutcome(description=description, summaries=ordered, results=results,
                          best=results[best["TrainingJobName"]] if best is not None else None,
                          max_running=running[1],
-                         early_stopped=[s["TrainingJobName"] for i, s in sorted(summaries.items()) if i in stopped])
+                         early_stopped=[s["TrainingJobName"] for s in ordered if s["TrainingJobStatus"] == STOPPED])
 
 
 def _read_lines(path: Path | None) -> list[str]:
@@ -286,7 +287,8 @@ def tune_step(run: RunState, res: StepResult) -> None:
     run.ctx.emit("tune", f"{name}: {opts.tune_max_jobs} jobs, {opts.tune_max_parallel} at a time "
                          f"({opts.tune_strategy})")
     outcome = run_tuning(name, run.ctx.run_dir, channels, static, config, opts.seed, input_mode=opts.input_mode,
-                         instance_type=opts.instance_type, on_event=lambda msg: run.ctx.emit("tune", msg))
+                         instance_type=opts.instance_type, entry_point=opts.entry_point,
+                         on_event=lambda msg: run.ctx.emit("tune", msg))
     folder = run.ctx.run_dir / "tuning" / name
     folder.mkdir(parents=True, exist_ok=True)
     describe = folder / DESCRIBE_FILE

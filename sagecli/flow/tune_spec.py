@@ -152,11 +152,13 @@ def should_stop_early(current: Sequence[float], earlier: Sequence[Sequence[float
     if not current:
         return False
     epoch = len(current)
-    averages = [sum(curve[:epoch]) / epoch for curve in earlier if len(curve) >= epoch]
+    averages = [math.fsum(curve[:epoch]) / epoch for curve in earlier if len(curve) >= epoch]
     if not averages:
         return False
     median = statistics.median(averages)
     value = current[-1]
+    if math.isclose(value, median, rel_tol=1e-9, abs_tol=1e-12):  # equal up to rounding in the average: not worse
+        return False
     return value < median if maximize else value > median
 
 
