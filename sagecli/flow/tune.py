@@ -44,8 +44,7 @@ def sampler_note(strategy: str, max_jobs: int) -> str:
     """One honest line on which optuna sampler stands in for the strategy."""
     if strategy == "Random":
         return "Random: optuna RandomSampler"
-    return f"Bayesian: optuna TPESampler stands in (TPE, not AWS's own model; {startup_trials(max_jobs)} random " \
-           "start(s))"
+    return f"Bayesian: optuna TPE stands in, {startup_trials(max_jobs)} random starts"
 
 
 def startup_trials(max_jobs: int) -> int:
@@ -314,7 +313,8 @@ def tune_step(run: RunState, res: StepResult) -> None:
     run.training = outcome.best
     counters = desc["TrainingJobStatusCounters"]
     value = best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
-    res.summary = (f"best {best['TrainingJobName'][-12:]} {OBJECTIVE} {value:.4f}; "
-                   f"{counters['Completed']} completed, {counters['Stopped']} stopped early, "
-                   f"{counters['NonRetryableError']} failed ({opts.tune_strategy}, "
-                   f"{outcome.max_running} at once)")
+    index = int(best["TrainingJobName"].rsplit("-", 2)[-2])
+    failed = f", {counters['NonRetryableError']} failed" if counters["NonRetryableError"] else ""
+    res.summary = (f"best #{index} of {len(outcome.summaries)}: {OBJECTIVE} {value:.4f}; {counters['Completed']} "
+                   f"completed, {counters['Stopped']} stopped early{failed}; {outcome.max_running} at once "
+                   f"({sampler_note(opts.tune_strategy, opts.tune_max_jobs).split(':')[1].strip()})")

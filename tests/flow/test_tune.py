@@ -224,3 +224,14 @@ def test_early_stopping_stops_jobs_worse_than_earlier_ones(tmp_path: Path) -> No
     assert out.description["TrainingJobStatusCounters"]["Stopped"] == len(out.early_stopped) >= checked
     assert out.best is not None and out.description["BestTrainingJob"]["TunedHyperParameters"] == {"quality": "0.9"}
     spec.check_shape(out.description, operation="DescribeHyperParameterTuningJob")
+
+
+def test_tune_flags_take_the_apis_spelling_or_fail_in_one_line() -> None:
+    from sagecli.commands.demo_run import tune_options
+
+    assert tune_options({"strategy": "random", "early_stopping": "OFF", "max_jobs": 8, "max_parallel": 2}) == {
+        "tune_strategy": "Random", "tune_early_stopping": "Off", "tune_max_jobs": 8, "tune_max_parallel": 2}
+    with pytest.raises(UsageError, match="--tune-strategy 'grid' is not supported"):
+        tune_options({"strategy": "grid"})
+    with pytest.raises(UsageError, match="--tune-early-stopping"):
+        tune_options({"early_stopping": "sometimes"})
