@@ -19,7 +19,8 @@ endpoint_app = typer.Typer(help="Local endpoints left running with run-demo --ke
 def run_demo(
     backend: Annotated[str, typer.Option(help="Where to run: local (this machine) or sagemaker (AWS, boto3).")]
     = "local",
-    steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added).")] = ALL_STEPS,
+    steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added); "
+                                             "add tune for Automatic Model Tuning (local backend).")] = ALL_STEPS,
     run_dir: Annotated[Path | None, typer.Option(help="Artifact folder (default $SAGECLI_HOME/runs/<run-id>).")]
     = None,
     seed: Annotated[int, typer.Option(help="Random seed for data, training and traffic.")] = 7,

@@ -11,9 +11,11 @@ deploy use its model.
 What stands in for AWS's search strategies (optuna, https://optuna.readthedocs.io):
 - Random: optuna's RandomSampler (independent uniform draws, log-uniform for Logarithmic ranges).
 - Bayesian: optuna's TPESampler (Tree-structured Parzen Estimator, with the constant liar for jobs still
-  running). AWS documents its Bayesian strategy as a Gaussian-process-style regression model; TPE is a
-  different Bayesian optimisation algorithm, so results differ from AWS's even with the same seed. The first
-  few jobs are random draws (n_startup_trials) before TPE models the results.
+  running). AWS describes its Bayesian strategy as treating tuning as a regression problem that balances
+  exploring new regions against refining good ones
+  (https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-how-it-works.html) and does not
+  publish its model; TPE is one Bayesian optimisation algorithm, not AWS's, so the jobs it picks differ from
+  AWS's. The first jobs are random draws (n_startup_trials) before TPE models the results.
 """
 
 from __future__ import annotations
