@@ -310,6 +310,9 @@ def tune_step(run: RunState, res: StepResult) -> None:
                 "jobs": [{"name": s["TrainingJobName"], "status": s["TrainingJobStatus"],
                           "objective": s.get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value"),
                           "hyperparameters": s["TunedHyperParameters"]} for s in outcome.summaries]}
+    if run.training is not None:  # the train step ran too: its job is the untuned baseline
+        res.data["baseline"] = {"job_name": run.training.job_name,
+                                OBJECTIVE: run.training.final_metrics.get(OBJECTIVE)}
     if outcome.best is None:
         raise StepFailed(f"tuning job {name} Failed: {desc.get('FailureReason', 'no job completed')}")
     run.training = outcome.best

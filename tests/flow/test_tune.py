@@ -235,3 +235,21 @@ def test_tune_flags_take_the_apis_spelling_or_fail_in_one_line() -> None:
         tune_options({"strategy": "grid"})
     with pytest.raises(UsageError, match="--tune-early-stopping"):
         tune_options({"early_stopping": "sometimes"})
+
+
+def test_run_demo_json_with_tune(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    res = run_cli("run-demo", "--json", "--steps", "train,tune,evaluate", "--rows", "400", "--tune-max-jobs", "2",
+                  "--tune-parallel", "2", "--tune-strategy", "random", "--run-dir", str(tmp_path / "run"),
+                  env={"SAGECLI_HOME": str(tmp_path / "home")}, timeout=120)
+    assert res.returncode == 0, res.stderr
+    steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
+    assert [n for n in steps if n != "teardown"] == ["process", "train", "tune", "evaluate"]
+    tune = steps["tune"]["data"]
+    assert tune["strategy"] == "Random" and tune["max_jobs"] == 2 and len(tune["jobs"]) == 2
+    assert tune["sampler"] == "Random: optuna RandomSampler"
+    assert tune["baseline"]["job_name"] == steps["train"]["data"]["job_name"]
+    assert Path(steps["tune"]["artifacts"]["description"]).is_file()
+    best = tmp_path / "run" / "jobs" / tune["best_training_job"]["TrainingJobName"] / "output" / "model.tar.gz"
+    assert Path(steps["evaluate"]["artifacts"]["model"]).read_bytes() == best.read_bytes()  # evaluated: the best
