@@ -322,4 +322,4 @@ def tune_step(run: RunState, res: StepResult) -> None:
     failed = f", {counters['NonRetryableError']} failed" if counters["NonRetryableError"] else ""
     res.summary = (f"best #{index} of {len(outcome.summaries)}: {OBJECTIVE} {value:.4f}; {counters['Completed']} "
                    f"completed, {counters['Stopped']} stopped early{failed}; {outcome.max_running} at once "
-                   f"({sampler_note(opts.tune_strategy, opts.tune_max_jobs).split(':')[1].strip()})")
+                   f"({'optuna TPE stands in' if opts.tune_strategy == 'Bayesian' else 'random search'})")
