@@ -127,6 +127,7 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
     stopped: set[int] = set()
     finished: set[int] = set()  # jobs that ended: the "previously completed training jobs" early stopping uses
     running = [0, 0]  # now, most at once
+    cancelled = [False]  # set when the step stops (Ctrl-C, an error): a job starting after that is stopped
     summaries: dict[int, dict[str, Any]] = {}
     results: dict[str, TrainingResult] = {}
     pattern = re.compile(regex)
@@ -153,6 +154,10 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
                 procs[index] = proc.pid
                 running[0] += 1
                 running[1] = max(running[1], running[0])
+                late = cancelled[0]
+            if late:  # started while the step was being stopped: stop it at once
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGTERM)
 
         try:
             return run_training_job(run_dir / "jobs" / name, name, channels, {**static_hps, **hps},
@@ -218,6 +223,7 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
                 finish(*pending.pop(fut), fut)
     except BaseException:
         with lock:
+            cancelled[0] = True
             live = list(procs.values())
         for pid in live:  # Ctrl-C or a crash: no training job outlives the step
             stop_group(pid, grace_s=2.0)

@@ -253,3 +253,42 @@ def test_run_demo_json_with_tune(tmp_path: Path) -> None:
     assert Path(steps["tune"]["artifacts"]["description"]).is_file()
     best = tmp_path / "run" / "jobs" / tune["best_training_job"]["TrainingJobName"] / "output" / "model.tar.gz"
     assert Path(steps["evaluate"]["artifacts"]["model"]).read_bytes() == best.read_bytes()  # evaluated: the best
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Pids of live processes whose working directory is under folder (a training job runs in <job>/code)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(Path(proc / "cwd").readlink()).startswith(str(folder)):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
+def test_sigterm_during_tuning_leaves_no_training_job(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    run = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SAGECLI_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "sagecli", "run-demo", "--json", "--steps", "tune", "--run-dir",
+                             str(run), "--tune-max-jobs", "60", "--tune-early-stopping", "off"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((run / "jobs").glob("*/output/training.log"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrupted" in err and "Traceback" not in err
+    assert len(list((run / "jobs").iterdir())) < 60
+    assert _processes_in(run) == []
