@@ -127,6 +127,7 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
     stopped: set[int] = set()
     finished: set[int] = set()  # jobs that ended: the "previously completed training jobs" early stopping uses
     running = [0, 0]  # now, most at once
+    starts: dict[int, float] = {}  # job index -> when its process started (TrainingStartTime)
     cancelled = [False]  # set when the step stops (Ctrl-C, an error): a job starting after that is stopped
     summaries: dict[int, dict[str, Any]] = {}
     results: dict[str, TrainingResult] = {}
@@ -152,6 +153,7 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
         def on_start(proc: Any) -> None:
             with lock:
                 procs[index] = proc.pid
+                starts[index] = clock()
                 running[0] += 1
                 running[1] = max(running[1], running[0])
                 late = cancelled[0]
@@ -178,7 +180,8 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
         results[name] = result
         summary: dict[str, Any] = {
             "TrainingJobName": name, "TrainingJobArn": f"arn:aws:sagemaker:local:000000000000:training-job/{name}",
-            "TuningJobName": tuning_name, "CreationTime": _iso(started), "TrainingStartTime": _iso(started),
+            "TuningJobName": tuning_name, "CreationTime": _iso(started),
+            "TrainingStartTime": _iso(starts.get(index, started)),
             "TrainingEndTime": _iso(clock()), "TrainingJobStatus": result.status, "TunedHyperParameters": hps,
         }
         if values:
