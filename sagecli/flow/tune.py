@@ -240,11 +240,18 @@ def run_tuning(tuning_name: str, run_dir: Path, channels: Mapping[str, Path], st
     description = spec.describe_tuning_job(
         tuning_name, f"arn:aws:sagemaker:local:000000000000:hyper-parameter-tuning-job/{tuning_name}", config,
         definition, ordered, status, _iso(created), _iso(clock()),
-        failure_reason=None if best is not None else "No training job completed with an objective value")
+        failure_reason=None if best is not None else _failure_reason(ordered))
     return TuningOutcome(description=description, summaries=ordered, results=results,
                          best=results[best["TrainingJobName"]] if best is not None else None,
                          max_running=running[1],
                          early_stopped=[s["TrainingJobName"] for s in ordered if s["TrainingJobStatus"] == STOPPED])
+
+
+def _failure_reason(summaries: list[dict[str, Any]]) -> str:
+    """Why the tuning job failed: no job gave an objective; the first job's own reason when it failed."""
+    reasons = [s["FailureReason"] for s in summaries if s.get("FailureReason")]
+    text = "No training job completed with an objective value" + (f"; first failure: {reasons[0]}" if reasons else "")
+    return text[:1024]  # FailureReason: at most 1024 characters
 
 
 def _read_lines(path: Path | None) -> list[str]:

@@ -292,3 +292,21 @@ def test_sigterm_during_tuning_leaves_no_training_job(tmp_path: Path) -> None:
     assert "Interrupted" in err and "Traceback" not in err
     assert len(list((run / "jobs").iterdir())) < 60
     assert _processes_in(run) == []
+
+
+def test_every_job_failing_fails_the_tuning_job_with_the_jobs_reason(tmp_path: Path) -> None:
+    from sagecli.flow.data import make_dataset, write_channels
+    from sagecli.flow.tune import run_tuning
+
+    dirs = write_channels(make_dataset(3, 300), tmp_path / "data")
+    config = spec.tuning_config("Random", 2, 2, spec.DEFAULT_RANGES, "validation:auc", "Maximize", "Off", 1)
+    out = run_tuning("t-fail", tmp_path, {k: dirs[k] for k in ("train", "validation")},
+                     {"num_round": "5", "objective": "binary:logistic", "eval_metric": "auc", "gamma": "abc"},
+                     config, seed=1)
+    desc = out.description
+    spec.check_shape(desc, operation="DescribeHyperParameterTuningJob")
+    assert out.best is None and "BestTrainingJob" not in desc
+    assert desc["HyperParameterTuningJobStatus"] == "Failed"
+    assert desc["TrainingJobStatusCounters"]["NonRetryableError"] == 2
+    assert desc["ObjectiveStatusCounters"] == {"Succeeded": 0, "Pending": 0, "Failed": 2}
+    assert "Hyperparameter gamma: 'abc' is not a valid value" in desc["FailureReason"]
