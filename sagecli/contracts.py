@@ -24,6 +24,8 @@ from sagecli.errors import SageCliError
 
 __all__ = [
     "STEPS",
+    "DEFAULT_STEPS",
+    "OPT_IN_STEPS",
     "COMPLETED",
     "FAILED",
     "STOPPED",
@@ -60,10 +62,12 @@ __all__ = [
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
-    "process", "train", "evaluate", "register", "deploy", "invoke", "rollout", "transform", "monitor", "teardown",
+    "process", "train", "tune", "evaluate", "register", "deploy", "invoke", "rollout", "transform", "monitor",
+    "teardown",
 )
-# what a run does unless told otherwise: rollout runs only with --rollout (which adds it)
-DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s != "rollout")
+# run only when asked: tune when named in --steps (it would slow the default demo), rollout with --rollout
+OPT_IN_STEPS = ("tune", "rollout")
+DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s not in OPT_IN_STEPS)
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
 INFERENCE_OPTIONS: tuple[str, ...] = ("realtime", "serverless", "async", "multi-model", "batch")
@@ -130,6 +134,10 @@ class FlowOptions:
     max_concurrency: int = 5  # serverless MaxConcurrency (the Python SDK's default)
     idle_timeout_s: float = 3.0  # serverless/async locally: idle seconds before the worker stops (scale to zero)
     rollout: RolloutSpec | None = None  # --rollout: deploy a second model version through a strategy
+    tune_max_jobs: int = 8  # tune: ResourceLimits.MaxNumberOfTrainingJobs
+    tune_max_parallel: int = 2  # tune: ResourceLimits.MaxParallelTrainingJobs
+    tune_strategy: str = "Bayesian"  # tune: Strategy (Bayesian | Random locally)
+    tune_early_stopping: str = "Auto"  # tune: TrainingJobEarlyStoppingType (Off | Auto)
 
 
 @dataclass

@@ -19,7 +19,8 @@ endpoint_app = typer.Typer(help="Local endpoints left running with run-demo --ke
 def run_demo(
     backend: Annotated[str, typer.Option(help="Where to run: local (this machine) or sagemaker (AWS, boto3).")]
     = "local",
-    steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added).")] = ALL_STEPS,
+    steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added); "
+                                             "add tune for Automatic Model Tuning (local backend).")] = ALL_STEPS,
     run_dir: Annotated[Path | None, typer.Option(help="Artifact folder (default $SAGECLI_HOME/runs/<run-id>).")]
     = None,
     seed: Annotated[int, typer.Option(help="Random seed for data, training and traffic.")] = 7,
@@ -82,6 +83,14 @@ def run_demo(
                                                       rich_help_panel="Rollout")] = 600.0,
     fault: Annotated[str | None, typer.Option(help="Make the new version fail: new-version (errors) or "
                                                    "new-version-slow.", rich_help_panel="Rollout")] = None,
+    tune_max_jobs: Annotated[int, typer.Option(min=1, max=100, help="Tune step (--steps ...,tune): "
+                                               "MaxNumberOfTrainingJobs.")] = 8,
+    tune_parallel: Annotated[int, typer.Option(min=1, max=16, help="Tune step: MaxParallelTrainingJobs (jobs run "
+                                               "at the same time).")] = 2,
+    tune_strategy: Annotated[str, typer.Option(help="Tune step: Bayesian (optuna TPE stands in) or Random.")]
+    = "Bayesian",
+    tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
+                                                     "Off.")] = "Auto",
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -97,6 +106,8 @@ def run_demo(
         rollout={"strategy": rollout, "canary_percent": canary_size, "linear_step_percent": linear_step,
                  "rolling_batch_percent": batch_size, "wait_interval_s": wait_interval, "bake_s": bake,
                  "max_execution_s": max_execution_time, "fault": fault} if rollout or fault else None,
+        tune={"max_jobs": tune_max_jobs, "max_parallel": tune_parallel, "strategy": tune_strategy,
+              "early_stopping": tune_early_stopping},
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)

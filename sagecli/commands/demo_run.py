@@ -28,7 +28,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                   backend_options: Mapping[str, Any], startup_timeout_s: float = 60.0,
                   model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP, inference: str = "realtime",
                   memory_size_mb: int = 2048, max_concurrency: int = 5, idle_timeout_s: float = 3.0,
-                  rollout: Mapping[str, Any] | None = None) -> FlowOptions:
+                  rollout: Mapping[str, Any] | None = None,
+                  tune: Mapping[str, Any] | None = None) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -54,7 +55,7 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                        max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
                        startup_timeout_s=startup_timeout_s, model_package_group=model_package_group,
                        inference=inference.strip().lower(), memory_size_mb=memory_size_mb,
-                       max_concurrency=max_concurrency, idle_timeout_s=idle_timeout_s)
+                       max_concurrency=max_concurrency, idle_timeout_s=idle_timeout_s, **tune_options(tune or {}))
     from sagecli.flow.inference import validate_inference
 
     validate_inference(opts)
@@ -79,6 +80,22 @@ def _with_rollout(opts: FlowOptions, settings: Mapping[str, Any]) -> FlowOptions
     return dataclasses.replace(opts, rollout=spec, steps=steps)
 
 
+def tune_options(tune: Mapping[str, Any]) -> dict[str, Any]:
+    """--tune-* values -> FlowOptions fields; the strategy and early stopping in the API's spelling."""
+    out: dict[str, Any] = {}
+    for key, allowed in (("strategy", ("Bayesian", "Random")), ("early_stopping", ("Auto", "Off"))):
+        if key in tune:
+            value = {a.lower(): a for a in allowed}.get(str(tune[key]).strip().lower())
+            if value is None:
+                flag = "--tune-" + key.replace("_", "-")
+                raise UsageError(f"{flag} {tune[key]!r} is not supported", hint="use " + " or ".join(allowed))
+            out[f"tune_{key}"] = value
+    for key in ("max_jobs", "max_parallel"):
+        if key in tune:
+            out[f"tune_{key}"] = int(tune[key])
+    return out
+
+
 # Options that only mean something on AWS: given to the local backend they were most likely meant for
 # `--backend sagemaker`, so the run stops instead of quietly ignoring them.
 AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket", "spot": "--spot",
@@ -90,6 +107,9 @@ def check_backend_options(backend: str, options: FlowOptions) -> None:
     if backend != "local":
         if options.rollout is not None:
             raise UsageError("--rollout runs on --backend local only for now", hint="use --backend local")
+        if "tune" in options.steps:
+            raise UsageError("the tune step runs on --backend local only for now",
+                             hint="use --backend local, or leave tune out of --steps")
         if options.inference in ("serverless", "async", "multi-model"):
             raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
                              hint="use --backend local, or --inference realtime|batch on sagemaker")

@@ -9,6 +9,7 @@ from sagecli.errors import UsageError
 NEEDS: dict[str, tuple[str, ...]] = {
     "process": (),
     "train": ("process",),
+    "tune": ("process",),
     "evaluate": ("train",),
     "register": ("evaluate",),
     "deploy": ("register",),
@@ -32,7 +33,14 @@ def plan_steps(chosen: tuple[str, ...]) -> tuple[list[str], list[str]]:
             if need not in want:
                 want.add(need)
                 stack.append(need)
-    if want & {"deploy", "train", "transform"}:
+    _tune_trains(want, chosen)
+    if want & {"deploy", "train", "transform", "tune"}:
         want.add("teardown")
     ordered = [s for s in STEPS if s in want]
     return ordered, [s for s in ordered if s not in chosen and s != "teardown"]
+
+
+def _tune_trains(want: set[str], chosen: tuple[str, ...]) -> None:
+    """With tune chosen, its best job is the trained model: train runs only when named too (as a baseline)."""
+    if "tune" in want and "train" not in chosen:
+        want.discard("train")

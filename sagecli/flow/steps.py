@@ -96,6 +96,13 @@ def train(run: RunState, res: StepResult) -> None:
     res.summary = f"{result.status} in {result.duration_s:.1f}s ({opts.input_mode} mode); {final}"
 
 
+def tune(run: RunState, res: StepResult) -> None:
+    """Automatic Model Tuning (sagecli/flow/tune.py); the best job's model continues down the flow."""
+    from sagecli.flow.tune import tune_step
+
+    tune_step(run, res)
+
+
 def evaluate(run: RunState, res: StepResult) -> None:
     """Load model.tar.gz (XGBoost format, data-filter extraction) and score the test channel."""
     from sagecli.flow.evaluation import binary_metrics
@@ -313,5 +320,5 @@ def teardown(run: RunState, res: StepResult, keep: bool) -> None:
 
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {
     "process": process, "train": train, "evaluate": evaluate, "register": register, "deploy": deploy,
-    "invoke": invoke, "transform": transform, "monitor": monitor, "rollout": rollout,
+    "invoke": invoke, "transform": transform, "monitor": monitor, "rollout": rollout, "tune": tune,
 }

@@ -154,7 +154,8 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
     ev = by.get("evaluate")
     if ev is not None and ev.data.get("metrics"):
         rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
-    for name, label in (("register", "Model package"), ("transform", "Batch transform"), ("monitor", "Monitor")):
+    for name, label in (("tune", "Tuning"), ("register", "Model package"), ("transform", "Batch transform"),
+                        ("monitor", "Monitor")):
         step = by.get(name)
         shown = ("ok",) if result.error else ("ok", "skipped")  # after a failure, later steps just did not run
         if step is not None and step.status in shown and step.summary:
