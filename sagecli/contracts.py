@@ -62,11 +62,11 @@ __all__ = [
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
-    "process", "train", "tune", "evaluate", "register", "deploy", "invoke", "rollout", "transform", "monitor",
+    "process", "train", "tune", "evaluate", "bias", "register", "deploy", "invoke", "rollout", "transform", "monitor",
     "teardown",
 )
-# run only when asked: tune when named in --steps (it would slow the default demo), rollout with --rollout
-OPT_IN_STEPS = ("tune", "rollout")
+# run only when asked: tune and bias when named in --steps (tune would slow the default demo), rollout with --rollout
+OPT_IN_STEPS = ("tune", "rollout", "bias")
 DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s not in OPT_IN_STEPS)
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
@@ -138,6 +138,7 @@ class FlowOptions:
     tune_max_parallel: int = 2  # tune: ResourceLimits.MaxParallelTrainingJobs
     tune_strategy: str = "Bayesian"  # tune: Strategy (Bayesian | Random locally)
     tune_early_stopping: str = "Auto"  # tune: TrainingJobEarlyStoppingType (Off | Auto)
+    bias_max: tuple[tuple[str, float], ...] = ()  # bias: --bias-max NAME=VALUE, the ClarifyCheck-like condition
 
 
 @dataclass
@@ -488,3 +489,4 @@ class RunState:
     wave1_requests: int = 0
     endpoint_start_s: float | None = None  # how long deploy took to get an endpoint that answers
     inference_state: dict[str, Any] = field(default_factory=dict)  # what an --inference option keeps between steps
+    bias: dict[str, Any] | None = None  # the bias step's result (its condition decides registration too)

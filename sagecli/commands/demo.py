@@ -20,7 +20,8 @@ def run_demo(
     backend: Annotated[str, typer.Option(help="Where to run: local (this machine) or sagemaker (AWS, boto3).")]
     = "local",
     steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added); "
-                                             "add tune for Automatic Model Tuning (local backend).")] = ALL_STEPS,
+                                             "add tune for Automatic Model Tuning, bias for "
+                                             "bias metrics (local backend).")] = ALL_STEPS,
     run_dir: Annotated[Path | None, typer.Option(help="Artifact folder (default $SAGECLI_HOME/runs/<run-id>).")]
     = None,
     seed: Annotated[int, typer.Option(help="Random seed for data, training and traffic.")] = 7,
@@ -91,6 +92,10 @@ def run_demo(
     = "Bayesian",
     tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
                                                      "Off.")] = "Auto",
+    bias_max: Annotated[list[str] | None, typer.Option("--bias-max", help="Bias step (--steps ...,bias; a local "
+                                                       "stand-in, Clarify is closed to new customers): reject the "
+                                                       "model when METRIC is further than LIMIT from parity, e.g. "
+                                                       "DPPL=0.1 (repeatable).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -107,7 +112,7 @@ def run_demo(
                  "rolling_batch_percent": batch_size, "wait_interval_s": wait_interval, "bake_s": bake,
                  "max_execution_s": max_execution_time, "fault": fault} if rollout or fault else None,
         tune={"max_jobs": tune_max_jobs, "max_parallel": tune_parallel, "strategy": tune_strategy,
-              "early_stopping": tune_early_stopping},
+              "early_stopping": tune_early_stopping}, bias_max=bias_max or [],
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
     run_and_report(backend, opts, run_dir, json_out)

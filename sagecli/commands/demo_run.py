@@ -29,7 +29,7 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                   model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP, inference: str = "realtime",
                   memory_size_mb: int = 2048, max_concurrency: int = 5, idle_timeout_s: float = 3.0,
                   rollout: Mapping[str, Any] | None = None,
-                  tune: Mapping[str, Any] | None = None) -> FlowOptions:
+                  tune: Mapping[str, Any] | None = None, bias_max: Sequence[str] = ()) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -55,7 +55,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                        max_payload_mb=max_payload_mb, drift_wave=drift, backend_options=dict(backend_options),
                        startup_timeout_s=startup_timeout_s, model_package_group=model_package_group,
                        inference=inference.strip().lower(), memory_size_mb=memory_size_mb,
-                       max_concurrency=max_concurrency, idle_timeout_s=idle_timeout_s, **tune_options(tune or {}))
+                       max_concurrency=max_concurrency, idle_timeout_s=idle_timeout_s, **tune_options(tune or {}),
+                       bias_max=bias_limits(bias_max, chosen))
     from sagecli.flow.inference import validate_inference
 
     validate_inference(opts)
@@ -78,6 +79,20 @@ def _with_rollout(opts: FlowOptions, settings: Mapping[str, Any]) -> FlowOptions
     validate_rollout(spec, opts.inference)
     steps = opts.steps if "rollout" in opts.steps else (*opts.steps, "rollout")
     return dataclasses.replace(opts, rollout=spec, steps=steps)
+
+
+def bias_limits(items: Sequence[str], steps: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """--bias-max NAME=VALUE (repeatable) -> ((code, limit), ...); only with the bias step chosen."""
+    from sagecli.flow.bias import parse_limits
+
+    if items and "bias" not in steps:
+        raise UsageError("--bias-max needs the bias step", hint="add it: --steps ...,bias")
+    try:
+        return tuple(parse_limits(list(items)).items())
+    except ValueError as bad:
+        raise UsageError(f"--bias-max {bad} is not METRIC=LIMIT with a Clarify metric and a limit >= 0",
+                         hint="e.g. --bias-max DPPL=0.1 (metrics: CI DPL KL JS LP TVD KS CDDL DPPL DI DCAcc DCR "
+                              "RD DAR DRR AD TE FT CDDPL)") from None
 
 
 def tune_options(tune: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,6 +125,9 @@ def check_backend_options(backend: str, options: FlowOptions) -> None:
         if "tune" in options.steps:
             raise UsageError("the tune step runs on --backend local only for now",
                              hint="use --backend local, or leave tune out of --steps")
+        if "bias" in options.steps:
+            raise UsageError("the bias step runs on --backend local only for now (Clarify is closed to new "
+                             "customers)", hint="use --backend local, or leave bias out of --steps")
         if options.inference in ("serverless", "async", "multi-model"):
             raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
                              hint="use --backend local, or --inference realtime|batch on sagemaker")

@@ -118,3 +118,19 @@ def write_channels(ds: Dataset, data_dir: Path) -> dict[str, Path]:
     dirs["baseline"] = data_dir / "baseline"
     atomic_write_text(dirs["baseline"] / "train-features.csv", format_rows(x_train))
     return dirs
+
+
+# The bias step's facet: a sensitive attribute kept beside the data, never a feature column (the model does not
+# see it). Rows with a positive label join facet d with probability FACET_BASE + strength, the others with
+# FACET_BASE, so facet d holds more positive labels than facet a: a controlled label imbalance.
+FACET_NAME = "customer_group"
+FACET_BASE = 0.25
+FACET_STRENGTH = 0.2
+
+
+def make_facet(seed: int, split: str, y: Any, strength: float = FACET_STRENGTH) -> Any:
+    """0/1 facet membership for the rows of one split (1 = facet d), drawn from its own random stream."""
+    np = require("numpy")
+    rng = np.random.default_rng([seed, 13, [s for s, _ in SPLITS].index(split)])
+    p = np.where(np.asarray(y) == 1, FACET_BASE + strength, FACET_BASE)
+    return (rng.random(len(y)) < p).astype(np.int64)

@@ -11,6 +11,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "train": ("process",),
     "tune": ("process",),
     "evaluate": ("train",),
+    "bias": ("evaluate",),
     "register": ("evaluate",),
     "deploy": ("register",),
     "invoke": ("deploy",),

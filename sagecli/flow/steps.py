@@ -121,22 +121,35 @@ def evaluate(run: RunState, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v:.4f}" for k, v in run.metrics.items())
 
 
+def bias(run: RunState, res: StepResult) -> None:
+    """Clarify-style bias metrics for the demo's facet (sagecli/flow/bias.py); --bias-max can fail registration."""
+    from sagecli.flow.bias import bias_step
+
+    bias_step(run, res)
+
+
 def register(run: RunState, res: StepResult) -> None:
     """A condition step (AUC >= --min-auc) decides the approval status of the new package version."""
     opts = run.ctx.options
     auc = run.metrics.get("auc", 0.0)
-    run.approved = auc >= opts.min_auc
+    bias_condition = (run.bias or {}).get("condition")
+    bias_ok = bias_condition is None or bias_condition["passed"]
+    run.approved = auc >= opts.min_auc and bias_ok
     status = "Approved" if run.approved else "Rejected"
     assert run.training is not None and run.training.model_artifact
     pkg = run.backend.register_model(ModelPackageRequest(
         group_name=opts.model_package_group, model_artifact=run.training.model_artifact, metrics=run.metrics,
         approval_status=status, tags=run.ctx.tags,
-        description=f"run {run.ctx.run_id}: condition auc {auc:.4f} >= {opts.min_auc} is {run.approved}"))
+        description=f"run {run.ctx.run_id}: condition auc {auc:.4f} >= {opts.min_auc} is {auc >= opts.min_auc}"
+        + ("" if bias_condition is None else f"; bias check passed is {bias_ok}")))
     run.package = pkg
     res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
                 "condition": {"metric": "auc", "value": auc, "min_auc": opts.min_auc, "passed": run.approved}}
-    cmp = ">=" if run.approved else "<"
+    cmp = ">=" if auc >= opts.min_auc else "<"
     res.summary = f"{pkg.group_name} v{pkg.version} {status} (AUC {auc:.4f} {cmp} {opts.min_auc})"
+    if bias_condition is not None:
+        res.data["bias_condition"] = bias_condition
+        res.summary += "; bias check " + ("passed" if bias_ok else "failed")
 
 
 def deploy(run: RunState, res: StepResult) -> None:
@@ -321,4 +334,5 @@ def teardown(run: RunState, res: StepResult, keep: bool) -> None:
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {
     "process": process, "train": train, "evaluate": evaluate, "register": register, "deploy": deploy,
     "invoke": invoke, "transform": transform, "monitor": monitor, "rollout": rollout, "tune": tune,
+    "bias": bias,
 }

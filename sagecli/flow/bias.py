@@ -1,0 +1,142 @@
+"""The bias step: Clarify-style pre- and post-training bias metrics for a facet of the demo data (local only).
+
+Amazon SageMaker Clarify is no longer open to new customers
+(https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-availability-change.html): this step is a local
+stand-in that computes its published metrics (sagecli/flow/bias_metrics.py) and writes them as Clarify's
+analysis.json (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-analysis-results.html)
+with a readable report.md beside it. The facet (data.FACET_NAME) is a sensitive attribute kept beside the data,
+not a model feature. With --bias-max NAME=VALUE the step acts like Pipelines' ClarifyCheck: a metric further
+from parity than VALUE fails the check, and the register step then rejects the model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sagecli.contracts import RunState, StepResult
+from sagecli.flow import bias_metrics as bm
+
+LABEL = "churn"
+LABEL_VALUE = "1"  # label_value_or_threshold: the positive outcome
+FACET_VALUE = "1"  # the facet value analysed (facet d)
+GROUP_VARIABLE = "region"  # CDDL/CDDPL's group variable: a feature column of the demo data
+THRESHOLD = 0.5  # probability_threshold: a score above it is a predicted 1
+NOTE = "Clarify is closed to new customers; local stand-in computing its published metrics"
+
+
+def section(facet: str, values: Mapping[str, float | None], descriptions: Mapping[str, str]) -> dict[str, Any]:
+    """One pre_training_bias_metrics / post_training_bias_metrics section of analysis.json."""
+    metrics: list[dict[str, Any]] = []
+    for name, description in descriptions.items():
+        entry: dict[str, Any] = {"name": name, "description": description, "value": values[name]}
+        if values[name] is None:
+            entry["error"] = "undefined for this data (a denominator is zero)"
+        metrics.append(entry)
+    return {"label": LABEL, "facets": {facet: [{"value_or_threshold": FACET_VALUE, "metrics": metrics}]},
+            "label_value_or_threshold": LABEL_VALUE}
+
+
+def analysis_document(facet: str, pre: Mapping[str, float | None],
+                      post: Mapping[str, float | None] | None) -> dict[str, Any]:
+    """The analysis.json document (Clarify's layout); post is None when there are no predictions."""
+    doc: dict[str, Any] = {"version": "1.0",
+                           "pre_training_bias_metrics": section(facet, pre, bm.PRE_TRAINING)}
+    if post is not None:
+        doc["post_training_bias_metrics"] = section(facet, post, bm.POST_TRAINING)
+    return doc
+
+
+def check_condition(limits: Mapping[str, float], values: Mapping[str, float | None]) -> dict[str, Any]:
+    """The ClarifyCheck-like condition: every chosen metric within its limit of parity (DI: |1 - DI|)."""
+    checks = []
+    for code, limit in limits.items():
+        value = values.get(code)
+        passed = value is not None and bm.deviation(code, value) <= limit
+        checks.append({"metric": code, "value": value, "max": limit, "passed": passed})
+    return {"checks": checks, "passed": all(c["passed"] for c in checks)}
+
+
+def parse_limits(items: list[str] | tuple[str, ...]) -> dict[str, float]:
+    """['DPPL=0.1'] -> {'DPPL': 0.1}; ValueError(item) when one is not NAME=NUMBER with a known name."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            limit = float(value)
+            if not sep or limit < 0:
+                raise ValueError(item)
+            out[bm.metric_code(name)] = limit
+        except ValueError:
+            raise ValueError(item) from None
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:+.4f}"
+
+
+def report_text(doc: Mapping[str, Any], condition: Mapping[str, Any] | None, counts: Mapping[str, int]) -> str:
+    """report.md: the metrics as two tables, then the condition."""
+    lines = ["# Bias report (local stand-in for SageMaker Clarify)", "", f"> {NOTE}.", "",
+             f"Facet `{counts['facet']}` = {FACET_VALUE} (facet d, {counts['d']} training rows) against the other "
+             f"{counts['a']} rows; label `{LABEL}` = {LABEL_VALUE} is the positive outcome; CDD groups: "
+             f"`{GROUP_VARIABLE}`.", ""]
+    for key, title in (("pre_training_bias_metrics", "Pre-training (training data labels)"),
+                       ("post_training_bias_metrics", "Post-training (model predictions on the test set)")):
+        if key not in doc:
+            continue
+        lines += [f"## {title}", "", "| metric | value | description |", "|---|---|---|"]
+        for facet_entries in doc[key]["facets"].values():
+            for m in facet_entries[0]["metrics"]:
+                lines.append(f"| {m['name']} | {_fmt(m['value'])} | {m['description']} |")
+        lines.append("")
+    if condition:
+        lines += ["## Condition (like ClarifyCheck)", ""]
+        for c in condition["checks"]:
+            verdict = "pass" if c["passed"] else "FAIL"
+            lines.append(f"- {c['metric']} {_fmt(c['value'])}: limit {c['max']} -> {verdict}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def bias_step(run: RunState, res: StepResult) -> None:
+    """Compute the metrics on the train split (labels) and the test split (predictions), write the files."""
+    import numpy as np
+
+    from sagecli.flow.data import FACET_NAME, FEATURES, make_facet
+    from sagecli.flow.scoring import run_model_scores
+    from sagecli.paths import atomic_write_text
+
+    opts = run.ctx.options
+    group_col = [name for name, _ in FEATURES].index(GROUP_VARIABLE)
+    x_train, y_train = run.dataset.splits["train"]
+    d_train = make_facet(opts.seed, "train", y_train)
+    pre = bm.pre_training_metrics(y_train, d_train, x_train[:, group_col])
+    x_test, y_test = run.dataset.splits["test"]
+    d_test = make_facet(opts.seed, "test", y_test)
+    pred = (np.asarray(run_model_scores(run, x_test)) > THRESHOLD).astype(np.int64)
+    post = bm.post_training_metrics(y_test, pred, d_test, x_test[:, group_col], x_test)
+    doc = analysis_document(FACET_NAME, pre, post)
+    limits = dict(opts.bias_max)
+    condition = check_condition(limits, {**pre, **post}) if limits else None
+    out = run.ctx.run_dir / "bias"
+    counts = {"facet": FACET_NAME, "d": int(d_train.sum()), "a": int(len(d_train) - d_train.sum())}
+    atomic_write_text(out / "analysis.json", json.dumps(doc, indent=2) + "\n")
+    atomic_write_text(out / "report.md", report_text(doc, condition, counts))
+    run.bias = {"condition": condition}
+    res.artifacts = {"analysis": str(out / "analysis.json"), "report": str(out / "report.md")}
+    res.data = {"facet": FACET_NAME, "facet_value": FACET_VALUE, "note": NOTE, "pre_training": pre,
+                "post_training": post, "condition": condition}
+    res.summary = summary_line(pre, post, condition)
+
+
+def summary_line(pre: Mapping[str, float | None], post: Mapping[str, float | None],
+                 condition: Mapping[str, Any] | None) -> str:
+    """One line for the live view: the headline metrics and the condition's verdict."""
+    text = f"DPL {_fmt(pre['DPL'])}, CI {_fmt(pre['CI'])}; DPPL {_fmt(post['DPPL'])}, DI {_fmt(post['DI'])}"
+    if condition:
+        failed = [c["metric"] for c in condition["checks"] if not c["passed"]]
+        text += "; condition " + ("passed" if not failed else "FAILED on " + ", ".join(failed))
+    return text + " (local stand-in: Clarify is closed to new customers)"
