@@ -144,7 +144,7 @@ def register(run: RunState, res: StepResult) -> None:
         + ("" if bias_condition is None else f"; bias check passed is {bias_ok}")))
     run.package = pkg
     res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
-                "condition": {"metric": "auc", "value": auc, "min_auc": opts.min_auc, "passed": run.approved}}
+                "condition": {"metric": "auc", "value": auc, "min_auc": opts.min_auc, "passed": auc >= opts.min_auc}}
     cmp = ">=" if auc >= opts.min_auc else "<"
     res.summary = f"{pkg.group_name} v{pkg.version} {status} (AUC {auc:.4f} {cmp} {opts.min_auc})"
     if bias_condition is not None:
