@@ -135,8 +135,9 @@ def bias_step(run: RunState, res: StepResult) -> None:
 def summary_line(pre: Mapping[str, float | None], post: Mapping[str, float | None],
                  condition: Mapping[str, Any] | None) -> str:
     """One line for the live view: the headline metrics and the condition's verdict."""
-    text = f"DPL {_fmt(pre['DPL'])}, CI {_fmt(pre['CI'])}; DPPL {_fmt(post['DPPL'])}, DI {_fmt(post['DI'])}"
+    short = {k: "undefined" if v is None else f"{v:+.3f}" for k, v in {**pre, **post}.items()}
+    text = f"DPL {short['DPL']} CI {short['CI']}; DPPL {short['DPPL']} DI {short['DI']}"
     if condition:
         failed = [c["metric"] for c in condition["checks"] if not c["passed"]]
-        text += "; condition " + ("passed" if not failed else "FAILED on " + ", ".join(failed))
-    return text + " (local stand-in: Clarify is closed to new customers)"
+        text += "; check " + ("passed" if not failed else "FAILED: " + ", ".join(failed))
+    return text + " (local stand-in; Clarify closed to new customers)"

@@ -127,7 +127,7 @@ class DemoView:
         if result.added_steps:
             con.print(f"[dim]added prerequisite steps: {', '.join(result.added_steps)}[/]")
         con.print(f"Artifacts: {escape(str(result.run_dir))}", soft_wrap=True)
-        for key in ("train", "transform", "monitor", "rollout"):
+        for key in ("train", "bias", "transform", "monitor", "rollout"):
             if key in by:
                 for name, path in by[key].artifacts.items():
                     con.print(f"[dim]  {key} {name}: {escape(relative_to_run(str(path), result.run_dir))}[/]",
@@ -154,8 +154,8 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
     ev = by.get("evaluate")
     if ev is not None and ev.data.get("metrics"):
         rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
-    for name, label in (("tune", "Tuning"), ("register", "Model package"), ("transform", "Batch transform"),
-                        ("monitor", "Monitor")):
+    for name, label in (("tune", "Tuning"), ("bias", "Bias"), ("register", "Model package"),
+                        ("transform", "Batch transform"), ("monitor", "Monitor")):
         step = by.get(name)
         shown = ("ok",) if result.error else ("ok", "skipped")  # after a failure, later steps just did not run
         if step is not None and step.status in shown and step.summary:

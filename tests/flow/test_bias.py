@@ -174,7 +174,7 @@ def test_run_demo_bias_fails_registration(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     steps = {s["name"]: s for s in json.loads(res.stdout)["steps"]}
     bias = steps["bias"]
-    assert bias["status"] == "ok" and "closed to new customers" in bias["summary"]
+    assert bias["status"] == "ok" and "Clarify closed to new customers" in bias["summary"]
     doc = json.loads(Path(bias["artifacts"]["analysis"]).read_text())
     post = doc["post_training_bias_metrics"]["facets"]["customer_group"][0]["metrics"]
     dppl = next(m["value"] for m in post if m["name"] == "DPPL")
