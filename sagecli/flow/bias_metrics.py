@@ -46,7 +46,7 @@ POST_TRAINING: dict[str, str] = {
     "CDDPL": "Conditional Demographic Disparity in Predicted Labels (CDDPL)",
 }
 ALIASES = {"DCACC": "DCA", "CDD": "CDDL"}  # the documentation's labels for the API's codes
-FLIP_TEST_K = 5  # FT: neighbours in facet a per facet-d row (the page says "k nearest neighbors", no k)
+FLIP_TEST_K = 5  # FT: neighbours in facet a per facet-d row (the page gives no k; smclarify uses 5)
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -138,27 +138,26 @@ def _facet_rates(c: dict[str, float]) -> dict[str, float | None]:
             "te": _ratio(c["fn"], c["fp"])}
 
 
-def flip_test(x: Any, pred: Any, d: Any, k: int = FLIP_TEST_K) -> float | None:
-    """FT = (F+ - F-) / n_d, the outcome of a d row against the majority of its k nearest facet-a rows.
+def flip_test(x: Any, pred: Any, d: Any, k: int | None = None) -> float | None:
+    """FT = (F+ - F-) / n_d, each facet-d row's outcome against the majority of its k nearest facet-a rows.
 
-    F+: d rows predicted 0 whose neighbours in facet a are predicted 1; F-: d rows predicted 1 whose neighbours
-    are predicted 0. Distances are Euclidean on standardised features.
+    As the FT page defines them: F+ counts d rows predicted 0 (unfavourable) whose neighbours in facet a are
+    predicted 1; F- counts d rows predicted 1 whose neighbours are predicted 0. The page gives no k; like AWS's
+    smclarify library, k is 5 (1 when facet a has 9 rows or fewer) and distances are Euclidean on the features
+    as given. (smclarify counts its positive flips the other way round; this follows the documentation.)
     """
     np = require("numpy")
     x, pred, d = _arrays(x, pred, d)
-    d = d.astype(bool)
+    x, d = x.astype(np.float64), d.astype(bool)
     if d.sum() == 0 or (~d).sum() == 0:
         return None
-    std = x.std(axis=0)
-    z = (x - x.mean(axis=0)) / np.where(std == 0, 1.0, std)
-    za, pa, zd, pd = z[~d], pred[~d], z[d], pred[d]
-    k = min(k, len(za))
+    xa, pa, xd, pd = x[~d], pred[~d], x[d], pred[d]
+    k = min(k or (FLIP_TEST_K if len(xa) > 9 else 1), len(xa))
     f_plus = f_minus = 0
-    for i in range(0, len(zd), 256):  # chunks keep the distance matrix small
-        dist = ((zd[i:i + 256, None, :] - za[None, :, :]) ** 2).sum(axis=2)
+    for i in range(0, len(xd), 256):  # chunks keep the distance matrix small
+        dist = ((xd[i:i + 256, None, :] - xa[None, :, :]) ** 2).sum(axis=2)
         near = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        votes = pa[near].mean(axis=1)
-        neighbour = (votes > 0.5).astype(int)
+        neighbour = (pa[near].mean(axis=1) > 0.5).astype(int)
         mine = pd[i:i + 256]
         f_plus += int(((mine == 0) & (neighbour == 1)).sum())
         f_minus += int(((mine == 1) & (neighbour == 0)).sum())

@@ -183,3 +183,11 @@ def test_run_demo_bias_fails_registration(tmp_path: Path) -> None:
     register = steps["register"]
     assert register["data"]["approval_status"] == "Rejected" and register["data"]["condition"]["passed"]
     assert "bias check failed" in register["summary"]
+
+
+def test_flip_test_uses_one_neighbour_for_a_small_facet_a() -> None:
+    # 3 facet-a rows (<= 9): one neighbour decides. d at 0.9 sits next to a at 1.0 (predicted 0) although two of
+    # the three a rows are predicted 1; a majority of 3 would call it F+, the nearest one does not.
+    x = [[0.0], [0.1], [1.0], [0.9]]
+    assert bm.flip_test(x, [1, 1, 0, 0], [0, 0, 0, 1]) == approx(0.0)
+    assert bm.flip_test(x, [1, 1, 0, 0], [0, 0, 0, 1], k=3) == approx(1.0)
