@@ -48,6 +48,26 @@ def analysis_document(facet: str, pre: Mapping[str, float | None],
     return doc
 
 
+def analysis_config(facet: str, headers: list[str], limits: Mapping[str, float]) -> dict[str, Any]:
+    """The analysis configuration a Clarify processing job would read for this analysis (its documented schema:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html)."""
+    return {"version": "1.0", "dataset_type": "text/csv", "headers": headers, "label": LABEL,
+            "label_values_or_threshold": [int(LABEL_VALUE)],
+            "facet": [{"name_or_index": facet, "value_or_threshold": [int(FACET_VALUE)]}],
+            "group_variable": GROUP_VARIABLE, "probability_threshold": THRESHOLD,
+            "methods": {"pre_training_bias": {"methods": list(bm.PRE_TRAINING)},
+                        "post_training_bias": {"methods": list(bm.POST_TRAINING)}},
+            "sagecli_condition": {code: {"max_deviation_from_parity": v} for code, v in limits.items()}}
+
+
+def dataset_csv(headers: list[str], x: Any, y: Any, facet: Any) -> str:
+    """The rows the analysis read, as a Clarify dataset: a header line, label first, the facet column last."""
+    from sagecli.flow.data import format_rows
+
+    rows = format_rows(x, y).splitlines()
+    return ",".join(headers) + "\n" + "".join(f"{r},{int(f)}\n" for r, f in zip(rows, facet, strict=True))
+
+
 def check_condition(limits: Mapping[str, float], values: Mapping[str, float | None]) -> dict[str, Any]:
     """The ClarifyCheck-like condition: every chosen metric within its limit of parity (DI: |1 - DI|)."""
     checks = []
@@ -123,10 +143,14 @@ def bias_step(run: RunState, res: StepResult) -> None:
     condition = check_condition(limits, {**pre, **post}) if limits else None
     out = run.ctx.run_dir / "bias"
     counts = {"facet": FACET_NAME, "d": int(d_train.sum()), "a": int(len(d_train) - d_train.sum())}
+    headers = [LABEL, *(name for name, _ in FEATURES), FACET_NAME]
     atomic_write_text(out / "analysis.json", json.dumps(doc, indent=2) + "\n")
+    atomic_write_text(out / "analysis_config.json", json.dumps(analysis_config(FACET_NAME, headers, limits), indent=2))
+    atomic_write_text(out / "train-with-facet.csv", dataset_csv(headers, x_train, y_train, d_train))
     atomic_write_text(out / "report.md", report_text(doc, condition, counts))
     run.bias = {"condition": condition}
-    res.artifacts = {"analysis": str(out / "analysis.json"), "report": str(out / "report.md")}
+    res.artifacts = {"analysis": str(out / "analysis.json"), "report": str(out / "report.md"),
+                     "config": str(out / "analysis_config.json"), "dataset": str(out / "train-with-facet.csv")}
     res.data = {"facet": FACET_NAME, "facet_value": FACET_VALUE, "note": NOTE, "pre_training": pre,
                 "post_training": post, "condition": condition}
     res.summary = summary_line(pre, post, condition)

@@ -180,6 +180,9 @@ def test_run_demo_bias_fails_registration(tmp_path: Path) -> None:
     dppl = next(m["value"] for m in post if m["name"] == "DPPL")
     assert dppl == approx(bias["data"]["post_training"]["DPPL"]) and abs(dppl) > 0.001
     assert "DPPL" in Path(bias["artifacts"]["report"]).read_text()
+    lines = Path(bias["artifacts"]["dataset"]).read_text().splitlines()
+    assert lines[0].endswith(",customer_group") and len(lines[1].split(",")) == 10  # label, 8 features, facet
+    assert json.loads(Path(bias["artifacts"]["config"]).read_text())["label"] == "churn"
     register = steps["register"]
     assert register["data"]["approval_status"] == "Rejected" and register["data"]["condition"]["passed"]
     assert "bias check failed" in register["summary"]
@@ -191,3 +194,16 @@ def test_flip_test_uses_one_neighbour_for_a_small_facet_a() -> None:
     x = [[0.0], [0.1], [1.0], [0.9]]
     assert bm.flip_test(x, [1, 1, 0, 0], [0, 0, 0, 1]) == approx(0.0)
     assert bm.flip_test(x, [1, 1, 0, 0], [0, 0, 0, 1], k=3) == approx(1.0)
+
+
+def test_the_dataset_file_keeps_the_facet_beside_the_features() -> None:
+    import numpy as np
+
+    from sagecli.flow.bias import analysis_config, dataset_csv
+
+    headers = ["churn", "age", "tenure_months", "customer_group"]
+    text = dataset_csv(headers, np.array([[30.0, 12.0], [40.0, 3.0]]), np.array([1.0, 0.0]), np.array([0, 1]))
+    assert text.splitlines() == ["churn,age,tenure_months,customer_group", "1,30,12,0", "0,40,3,1"]
+    cfg = analysis_config("customer_group", headers, {"DPPL": 0.1})
+    assert cfg["facet"] == [{"name_or_index": "customer_group", "value_or_threshold": [1]}]
+    assert cfg["methods"]["post_training_bias"]["methods"][0] == "DPPL"
