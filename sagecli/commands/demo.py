@@ -92,10 +92,10 @@ def run_demo(
     = "Bayesian",
     tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
                                                      "Off.")] = "Auto",
-    bias_max: Annotated[list[str] | None, typer.Option("--bias-max", help="Bias step (--steps ...,bias; a local "
-                                                       "stand-in, Clarify is closed to new customers): reject the "
-                                                       "model when METRIC is further than LIMIT from parity, e.g. "
-                                                       "DPPL=0.1 (repeatable).")] = None,
+    bias_max: Annotated[list[str] | None, typer.Option(
+        "--bias-max", metavar="METRIC=LIMIT",
+        help="Bias step (--steps ...,bias; a local stand-in, Clarify is closed to new customers): reject the model "
+             "when METRIC is further than LIMIT from parity, e.g. DPPL=0.1 (repeatable).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
