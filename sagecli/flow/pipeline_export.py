@@ -34,6 +34,9 @@ EXAMPLE_ROLE = "arn:aws:iam::111122223333:role/service-role/AmazonSageMaker-Exec
 EXAMPLE_BUCKET = "amzn-s3-demo-bucket"
 AUC_METRIC = "validation:auc"
 PROC = "/opt/ml/processing"
+# Pipelines reuses a cacheable step's earlier successful run when its Arguments are the same (ISO 8601 expiry)
+CACHE = {"Enabled": True, "ExpireAfter": "P30D"}
+CACHEABLE = ("Processing", "Training", "Tuning", "Transform")
 
 # step Type -> (API whose request its Arguments are, the request's name member, Describe* operation)
 STEP_APIS: dict[str, tuple[str, str | None, str]] = {
@@ -64,7 +67,8 @@ def _drop(params: Mapping[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def _step(name: str, kind: str, arguments: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"Name": name, "Type": kind, "Arguments": arguments, **extra}
+    cache = {"CacheConfig": dict(CACHE)} if kind in CACHEABLE else {}
+    return {"Name": name, "Type": kind, "Arguments": arguments, **cache, **extra}
 
 
 def _processing(*, image: str, role: str, script: str, inputs: Mapping[str, Any], outputs: Mapping[str, str],
@@ -127,7 +131,7 @@ def build_definition(opts: FlowOptions, steps: list[str], *, run_id: str, region
         out.append(_tuning_step(opts, train_args))
     trains = "train" in chosen or "tune" not in chosen or bool(chosen & {"evaluate", "register", "deploy", "transform"})
     if trains and chosen & {"train", "evaluate", "register", "deploy", "transform"}:
-        out.append(_step("Train", "Training", train_args, CacheConfig={"Enabled": True, "ExpireAfter": "P30D"}))
+        out.append(_step("Train", "Training", train_args))
     if not trains:
         return _finish(params, out), refs
     artifact = refs.get("Steps.Train.ModelArtifacts.S3ModelArtifacts", artifact_example)

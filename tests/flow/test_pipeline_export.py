@@ -91,6 +91,7 @@ def test_cli_exports_atomically_and_runs_nothing(tmp_path, monkeypatch):
     definition = json.loads(out.read_text())
     assert definition["Version"] == "2020-12-01"
     assert json.loads(result.output)["steps"][0] == "Process"
+    assert {p["Name"]: p["DefaultValue"] for p in definition["Parameters"]}["MinAuc"] == 0.7
     assert not (tmp_path / "home" / "runs").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
@@ -103,3 +104,19 @@ def test_cli_unwritable_path_is_one_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert "cannot write the pipeline definition" in lines[0]
     assert "Traceback" not in result.stderr and len(lines) <= 2  # the error and its hint
+
+
+def test_cli_export_uses_role_and_bucket_without_aws(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAGECLI_HOME", str(tmp_path / "home"))
+    out = tmp_path / "p.json"
+    role = "arn:aws:iam::123456789012:role/MyPipelineRole"
+    result = CliRunner().invoke(app, ["run-demo", "--export-pipeline", str(out), "--steps", "transform",
+                                      "--role-arn", role, "--bucket", "my-bucket", "--region", "eu-west-1"])
+    assert result.exit_code == 0, result.output
+    definition = json.loads(out.read_text())
+    names = [s["Name"] for s in pe.iter_steps(definition)]
+    assert names == ["Process", "Train", "CreateModel", "Transform"]
+    train = definition["Steps"][1]["Arguments"]
+    assert train["RoleArn"] == role and train["OutputDataConfig"]["S3OutputPath"].startswith("s3://my-bucket/")
+    assert ".eu-west-1." in train["AlgorithmSpecification"]["TrainingImage"]
+    assert all(s.get("CacheConfig", {}).get("Enabled") for s in definition["Steps"] if s["Type"] != "Model")
