@@ -286,15 +286,20 @@ def reference_problems(definition: Mapping[str, Any]) -> list[str]:
 
 def definition_problems(definition: Mapping[str, Any], refs: Refs) -> list[str]:
     """Every offline problem: requests, references, and CreatePipeline's PipelineDefinition length."""
-    from sagecli.aws.validate import problems_for
+    from sagecli.aws.validate import problems_for, service_model
 
     text = json.dumps(definition)
     create = {"PipelineName": "sagecli-demo", "PipelineDefinition": text, "ClientRequestToken": "x" * 32,
               "RoleArn": EXAMPLE_ROLE}
+    # botocore's ParamValidator checks minimum lengths only: the maximum is read from the model here
+    limit = service_model("sagemaker").operation_model("CreatePipeline").input_shape.members[
+        "PipelineDefinition"].metadata.get("max")
+    too_long = [f"CreatePipeline: PipelineDefinition is {len(text)} characters, more than its maximum {limit}"
+                ] if limit and len(text) > limit else []
     names = [s["Name"] for s in iter_steps(definition)]
     dupes = sorted({n for n in names if names.count(n) > 1})
     return (request_problems(definition, refs) + reference_problems(definition)
-            + [f"CreatePipeline: {p}" for p in problems_for("sagemaker", "CreatePipeline", create)]
+            + [f"CreatePipeline: {p}" for p in problems_for("sagemaker", "CreatePipeline", create)] + too_long
             + ([f"step names repeat: {', '.join(dupes)}"] if dupes else []))
 
 

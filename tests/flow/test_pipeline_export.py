@@ -42,6 +42,17 @@ def test_broken_request_is_caught():
     assert any(p.startswith("Train:") for p in pe.definition_problems(definition, refs))
 
 
+def test_definition_longer_than_create_pipeline_allows_is_caught():
+    from sagecli.aws.validate import service_model
+
+    definition, refs = _build(("process",))
+    limit = service_model("sagemaker").operation_model("CreatePipeline").input_shape.members[
+        "PipelineDefinition"].metadata["max"]
+    assert pe.definition_problems(definition, refs) == []
+    definition["Metadata"] = {"Padding": "x" * limit}
+    assert any("more than its maximum" in p for p in pe.definition_problems(definition, refs))
+
+
 def test_references_resolve_to_earlier_steps():
     definition, _ = _build()
     assert pe.reference_problems(definition) == []
