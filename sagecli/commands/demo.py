@@ -91,6 +91,8 @@ def run_demo(
     = "Bayesian",
     tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
                                                      "Off.")] = "Auto",
+    export_pipeline: Annotated[Path | None, typer.Option(help="Write the chosen steps as a SageMaker Pipelines "
+                                                         "definition to this file and stop (nothing runs).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -110,6 +112,10 @@ def run_demo(
               "early_stopping": tune_early_stopping},
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
+    if export_pipeline is not None:
+        from sagecli.commands.demo_run import export_and_report
+
+        return export_and_report(export_pipeline, opts, json_out)
     run_and_report(backend, opts, run_dir, json_out)
 
 

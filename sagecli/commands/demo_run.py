@@ -168,6 +168,28 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
 
 
+def export_and_report(path: Path, options: FlowOptions, json_out: bool) -> None:
+    """--export-pipeline: write the definition offline (no AWS call, no run) and say what was written."""
+    import typer
+
+    from sagecli.aws.images import XGBOOST_IMAGE, lookup
+    from sagecli.flow.pipeline_export import export_pipeline
+    from sagecli.flow.runner import new_run_id, plan_steps
+
+    steps, _ = plan_steps(options.steps)
+    b = options.backend_options
+    region = b.get("region") or "us-east-1"
+    info = export_pipeline(path, options, steps, run_id=new_run_id(), region=region,
+                           image=lookup(XGBOOST_IMAGE, region), role_arn=b.get("role_arn"), bucket=b.get("bucket"))
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(info)
+    else:
+        typer.echo(f"Wrote {info['path']}: SageMaker Pipelines definition {info['version']}, "
+                   f"{len(info['steps'])} steps ({', '.join(info['steps'])}).")
+
+
 def _stderr(text: str) -> None:
     import sys
 
