@@ -41,6 +41,9 @@ def render_plan(plan: dict[str, Any]) -> None:
 
 def _block(title: str, entry: dict[str, Any]) -> None:
     out = console()
+    if entry.get("choice") is None:
+        out.print(f"\n[bold]{title}: none recommended[/bold]", highlight=False)
+        return
     demo = f" (run-demo: {entry['demo']})" if entry.get("demo") else ""
     out.print(f"\n[bold]{title}: {entry.get('choice')}[/bold]{demo}", highlight=False)
     out.print("  Why it was recommended:")
