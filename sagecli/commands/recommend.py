@@ -183,8 +183,9 @@ def deployment_cmd(
     bake_minutes: Annotated[float | None, _opt("Baking time after each traffic step, in minutes.")] = None,
     rollout_hours: Annotated[float | None, _opt("How long the rollout or live comparison runs, in hours.")] = None,
     try_: Annotated[bool, _opt("Run the recommended option and rollout locally with run-demo.", "--try")] = False,
-    idle_timeout: Annotated[float, typer.Option(min=0.1, max=3600.0, help="--try: serverless/async idle seconds "
-                                                "before the worker stops.")] = 3.0,
+    idle_timeout: Annotated[float | None, typer.Option(min=0.1, max=3600.0, show_default=False, help="--try: "
+                                                       "serverless/async idle seconds before the worker stops "
+                                                       "(default 3).")] = None,
     fault: Annotated[str | None, _opt("--try: make the new version fail (new-version|new-version-slow).")] = None,
     run_dir: Annotated[Path | None, _opt("--try: artifact folder (default $SAGECLI_HOME/runs/<run-id>).")] = None,
     json_out: JsonOpt = False,
@@ -194,10 +195,12 @@ def deployment_cmd(
     need: NeedOpt = None,
 ) -> None:
     """Recommend an inference option and a rollout strategy for it (--try runs them locally)."""
-    if not try_ and (fault or run_dir):
+    if not try_ and (fault or run_dir or idle_timeout is not None):
         from sagecli.errors import UsageError
 
-        raise UsageError("--fault and --run-dir apply to --try only", hint="add --try")
+        raise UsageError("--idle-timeout, --fault and --run-dir apply to --try only", hint="add --try")
+    idle = 3.0 if idle_timeout is None else idle_timeout
+    try_it = {"idle_timeout_s": idle, "fault": fault, "run_dir": run_dir} if try_ else None
     _run("deployment", {
         "payload_mb": payload_mb, "processing_seconds": processing_seconds, "latency_ms": latency_ms,
         "traffic": traffic, "realtime": realtime, "gpu": gpu, "scale_to_zero": _flag(scale_to_zero),
@@ -208,8 +211,7 @@ def deployment_cmd(
         "compare_variants": _flag(compare_variants), "alarms": alarms, "capacity_limited": _flag(capacity_limited),
         "instance_family": instance_family, "model_gb": model_gb, "bake_minutes": bake_minutes,
         "rollout_hours": rollout_hours, "needs": need,
-    }, json_out, explain, no_input, show_all,
-        {"idle_timeout_s": idle_timeout, "fault": fault, "run_dir": run_dir} if try_ else None)
+    }, json_out, explain, no_input, show_all, try_it)
 
 
 @rec_app.command("needs")

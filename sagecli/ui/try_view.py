@@ -64,4 +64,3 @@ def render_summary(summary: dict[str, Any]) -> None:
     """The inference option and the rollout: the recommendation's reasons, then the measured values."""
     _block("Inference option", summary["inference"])
     _block("Rollout", summary["rollout"])
-    console().print(f"\nRun {summary.get('run_id')}: artifacts in {summary.get('run_dir')}", highlight=False)

@@ -106,7 +106,7 @@ def test_the_summary_puts_the_reasons_beside_the_measurements(kb) -> None:
 
 
 def test_fault_without_try_is_one_clear_line() -> None:
-    res = run_cli("recommend", "deployment", "--fault", "new-version")
+    res = run_cli("recommend", "deployment", "--idle-timeout", "1")
     assert res.returncode != 0 and "--try" in res.stderr and "Traceback" not in res.stderr
 
 
