@@ -127,8 +127,11 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # SIGTERM takes the same path as Ctrl-C: tear down, then exit
 
 
-def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
-    """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed."""
+def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool,
+                   emit: bool = True) -> dict[str, Any]:
+    """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed.
+
+    Returns the run's result dict; emit=False leaves printing the JSON to the caller (recommend --try)."""
     from sagecli.flow.rundir import check_run_dir
     from sagecli.flow.runner import new_run_id, plan_steps, run_flow
     from sagecli.paths import home_dir
@@ -144,7 +147,8 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
             from sagecli.output import emit_json
 
             result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
-            emit_json(result.to_dict())
+            if emit:
+                emit_json(result.to_dict())
             kept = result.step("teardown")
             if kept is not None and kept.data.get("kept_note"):
                 _stderr(kept.data["kept_note"])  # a kept endpoint may bill: say so outside the JSON too
@@ -166,6 +170,7 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         signal.signal(signal.SIGTERM, previous)
     if not result.ok:
         raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
+    return result.to_dict()
 
 
 def export_and_report(path: Path, options: FlowOptions, json_out: bool) -> None:
