@@ -138,7 +138,7 @@ EXAMPLES: dict[str, Example] = {
                                     shown="sagecli run-demo --backend sagemaker --role-arn "
                                           "arn:aws:iam::<acct>:role/<role> --dry-run",
                                     select=from_line(r"^All \d+ requests validate",
-                                                     through=r"^Every resource is tagged"))],
+                                                     through=r"Ctrl-C\.$"))],
                            aws=True),
     "bad-input": Example([
         Command(["run-demo", "--backend", "sagemaker", "--instance-type", "ml.t2.medium", "--region", "us-east-1",

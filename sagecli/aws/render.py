@@ -21,13 +21,25 @@ def plan_document(plan: list[ApiCall], costs: list[CostLine], account: str, regi
             "requests": plan_to_dicts(plan), "cost": [c.to_dict() for c in costs]}
 
 
+WIDTH = 80  # the plan reads in an 80-column terminal; JSON values inside requests are never wrapped
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    """Text wrapped at word boundaries to WIDTH, every line with the indent (URLs and paths stay whole)."""
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
 def cost_lines(costs: list[CostLine]) -> list[str]:
-    """Cost estimate lines, one per billed resource."""
+    """Cost estimate lines: the resource, count, type and rate; then its bound and note, wrapped below."""
     out = []
     for c in costs:
         price = "price unknown" if c.usd_per_hour is None else f"~${c.usd_per_hour:.3f}/hour"
         worst = f" (at most ~${c.max_usd:.2f})" if c.max_usd is not None else ""
-        out.append(f"  {c.resource:<19} {c.instances} x {c.instance_type:<15} {price:<16} {c.bound}{worst}; {c.note}")
+        out.append(f"  {c.resource:<19} {c.instances} x {c.instance_type:<15} {price}")
+        out += _wrapped(f"{c.bound}{worst}; {c.note}", "      ")
     return out
 
 
@@ -51,9 +63,10 @@ def render_plan(plan: list[ApiCall], costs: list[CostLine], aws: Any, as_json: b
     lines += cost_lines(costs)
     from sagecli.aws.ledger import ledger_dir
 
-    lines += [f"Note: {n}" for n in doc["notes"]]
+    for n in doc["notes"]:
+        lines += _wrapped(f"Note: {n}", "")
     ledger = ledger_dir() / f"{run_id}.json"
-    lines.append(f"Every resource is tagged sagecli:run-id={run_id} and recorded in {ledger}; teardown deletes "
-                 "them in reverse order at the end, on any failure and on Ctrl-C.")
+    lines += _wrapped(f"Every resource is tagged sagecli:run-id={run_id} and recorded in {ledger}; teardown "
+                      "deletes them in reverse order at the end, on any failure and on Ctrl-C.", "")
     out.write("\n".join(lines) + "\n")
     out.flush()

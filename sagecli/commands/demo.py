@@ -96,6 +96,8 @@ def run_demo(
         "--bias-max", metavar="METRIC=LIMIT",
         help="Bias step (--steps ...,bias; a local stand-in, Clarify is closed to new customers): reject the model "
              "when METRIC is further than LIMIT from parity, e.g. DPPL=0.1 (repeatable).")] = None,
+    export_pipeline: Annotated[Path | None, typer.Option(help="Write the chosen steps as a SageMaker Pipelines "
+                                                         "definition to this file and stop (nothing runs).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -115,6 +117,10 @@ def run_demo(
               "early_stopping": tune_early_stopping}, bias_max=bias_max or [],
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
+    if export_pipeline is not None:
+        from sagecli.commands.demo_run import export_and_report
+
+        return export_and_report(export_pipeline, opts, json_out)
     run_and_report(backend, opts, run_dir, json_out)
 
 

@@ -145,8 +145,11 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # SIGTERM takes the same path as Ctrl-C: tear down, then exit
 
 
-def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
-    """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed."""
+def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool,
+                   emit: bool = True) -> dict[str, Any]:
+    """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed.
+
+    Returns the run's result dict; emit=False leaves printing the JSON to the caller (recommend --try)."""
     from sagecli.flow.rundir import check_run_dir
     from sagecli.flow.runner import new_run_id, plan_steps, run_flow
     from sagecli.paths import home_dir
@@ -162,7 +165,8 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
             from sagecli.output import emit_json
 
             result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
-            emit_json(result.to_dict())
+            if emit:
+                emit_json(result.to_dict())
             kept = result.step("teardown")
             if kept is not None and kept.data.get("kept_note"):
                 _stderr(kept.data["kept_note"])  # a kept endpoint may bill: say so outside the JSON too
@@ -184,6 +188,29 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
         signal.signal(signal.SIGTERM, previous)
     if not result.ok:
         raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
+    return result.to_dict()
+
+
+def export_and_report(path: Path, options: FlowOptions, json_out: bool) -> None:
+    """--export-pipeline: write the definition offline (no AWS call, no run) and say what was written."""
+    import typer
+
+    from sagecli.aws.images import XGBOOST_IMAGE, lookup
+    from sagecli.flow.pipeline_export import export_pipeline
+    from sagecli.flow.runner import new_run_id, plan_steps
+
+    steps, _ = plan_steps(options.steps)
+    b = options.backend_options
+    region = b.get("region") or "us-east-1"
+    info = export_pipeline(path, options, steps, run_id=new_run_id(), region=region,
+                           image=lookup(XGBOOST_IMAGE, region), role_arn=b.get("role_arn"), bucket=b.get("bucket"))
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(info)
+    else:
+        typer.echo(f"Wrote {info['path']}: SageMaker Pipelines definition {info['version']}, "
+                   f"{len(info['steps'])} steps ({', '.join(info['steps'])}).")
 
 
 def _stderr(text: str) -> None:

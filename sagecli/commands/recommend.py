@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,7 +32,7 @@ def _flag(value: bool) -> bool | None:
 
 
 def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool, no_input: bool,
-         show_all: bool) -> None:
+         show_all: bool, try_it: dict[str, Any] | None = None) -> None:
     from sagecli.recommend.facts import missing, normalize
 
     given = {k: v for k, v in given.items() if v is not None}
@@ -59,6 +60,11 @@ def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool,
     from sagecli.recommend import decide
 
     result = decide(recommender, given, kb)
+    if try_it is not None:
+        from sagecli.commands.recommend_try import try_deployment
+
+        try_deployment(result, json_out=json_out, **try_it)
+        return
     if json_out:
         from sagecli.output import emit_json
 
@@ -176,13 +182,25 @@ def deployment_cmd(
     instance_family: Annotated[str | None, _opt("Endpoint instance family, e.g. ml.g5.")] = None,
     bake_minutes: Annotated[float | None, _opt("Baking time after each traffic step, in minutes.")] = None,
     rollout_hours: Annotated[float | None, _opt("How long the rollout or live comparison runs, in hours.")] = None,
+    try_: Annotated[bool, _opt("Run the recommended option and rollout locally with run-demo.", "--try")] = False,
+    idle_timeout: Annotated[float | None, typer.Option(min=0.1, max=3600.0, show_default=False, help="--try: "
+                                                       "serverless/async idle seconds before the worker stops "
+                                                       "(default 3).")] = None,
+    fault: Annotated[str | None, _opt("--try: make the new version fail (new-version|new-version-slow).")] = None,
+    run_dir: Annotated[Path | None, _opt("--try: artifact folder (default $SAGECLI_HOME/runs/<run-id>).")] = None,
     json_out: JsonOpt = False,
     explain: ExplainOpt = False,
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
     need: NeedOpt = None,
 ) -> None:
-    """Recommend an inference option and a rollout strategy for it."""
+    """Recommend an inference option and a rollout strategy for it (--try runs them locally)."""
+    if not try_ and (fault or run_dir or idle_timeout is not None):
+        from sagecli.errors import UsageError
+
+        raise UsageError("--idle-timeout, --fault and --run-dir apply to --try only", hint="add --try")
+    idle = 3.0 if idle_timeout is None else idle_timeout
+    try_it = {"idle_timeout_s": idle, "fault": fault, "run_dir": run_dir} if try_ else None
     _run("deployment", {
         "payload_mb": payload_mb, "processing_seconds": processing_seconds, "latency_ms": latency_ms,
         "traffic": traffic, "realtime": realtime, "gpu": gpu, "scale_to_zero": _flag(scale_to_zero),
@@ -193,7 +211,7 @@ def deployment_cmd(
         "compare_variants": _flag(compare_variants), "alarms": alarms, "capacity_limited": _flag(capacity_limited),
         "instance_family": instance_family, "model_gb": model_gb, "bake_minutes": bake_minutes,
         "rollout_hours": rollout_hours, "needs": need,
-    }, json_out, explain, no_input, show_all)
+    }, json_out, explain, no_input, show_all, try_it)
 
 
 @rec_app.command("needs")
