@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from sagecli.errors import UsageError
-from sagecli.recommend.input_mode import MB_PER_GB
+
+MB_PER_GB = 2**10  # a unit, not a limit (as in input_mode; kept here so conflicts imports no recommender)
 
 # --endpoint label -> the inference-option record that says whether it has GPUs
 ENDPOINT_RECORD = {"realtime": "realtime-inference", "serverless": "serverless-inference",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from sagecli.errors import UsageError
@@ -42,6 +41,8 @@ def check_needs(recommender: str, given: Any, kb: Any) -> list[str]:
     known = {name_of(n): n for n in vocabulary(kb, recommender)}
     for name in sorted(names):
         if name not in known:
+            import difflib  # only to suggest a spelling
+
             close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(close)}?" if close else \
                 f"see `sagecli recommend needs --for {recommender}`"
