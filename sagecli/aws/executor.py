@@ -56,42 +56,46 @@ class Executor:
         self.call(call, Body=data)
 
     def download(self, uri: str, dest: Path) -> list[Path]:
-        """Copy one object, or every object under a prefix, into dest keeping relative paths.
+        """Copy one object, or every object under a prefix, into dest (see download_objects)."""
+        return download_objects(self.aws.client("s3"), uri, dest)
 
-        Files already there with the same size are not fetched again (capture files are re-read
-        as traffic grows). Every key must land inside dest: a key with `..` segments or an absolute
-        path is refused (SageCliError naming it) before anything is written.
-        """
-        s3 = self.aws.client("s3")
-        bucket, key = split_s3(uri)
-        dest.mkdir(parents=True, exist_ok=True)
-        if key and not key.endswith("/"):
-            try:
-                body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-            except Exception as exc:
-                if error_code(exc) not in ("NoSuchKey", "404"):
-                    raise SageCliError(f"cannot read {uri}: {error_line(exc)}") from None
-            else:
-                target = inside(dest, key.rsplit("/", 1)[-1], key, bucket)
-                target.write_bytes(body.read())
-                return [target]
-            key += "/"
-        wanted: list[tuple[str, Path, int]] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-            for obj in page.get("Contents", []):
-                rel = obj["Key"][len(key):]
-                if not rel or rel.endswith("/"):
-                    continue
-                wanted.append((obj["Key"], inside(dest, rel, obj["Key"], bucket), obj["Size"]))
-        out: list[Path] = []
-        for obj_key, target, size in wanted:
-            if not (target.is_file() and target.stat().st_size == size):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(s3.get_object(Bucket=bucket, Key=obj_key)["Body"].read())
-            out.append(target)
-        if not out:
-            raise SageCliError(f"nothing found at {uri}")
-        return sorted(out)
+
+def download_objects(s3: Any, uri: str, dest: Path) -> list[Path]:
+    """Copy one object, or every object under a prefix, into dest keeping relative paths.
+
+    Files already there with the same size are not fetched again (capture files are re-read
+    as traffic grows). Every key must land inside dest: a key with `..` segments or an absolute
+    path is refused (SageCliError naming it) before anything is written.
+    """
+    bucket, key = split_s3(uri)
+    dest.mkdir(parents=True, exist_ok=True)
+    if key and not key.endswith("/"):
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        except Exception as exc:
+            if error_code(exc) not in ("NoSuchKey", "404"):
+                raise SageCliError(f"cannot read {uri}: {error_line(exc)}") from None
+        else:
+            target = inside(dest, key.rsplit("/", 1)[-1], key, bucket)
+            target.write_bytes(body.read())
+            return [target]
+        key += "/"
+    wanted: list[tuple[str, Path, int]] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+        for obj in page.get("Contents", []):
+            rel = obj["Key"][len(key):]
+            if not rel or rel.endswith("/"):
+                continue
+            wanted.append((obj["Key"], inside(dest, rel, obj["Key"], bucket), obj["Size"]))
+    out: list[Path] = []
+    for obj_key, target, size in wanted:
+        if not (target.is_file() and target.stat().st_size == size):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=bucket, Key=obj_key)["Body"].read())
+        out.append(target)
+    if not out:
+        raise SageCliError(f"nothing found at {uri}")
+    return sorted(out)
 
 
 class UnsafeKey(SageCliError):

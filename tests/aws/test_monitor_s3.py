@@ -27,5 +27,5 @@ def test_monitor_reads_s3_and_refuses_keys_leaving_the_folder(fake, tmp_path: Pa
     assert res.returncode == 0, res.stderr
     s3.put_object(Bucket="data", Key="evil/../../escape.jsonl", Body=json.dumps(rec).encode())
     res = run_cli("monitor", "run", "s3://data/evil/", "--baseline", str(tmp_path / "b"), "-o", str(tmp_path / "r"))
-    assert res.returncode == 2 and "refusing S3 key" in res.stderr
+    assert res.returncode == 2 and "refusing to download 's3://data/evil/../../escape.jsonl'" in res.stderr
     assert not (tmp_path.parent / "escape.jsonl").exists()
