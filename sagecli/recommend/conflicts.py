@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sagecli.errors import UsageError
-
-MB_PER_GB = 2**10  # a unit, not a limit (as in input_mode; kept here so conflicts imports no recommender)
+from sagecli.recommend.kbfacts import MB_PER_GB
 
 # --endpoint label -> the inference-option record that says whether it has GPUs
 ENDPOINT_RECORD = {"realtime": "realtime-inference", "serverless": "serverless-inference",

@@ -13,7 +13,7 @@ from typing import Any
 
 from sagecli.errors import UsageError
 from sagecli.recommend.advice import algorithm_record
-from sagecli.recommend.kbfacts import bound, fmt, limit, page
+from sagecli.recommend.kbfacts import MB_PER_GB, bound, fmt, limit, page
 from sagecli.recommend.ranking import Decision
 from sagecli.recommend.rules import apply_rules
 
@@ -26,7 +26,6 @@ OPTIONS: dict[str, str] = {
 }
 S3_MODES = ("file", "fastfile", "pipe")
 FILE_SYSTEMS = {"fsx_lustre": "fsx", "efs": "efs"}
-MB_PER_GB = 2**10  # a unit, not a limit
 MODE_OPTION = {"File": "file", "FastFile": "fastfile", "Pipe": "pipe"}  # TrainingInputMode -> option
 # Formats a pipe streams as records (PipeModeDataset reads text, TFRecord and RecordIO; CSV works in Pipe mode).
 STREAMABLE = ("recordio-protobuf", "csv", "tfrecord", "text", "image-recordio")

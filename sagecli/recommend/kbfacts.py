@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+MB_PER_GB = 2**10  # a unit, not a limit
+
 
 def limit(kb: Any, record_id: str, name: str) -> tuple[Any, str | None]:
     """A limit's current value and the page it comes from (falls back to the record's first source)."""
