@@ -53,34 +53,26 @@ def check_predicate(cond: Any, where: str = "when") -> None:
     raise ValueError(f"{where}: unknown condition keys {sorted(keys)}")
 
 
-def needs_named(cond: Any) -> set[str]:
-    """Every need a condition mentions (to check them against the vocabulary)."""
+def _leaves(cond: Any, leaf: str) -> set[str]:
+    """Every value of the `leaf` key ("need" or "fact") in a condition, through all/any/not."""
     if not isinstance(cond, dict):
         return set()
-    if "need" in cond:
-        return {cond["need"]}
+    if leaf in cond:
+        return {cond[leaf]}
     out: set[str] = set()
-    for key in ("all", "any"):
-        for item in cond.get(key, []):
-            out |= needs_named(item)
-    if "not" in cond:
-        out |= needs_named(cond["not"])
+    for item in [*cond.get("all", []), *cond.get("any", []), *([cond["not"]] if "not" in cond else [])]:
+        out |= _leaves(item, leaf)
     return out
+
+
+def needs_named(cond: Any) -> set[str]:
+    """Every need a condition mentions (to check them against the vocabulary)."""
+    return _leaves(cond, "need")
 
 
 def facts_named(cond: Any) -> set[str]:
     """Every fact a condition reads."""
-    if not isinstance(cond, dict):
-        return set()
-    if "fact" in cond:
-        return {cond["fact"]}
-    out: set[str] = set()
-    for key in ("all", "any"):
-        for item in cond.get(key, []):
-            out |= facts_named(item)
-    if "not" in cond:
-        out |= facts_named(cond["not"])
-    return out
+    return _leaves(cond, "fact")
 
 
 def holds(cond: dict[str, Any], facts: dict[str, Any], needs: frozenset[str], limit: Any) -> bool:
