@@ -9,24 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from sagecli.commands.demo_run import build_options, check_backend_options
+from sagecli.commands.demo_run import check_backend_options
 from sagecli.errors import UsageError
 from sagecli.flow.backends.local import runtime_client
 from sagecli.serve.process import pid_alive
 from sagecli.serve.serverless import ServerlessEndpoint, kb_limits
 from tests.conftest import run_cli
+from tests.flow.demo_options import ROW
+from tests.flow.demo_options import demo_options as _options
 from tests.flow.procs import server_pids_for
 from tests.serve.conftest import trained  # noqa: F401 - the shared trained model (one per session)
-
-ROW = b"0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8"
-
-
-def _options(**kw):
-    base = {"steps": "process", "seed": 1, "rows": 1000, "input_mode": "file", "entry_point": None,
-            "hyperparameters": [], "min_auc": 0.5, "sampling": 100, "keep_endpoint": False, "join_input": False,
-            "max_payload_mb": 6, "drift": True, "instance_type": "ml.m5.xlarge", "instance_count": 1,
-            "backend_options": {}}
-    return build_options(**{**base, **kw})
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sagecli.commands.demo_run import build_options, check_backend_options
+from sagecli.commands.demo_run import check_backend_options
 from sagecli.contracts import RolloutSpec
 from sagecli.errors import UsageError
 from sagecli.flow.backends.local import runtime_client
@@ -17,18 +17,10 @@ from sagecli.flow.rollout_plan import evaluate_alarms, metric_records, plan_phas
 from sagecli.serve.process import start_server, stop_pid
 from sagecli.serve.router import Record, Router, Variant
 from tests.conftest import run_cli
+from tests.flow.demo_options import ROW
+from tests.flow.demo_options import demo_options as _options
 from tests.flow.procs import server_pids_for
 from tests.serve.conftest import trained  # noqa: F401 - the shared trained model (one per session)
-
-ROW = b"0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8"
-
-
-def _options(**kw):
-    base = {"steps": "process", "seed": 1, "rows": 1000, "input_mode": "file", "entry_point": None,
-            "hyperparameters": [], "min_auc": 0.5, "sampling": 100, "keep_endpoint": False, "join_input": False,
-            "max_payload_mb": 6, "drift": True, "instance_type": "ml.m5.xlarge", "instance_count": 1,
-            "backend_options": {}}
-    return build_options(**{**base, **kw})
 
 
 def _new_share(phases, new="green"):
