@@ -261,6 +261,22 @@ def invoke_like_sagemaker(url: str, endpoint: str, body: bytes, content_type: st
         s3.put_object(bucket, key, ("\n".join(lines) + "\n").encode())
     return 200, {"Content-Type": out_type, "x-Amzn-Invoked-Production-Variant": variant["VariantName"]}, out
 
+def extra_patches(url_box: dict[str, str]) -> list[Any]:
+    """Patches from every module in tests/aws/fakes/ (each defines `patches(url_box) -> list`), by file name.
+
+    One module per topic (an API moto lacks or gets wrong), so separate work never edits the same file.
+    """
+    import importlib
+    import pkgutil
+
+    from tests.aws import fakes
+
+    found: list[Any] = []
+    for info in sorted(pkgutil.iter_modules(fakes.__path__), key=lambda m: m.name):
+        found += importlib.import_module(f"tests.aws.fakes.{info.name}").patches(url_box)
+    return found
+
+
 def _patches(url_box: dict[str, str]) -> list[Any]:
     """mock.patch objects that add the behaviour above to moto's response classes."""
     from unittest import mock
@@ -323,7 +339,7 @@ def _patches(url_box: dict[str, str]) -> list[Any]:
                                      self.headers.get("Content-Type", ""), self.headers.get("Accept", "text/csv"),
                                      self.headers.get("X-Amzn-SageMaker-Inference-Id"))
 
-    return [
+    return extra_patches(url_box) + [
         mock.patch.object(SageMakerResponse, "create_training_job", create_training_job),
         mock.patch.object(SageMakerResponse, "create_transform_job", create_transform_job),
         mock.patch.object(SageMakerResponse, "delete_model_package_group", delete_model_package_group, create=True),
