@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from sagecli.aws import api_calls as calls
+from sagecli.aws.images import MODEL_MONITOR_IMAGE, lookup
 from sagecli.aws.plan import Layout
 from sagecli.contracts import FlowOptions
 from sagecli.errors import SageCliError
+from sagecli.flow import pipeline_checks as checks
 
 VERSION = "2020-12-01"
 # AWS documentation's placeholder account and bucket: the export never calls AWS; --role-arn/--bucket override
@@ -36,7 +38,7 @@ AUC_METRIC = "validation:auc"
 PROC = "/opt/ml/processing"
 # Pipelines reuses a cacheable step's earlier successful run when its Arguments are the same (ISO 8601 expiry)
 CACHE = {"Enabled": True, "ExpireAfter": "P30D"}
-CACHEABLE = ("Processing", "Training", "Tuning", "Transform")
+CACHEABLE = ("Processing", "Training", "Tuning", "Transform", "QualityCheck", "ClarifyCheck")
 
 # step Type -> (API whose request its Arguments are, the request's name member, Describe* operation)
 STEP_APIS: dict[str, tuple[str, str | None, str]] = {
@@ -46,8 +48,12 @@ STEP_APIS: dict[str, tuple[str, str | None, str]] = {
     "Model": ("CreateModel", "ModelName", "DescribeModel"),
     "RegisterModel": ("CreateModelPackage", None, "DescribeModelPackage"),
     "Transform": ("CreateTransformJob", "TransformJobName", "DescribeTransformJob"),
+    # check steps run a processing job (their own properties: pipeline_checks.CHECK_PROPERTIES)
+    "QualityCheck": ("CreateProcessingJob", "ProcessingJobName", "DescribeProcessingJob"),
+    "ClarifyCheck": ("CreateProcessingJob", "ProcessingJobName", "DescribeProcessingJob"),
 }
 # what the schema's RegisterModel Arguments allow (CreateModelPackage takes more)
+CLARIFY_IMAGE = "image-clarify-processing"
 REGISTER_KEYS = ("ModelPackageGroupName", "ModelPackageDescription", "InferenceSpecification", "ModelMetrics")
 
 
@@ -72,9 +78,10 @@ def _step(name: str, kind: str, arguments: dict[str, Any], **extra: Any) -> dict
 
 
 def _processing(*, image: str, role: str, script: str, inputs: Mapping[str, Any], outputs: Mapping[str, str],
-                instance_type: Any, run_id: str) -> dict[str, Any]:
+                instance_type: Any, run_id: str, environment: Mapping[str, str] | None = None) -> dict[str, Any]:
     """CreateProcessingJob's request for a script run in the XGBoost image (as the SDK's XGBoostProcessor)."""
-    return {
+    env = {"Environment": dict(environment)} if environment else {}
+    return {**env,
         "ProcessingInputs": [{"InputName": k, "S3Input": {
             "S3Uri": v, "LocalPath": f"{PROC}/input/{k}", "S3DataType": "S3Prefix", "S3InputMode": "File",
             "S3DataDistributionType": "FullyReplicated", "S3CompressionType": "None"}} for k, v in inputs.items()],
@@ -113,11 +120,21 @@ def build_definition(opts: FlowOptions, steps: list[str], *, run_id: str, region
          ("InputDataUrl", "ProcessingInstanceType", "TrainingInstanceType", "TrainingInstanceCount", "MinAuc")}
     chosen = set(steps)
     out: list[dict[str, Any]] = []
-    data = {k: lay.uri("processed", k) + "/" for k in ("train", "validation", "test", "transform")}
+    quality = "monitor" in chosen
+    data = {k: lay.uri("processed", k) + "/" for k in ("train", "validation", "test", "transform")
+            + (("baseline",) if quality else ())}
+    # process.py makes the demo's synthetic dataset: its seed and size travel as the job's environment
     out.append(_step("Process", "Processing", _processing(
         image=image, role=role, script="process.py", inputs={"raw": p["InputDataUrl"],
                                                              "code": lay.uri("code", "process.py")},
-        outputs=data, instance_type=p["ProcessingInstanceType"], run_id=run_id)))
+        outputs=data, instance_type=p["ProcessingInstanceType"], run_id=run_id,
+        environment={"SAGECLI_SEED": str(opts.seed), "SAGECLI_ROWS": str(opts.rows)})))
+    if quality:
+        out.append(checks.quality_check_step(
+            "DataQualityCheck", image=lookup(MODEL_MONITOR_IMAGE, region), role=role,
+            instance_type=p["ProcessingInstanceType"], baseline=_output(refs, "Process", "baseline", data["baseline"]),
+            output_uri=lay.uri("monitoring", "baseline") + "/", group=opts.model_package_group,
+            tags=calls.tag_list(run_id), cache=CACHE))
     channels = {k: _output(refs, "Process", k, data[k]) for k in ("train", "validation")}
     train_args = calls.create_training_job(
         name="placeholder", image=image, role_arn=role, channels=channels, hyperparameters=_hyperparameters(opts),
@@ -142,12 +159,23 @@ def build_definition(opts: FlowOptions, steps: list[str], *, run_id: str, region
             inputs={"model": artifact, "test": _output(refs, "Process", "test", data["test"]),
                     "code": lay.uri("code", "evaluate.py")},
             outputs={"evaluation": evaluation}, instance_type=p["ProcessingInstanceType"], run_id=run_id)))
+    model = calls.create_model("placeholder", image, "s3://placeholder/model.tar.gz", role, run_id).params
+    model["PrimaryContainer"] = {**model["PrimaryContainer"], "ModelDataUrl": artifact}
+    model_step = _step("CreateModel", "Model", _drop(model, "ModelName"))
+    bias = "bias" in chosen
+    if bias:  # the Clarify check scores the test split with the step's model, so the model comes first
+        out.append(model_step)
+        out.append(checks.clarify_check_step(
+            "BiasCheck", image=lookup(CLARIFY_IMAGE, region), role=role, instance_type=p["ProcessingInstanceType"],
+            dataset=_output(refs, "Process", "test", data["test"]),
+            config_uri=lay.uri("clarify", "analysis_config.json"), output_uri=lay.uri("clarify", "output") + "/",
+            model_name=refs.get("Steps.CreateModel.ModelName", "sagecli-pipelines-model"),
+            group=opts.model_package_group, tags=calls.tag_list(run_id), cache=CACHE, depends_on=["Evaluate"]))
     if "register" in chosen:
-        out.append(_condition_step(opts, refs, p["MinAuc"], image, artifact, evaluation, run_id))
-    if chosen & {"deploy", "transform"}:
-        model = calls.create_model("placeholder", image, "s3://placeholder/model.tar.gz", role, run_id).params
-        model["PrimaryContainer"] = {**model["PrimaryContainer"], "ModelDataUrl": artifact}
-        out.append(_step("CreateModel", "Model", _drop(model, "ModelName")))
+        out.append(_condition_step(opts, refs, p["MinAuc"], image, artifact, evaluation, run_id,
+                                   depends_on=["Evaluate", *(["BiasCheck"] if bias else [])]))
+    if chosen & {"deploy", "transform"} and not bias:
+        out.append(model_step)
     if "transform" in chosen:
         job = calls.create_transform_job(
             name="placeholder", model_name="placeholder", input_uri="s3://placeholder/",
@@ -174,7 +202,7 @@ def _finish(params: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[s
 
 
 def _condition_step(opts: FlowOptions, refs: Refs, min_auc: Any, image: str, artifact: Any, evaluation: str,
-                    run_id: str) -> dict[str, Any]:
+                    run_id: str, depends_on: list[str]) -> dict[str, Any]:
     """Register only when the trained model's validation AUC reaches MinAuc (--min-auc); else fail the run."""
     package = calls.create_model_package(
         group=opts.model_package_group, image=image, model_data_url="s3://placeholder/model.tar.gz",
@@ -187,7 +215,7 @@ def _condition_step(opts: FlowOptions, refs: Refs, min_auc: Any, image: str, art
     auc = refs.get(f"Steps.Train.FinalMetricDataList['{AUC_METRIC}'].Value", opts.min_auc)
     condition = {"Type": "GreaterThanOrEqualTo", "LeftValue": auc, "RightValue": min_auc}
     return _step("CheckAuc", "Condition", {"Conditions": [condition], "IfSteps": [register], "ElseSteps": [fail]},
-                 DependsOn=["Evaluate"])
+                 DependsOn=depends_on)
 
 
 def _tuning_step(opts: FlowOptions, train_args: Mapping[str, Any]) -> dict[str, Any]:
@@ -213,8 +241,8 @@ def _tuning_step(opts: FlowOptions, train_args: Mapping[str, Any]) -> dict[str, 
 def _substitute(value: Any, examples: Mapping[str, Any]) -> Any:
     """A copy of `value` with every {"Get": path} replaced by its example value."""
     if isinstance(value, dict):
-        if set(value) == {"Get"}:
-            return examples[value["Get"]]
+        if set(value) == {"Get"}:  # a Get with no example is reported by reference_problems
+            return examples.get(value["Get"], "unresolved")
         return {k: _substitute(v, examples) for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, examples) for v in value]
@@ -266,7 +294,7 @@ def reference_problems(definition: Mapping[str, Any]) -> list[str]:
     seen: dict[str, str] = {}
     problems = []
     for step in iter_steps(definition):
-        for path in _gets(step["Arguments"]):
+        for path in _gets([step["Arguments"], checks.check_fields(step)]):
             head, _, rest = path.partition(".")
             if head == "Parameters":
                 if rest not in params:
@@ -276,6 +304,10 @@ def reference_problems(definition: Mapping[str, Any]) -> list[str]:
             member = prop.split(".")[0].split("[")[0]
             if head != "Steps" or target not in seen:
                 problems.append(f"{step['Name']}: {path} does not name an earlier step")
+                continue
+            if seen[target] in checks.CHECK_PROPERTIES:
+                if member not in checks.CHECK_PROPERTIES[seen[target]]:
+                    problems.append(f"{step['Name']}: {path}: {member} is not a {seen[target]} property")
                 continue
             output = model.operation_model(STEP_APIS[seen[target]][2]).output_shape
             if member not in output.members:
@@ -298,7 +330,9 @@ def definition_problems(definition: Mapping[str, Any], refs: Refs) -> list[str]:
                 ] if limit and len(text) > limit else []
     names = [s["Name"] for s in iter_steps(definition)]
     dupes = sorted({n for n in names if names.count(n) > 1})
-    return (request_problems(definition, refs) + reference_problems(definition)
+    check_problems = [p for s in iter_steps(definition) if s["Type"] in checks.CHECK_PROPERTIES
+                      for p in checks.check_problems(s)]
+    return (request_problems(definition, refs) + reference_problems(definition) + check_problems
             + [f"CreatePipeline: {p}" for p in problems_for("sagemaker", "CreatePipeline", create)] + too_long
             + ([f"step names repeat: {', '.join(dupes)}"] if dupes else []))
 

@@ -131,3 +131,61 @@ def test_cli_export_uses_role_and_bucket_without_aws(tmp_path, monkeypatch):
     assert train["RoleArn"] == role and train["OutputDataConfig"]["S3OutputPath"].startswith("s3://my-bucket/")
     assert ".eu-west-1." in train["AlgorithmSpecification"]["TrainingImage"]
     assert all(s.get("CacheConfig", {}).get("Enabled") for s in definition["Steps"] if s["Type"] != "Model")
+
+
+CHECKED = (*ALL, "bias", "monitor")
+
+
+def test_check_steps_shaped_as_the_sdk_writes_them():
+    definition, refs = _build(CHECKED)
+    assert pe.definition_problems(definition, refs) == []
+    steps = {s["Name"]: s for s in pe.iter_steps(definition)}
+    quality, bias = steps["DataQualityCheck"], steps["BiasCheck"]
+    assert (quality["Type"], quality["CheckType"]) == ("QualityCheck", "DATA_QUALITY")
+    assert (bias["Type"], bias["CheckType"]) == ("ClarifyCheck", "MODEL_BIAS")
+    for step in (quality, bias):  # check settings beside Arguments, a processing job inside
+        assert step["SkipCheck"] is True and step["RegisterNewBaseline"] is True
+        assert "ProcessingJobName" not in step["Arguments"] and "CheckType" not in step["Arguments"]
+        assert step["CacheConfig"]["Enabled"] is True
+    assert quality["Arguments"]["AppSpecification"]["ImageUri"].endswith("/sagemaker-model-monitor-analyzer")
+    env = quality["Arguments"]["Environment"]
+    assert env["publish_cloudwatch_metrics"] == "Disabled"
+    assert env["dataset_source"] == "/opt/ml/processing/input/baseline_dataset_input"
+    assert json.loads(env["dataset_format"]) == {"csv": {"header": False, "output_columns_position": "START"}}
+    assert [i["InputName"] for i in bias["Arguments"]["ProcessingInputs"]] == ["analysis_config", "dataset"]
+    assert bias["Arguments"]["AppSpecification"] == {
+        "ImageUri": "205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0"}
+    assert bias["ModelName"] == {"Get": "Steps.CreateModel.ModelName"}
+    names = [s["Name"] for s in pe.iter_steps(definition)]
+    assert names.index("CreateModel") < names.index("BiasCheck") < names.index("CheckAuc")
+    assert steps["CheckAuc"]["DependsOn"] == ["Evaluate", "BiasCheck"]
+
+
+def test_check_steps_only_when_asked():
+    definition, _ = _build(("process", "train", "evaluate", "register"))
+    assert {s["Type"] for s in pe.iter_steps(definition)}.isdisjoint({"QualityCheck", "ClarifyCheck"})
+
+
+@pytest.mark.parametrize("breakage, expected", [
+    (lambda s: s.update(CheckType="DATA_BIAS"), "CheckType 'DATA_BIAS'"),
+    (lambda s: s.update(SkipCheck="yes"), "SkipCheck must be a boolean"),
+    (lambda s: s["Arguments"]["ProcessingResources"]["ClusterConfig"].update(VolumeSizeInGB="big"),
+     "DataQualityCheck:"),
+    (lambda s: s["Arguments"]["ProcessingInputs"][0]["S3Input"].update(S3Uri={"Get": "Steps.Train.Nope"}),
+     "does not name an earlier step"),
+])
+def test_broken_quality_check_is_caught(breakage, expected):
+    definition, refs = _build(CHECKED)
+    breakage(next(s for s in definition["Steps"] if s["Name"] == "DataQualityCheck"))
+    assert any(expected in p for p in pe.definition_problems(definition, refs))
+
+
+def test_check_properties_are_checked():
+    definition, _ = _build(CHECKED)
+    bias = next(s for s in definition["Steps"] if s["Name"] == "BiasCheck")
+    bias.pop("ModelName")
+    definition["Steps"][-1]["Arguments"]["ModelName"] = {"Get": "Steps.DataQualityCheck.CalculatedBaselineStatistics"}
+    assert pe.reference_problems(definition) == []
+    definition["Steps"][-1]["Arguments"]["ModelName"] = {"Get": "Steps.DataQualityCheck.ProcessingJobArn"}
+    assert any("not a QualityCheck property" in p for p in pe.reference_problems(definition))
+    assert any("needs ModelName" in p for p in pe.definition_problems(definition, pe.Refs()))
