@@ -37,7 +37,7 @@ def _main(
 PANELS: dict[str, str] = {
     "kb": "Learn", "quiz": "Learn", "stats": "Learn",
     "recommend": "Decide",
-    "run-demo": "Run", "registry": "Run", "endpoint": "Run", "monitor": "Run", "cleanup": "Run",
+    "run-demo": "Run", "registry": "Run", "endpoint": "Run", "monitor": "Run", "cleanup": "Run", "pipeline": "Run",
 }
 
 

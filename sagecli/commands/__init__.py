@@ -1,7 +1,7 @@
 """Command groups. Each module defines `register(app)`; keep their top-level imports light."""
 
 # Order here is the order in `sagecli --help`.
-COMMAND_MODULES: list[str] = ["kb", "recommend", "quiz", "demo", "monitor", "cleanup"]
+COMMAND_MODULES: list[str] = ["kb", "recommend", "quiz", "demo", "monitor", "cleanup", "pipeline"]
 
 # Top-level command name -> the module that registers it. When the first argument names a command,
 # only that module is imported and registered, so Typer builds a small click tree (pip's name ->
@@ -16,6 +16,7 @@ COMMAND_NAMES: dict[str, str] = {
     "endpoint": "demo",
     "monitor": "monitor",
     "cleanup": "cleanup",
+    "pipeline": "pipeline",
 }
 
 

@@ -98,6 +98,8 @@ def run_demo(
              "when METRIC is further than LIMIT from parity, e.g. DPPL=0.1 (repeatable).")] = None,
     export_pipeline: Annotated[Path | None, typer.Option(help="Write the chosen steps as a SageMaker Pipelines "
                                                          "definition to this file and stop (nothing runs).")] = None,
+    as_pipeline: Annotated[bool, typer.Option("--as-pipeline", help="Run the steps as a SageMaker Pipelines "
+                                              "execution (locally: with step caching).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -121,6 +123,10 @@ def run_demo(
         from sagecli.commands.demo_run import export_and_report
 
         return export_and_report(export_pipeline, opts, json_out)
+    if as_pipeline:
+        from sagecli.commands.pipeline_run import as_pipeline as run_as_pipeline
+
+        return run_as_pipeline(backend, opts, run_dir, json_out)
     run_and_report(backend, opts, run_dir, json_out)
 
 

@@ -30,6 +30,8 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "GreaterThanOrEqualTo": lambda a, b: a >= b, "GreaterThan": lambda a, b: a > b,
     "LessThanOrEqualTo": lambda a, b: a <= b, "LessThan": lambda a, b: a < b, "Equals": lambda a, b: a == b,
 }
+SYMBOLS = {"GreaterThanOrEqualTo": ">=", "GreaterThan": ">", "LessThanOrEqualTo": "<=", "LessThan": "<",
+           "Equals": "=="}
 CASTS: dict[str, Callable[[str], Any]] = {"String": str, "Integer": int, "Float": float,
                                           "Boolean": lambda v: v.strip().lower() in ("true", "1", "yes")}
 
@@ -302,17 +304,18 @@ class _Execution:
             right = resolve(cond.get("RightValue"), self.params, self.props)
             ok = bool(test(left, right))
             outcome = outcome and ok
-            shown.append(f"{_num(left)} {cond['Type']} {_num(right)}: {str(ok).lower()}")
+            shown.append(f"{_num(left)} {SYMBOLS[cond['Type']]} {_num(right)} is {str(ok).lower()}")
         chosen, other = ("IfSteps", "ElseSteps") if outcome else ("ElseSteps", "IfSteps")
-        res.summary = "; ".join(shown) + f" -> {chosen}"
+        names = ", ".join(c["Name"] for c in args.get(chosen, [])) or "nothing"
+        res.summary = "; ".join(shown) + f" -> {chosen} ({names})"
         res.data = {"outcome": outcome, "conditions": shown, "branch": chosen, "cache": {"status": "off"}}
         self.props[step["Name"]] = {"Outcome": outcome}
+        res.status = "ok"
+        self.observer(res)
         for child in args.get(other, []):
             skipped = self.results[child["Name"]]
             skipped.status, skipped.summary = "skipped", f"not run: {step['Name']} chose {chosen}"
             self.observer(skipped)
-        res.status = "ok"
-        self.observer(res)
         for child in args.get(chosen, []):
             self.step(child)
 

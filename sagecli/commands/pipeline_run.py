@@ -1,0 +1,86 @@
+"""The command layer of `pipeline run` and `run-demo --as-pipeline`: one runner call, then lines or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sagecli.contracts import FlowOptions
+from sagecli.errors import SageCliError, UsageError
+
+LAYOUT_ID = "pipeline"  # --as-pipeline locally: one stable definition, so a second run can hit the cache
+
+
+def parse_parameters(items: Sequence[str]) -> dict[str, str]:
+    """['MinAuc=0.9'] -> {'MinAuc': '0.9'} (cast to each parameter's Type by the runner)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--parameter {item!r} is not NAME=VALUE", hint="e.g. --parameter MinAuc=0.9")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def run_and_report(definition: Mapping[str, Any], parameters: Mapping[str, str], run_dir: Path | None,
+                   json_out: bool, name: str = "sagecli-demo", use_cache: bool = True) -> dict[str, Any]:
+    """Run the definition on this machine; print each step (or JSON); fail when the execution failed."""
+    from sagecli.flow.pipeline_runner import all_steps, cache_counts, run_pipeline
+    from sagecli.flow.rundir import check_run_dir
+    from sagecli.flow.runner import new_run_id
+    from sagecli.paths import home_dir
+
+    run_id = new_run_id()
+    target = (run_dir or home_dir() / "runs" / run_id).resolve()
+    check_run_dir(target)
+    if json_out:
+        result = run_pipeline(definition, target, run_id, name=name, parameters=parameters, use_cache=use_cache)
+    else:
+        from sagecli.ui.pipeline_view import PipelineLines
+
+        lines = PipelineLines()
+        lines.header(name, run_id, len(all_steps(definition)))
+        result = run_pipeline(definition, target, run_id, name=name, parameters=parameters, observer=lines.update,
+                              use_cache=use_cache)
+    counts = cache_counts(result)
+    doc = {**result.to_dict(), "pipeline": name, "cache": counts}
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(doc)
+    else:
+        lines.summary(result, counts)
+    if not result.ok:
+        raise SageCliError(f"the pipeline execution failed at {result.error}",
+                           hint=f"artifacts and logs are in {target}")
+    return doc
+
+
+NOT_PIPELINE_STEPS = ("deploy", "invoke", "rollout", "monitor")
+
+
+def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
+    """run-demo --as-pipeline: the chosen steps as a pipeline definition, run locally or on SageMaker Pipelines."""
+    import sys
+
+    from sagecli.aws.images import XGBOOST_IMAGE, lookup
+    from sagecli.flow.pipeline_export import build_definition
+    from sagecli.flow.runner import plan_steps
+
+    steps, _ = plan_steps(options.steps)
+    left_out = [s for s in steps if s in NOT_PIPELINE_STEPS]
+    if left_out:  # monitor's baseline is the DataQualityCheck step; the endpoint steps are not pipeline steps
+        sys.stderr.write(f"--as-pipeline: {', '.join(left_out)} run outside a pipeline (Pipelines has no endpoint "
+                         "step); the pipeline has the model's steps, and monitor's baseline as a QualityCheck.\n")
+    if backend == "sagemaker":
+        from sagecli.aws.pipeline_calls import run_on_sagemaker
+
+        run_on_sagemaker(options, steps, json_out)
+        return
+    if options.backend_options.get("dry_run"):
+        raise UsageError("--dry-run applies to --backend sagemaker", hint="leave it out to run on this machine")
+    region = "us-east-1"  # locally the definition's AWS names are placeholders; one Region keeps them stable
+    definition, _ = build_definition(options, steps, run_id=LAYOUT_ID, region=region,
+                                     image=lookup(XGBOOST_IMAGE, region))
+    run_and_report(definition, {}, run_dir, json_out)
