@@ -28,8 +28,8 @@ STOP_POLL_S = 5.0
 ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until it is InService or Failed
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
-KIND_ORDER = ["MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
-              "ModelPackageGroup", "TrainingJob", "S3Prefix", "S3Bucket"]
+KIND_ORDER = ["PipelineExecution", "MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model",
+              "ModelPackage", "ModelPackageGroup", "TrainingJob", "Pipeline", "S3Prefix", "S3Bucket"]
 
 
 def is_gone(exc: BaseException) -> bool:
@@ -138,6 +138,10 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         return _stop_job(sm, kind, name)
     if kind == "ModelPackageGroup":
         return _delete_group(sm, name)
+    if kind in ("Pipeline", "PipelineExecution"):  # run-demo --as-pipeline (sagecli/aws/pipeline_calls.py)
+        from sagecli.aws import pipeline_calls as pc
+
+        return pc.delete_pipeline(sm, name) if kind == "Pipeline" else pc.stop_execution(sm, entry.arn or name)
     if kind == "S3Prefix":
         return _empty_prefix(aws.client("s3"), name)
     if kind == "S3Bucket":
@@ -195,7 +199,7 @@ def teardown(aws: AwsContext, ledger: Ledger, keep_endpoint: bool = False,
                     say(f"could not delete {entry.kind} {entry.name}: {error_line(exc)}")
                     continue
             state = "kept" if done.startswith("kept") else "stopped" if done.startswith("stopped") else \
-                "finished" if entry.kind in ("TrainingJob", "TransformJob") else "deleted"
+                "finished" if entry.kind in ("TrainingJob", "TransformJob", "PipelineExecution") else "deleted"
             ledger.mark(entry, state, note=done)
             (report.kept if state == "kept" else report.removed).append(entry)
             say(f"{entry.kind} {entry.name}: {done}")

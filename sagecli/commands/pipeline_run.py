@@ -65,22 +65,62 @@ def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_o
     import sys
 
     from sagecli.aws.images import XGBOOST_IMAGE, lookup
+    from sagecli.commands.demo_run import check_backend_options
     from sagecli.flow.pipeline_export import build_definition
     from sagecli.flow.runner import plan_steps
 
     steps, _ = plan_steps(options.steps)
+    check_backend_options(backend, options)
     left_out = [s for s in steps if s in NOT_PIPELINE_STEPS]
     if left_out:  # monitor's baseline is the DataQualityCheck step; the endpoint steps are not pipeline steps
         sys.stderr.write(f"--as-pipeline: {', '.join(left_out)} run outside a pipeline (Pipelines has no endpoint "
                          "step); the pipeline has the model's steps, and monitor's baseline as a QualityCheck.\n")
     if backend == "sagemaker":
-        from sagecli.aws.pipeline_calls import run_on_sagemaker
-
-        run_on_sagemaker(options, steps, json_out)
+        on_sagemaker(options, steps, run_dir, json_out)
         return
-    if options.backend_options.get("dry_run"):
-        raise UsageError("--dry-run applies to --backend sagemaker", hint="leave it out to run on this machine")
     region = "us-east-1"  # locally the definition's AWS names are placeholders; one Region keeps them stable
     definition, _ = build_definition(options, steps, run_id=LAYOUT_ID, region=region,
                                      image=lookup(XGBOOST_IMAGE, region))
     run_and_report(definition, {}, run_dir, json_out)
+
+
+def on_sagemaker(options: FlowOptions, steps: list[str], run_dir: Path | None, json_out: bool) -> dict[str, Any]:
+    """--backend sagemaker --as-pipeline: plan, confirm, run one execution, tear down; lines or JSON."""
+    import sys
+
+    from sagecli.commands.demo_run import _confirm
+    from sagecli.flow.pipeline_sagemaker import run_on_sagemaker
+    from sagecli.flow.rundir import check_run_dir, mark_run_dir
+    from sagecli.flow.runner import new_run_id
+    from sagecli.paths import home_dir
+
+    run_id = new_run_id()
+    target = (run_dir or home_dir() / "runs" / run_id).resolve()
+    check_run_dir(target)
+    stream = sys.stderr if json_out else sys.stdout
+
+    def say(line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    target.mkdir(parents=True, exist_ok=True)
+    mark_run_dir(target, run_id)
+    result = run_on_sagemaker(options, steps, run_id=run_id, run_dir=target, confirm=_confirm(options, None), say=say,
+                              json_out=json_out)
+    doc = {**result.to_dict(), "pipeline": f"sagecli-{run_id}-pipeline"}
+    if json_out:
+        from sagecli.output import emit_json
+
+        emit_json(doc)
+    else:
+        from sagecli.ui.pipeline_view import PipelineLines
+
+        lines = PipelineLines()
+        for res in result.steps:
+            lines.update(res)
+        from sagecli.flow.pipeline_runner import cache_counts
+
+        lines.summary(result, cache_counts(result))
+    if not result.ok:
+        raise SageCliError(f"the pipeline {result.error}", hint=f"the ledger and data are in {target}")
+    return doc

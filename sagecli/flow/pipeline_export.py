@@ -269,11 +269,9 @@ def _gets(value: Any) -> list[str]:
     return []
 
 
-def request_problems(definition: Mapping[str, Any], refs: Refs) -> list[str]:
-    """Each job step's Arguments (Gets replaced by examples, a job name added) against botocore's request shape."""
-    from sagecli.aws.validate import problems_for
-
-    problems = []
+def example_requests(definition: Mapping[str, Any], refs: Refs) -> list[tuple[str, str, dict[str, Any]]]:
+    """(step, API operation, request) per job step: Gets replaced by examples, a job name added."""
+    out = []
     for step in iter_steps(definition):
         api = STEP_APIS.get(step["Type"])
         if api is None:
@@ -281,8 +279,16 @@ def request_problems(definition: Mapping[str, Any], refs: Refs) -> list[str]:
         request = _substitute(step["Arguments"], refs.examples)
         if api[1]:
             request[api[1]] = f"sagecli-pipelines-{step['Name'].lower()}"
-        problems += [f"{step['Name']}: {p}" for p in problems_for("sagemaker", api[0], request)]
-    return problems
+        out.append((step["Name"], api[0], request))
+    return out
+
+
+def request_problems(definition: Mapping[str, Any], refs: Refs) -> list[str]:
+    """Each job step's Arguments (Gets replaced by examples, a job name added) against botocore's request shape."""
+    from sagecli.aws.validate import problems_for
+
+    return [f"{name}: {p}" for name, operation, request in example_requests(definition, refs)
+            for p in problems_for("sagemaker", operation, request)]
 
 
 def reference_problems(definition: Mapping[str, Any]) -> list[str]:
