@@ -71,9 +71,9 @@ def processing_costs(plan: list[ApiCall], region: str, kb: Any | None = None) ->
         cc = call.params["ProcessingResources"]["ClusterConfig"]
         usd, note = price_for(kb, cc["InstanceType"], region, "Processing")
         hours = call.params["StoppingCondition"]["MaxRuntimeInSeconds"] / 3600
-        lines.append(CostLine(f"ProcessingJob {call.name}", cc["InstanceType"], cc["InstanceCount"],
+        lines.append(CostLine("ProcessingJob", cc["InstanceType"], cc["InstanceCount"],
                               None if usd is None else usd * cc["InstanceCount"],
-                              f"stopped by SageMaker after {hours:g} h at most", note, hours))
+                              f"step {call.name}: stopped by SageMaker after {hours:g} h at most", note, hours))
     return lines
 
 

@@ -89,6 +89,7 @@ def on_sagemaker(options: FlowOptions, steps: list[str], run_dir: Path | None, j
     import sys
 
     from sagecli.commands.demo_run import _confirm
+    from sagecli.flow.pipeline_runner import cache_counts
     from sagecli.flow.pipeline_sagemaker import run_on_sagemaker
     from sagecli.flow.rundir import check_run_dir, mark_run_dir
     from sagecli.flow.runner import new_run_id
@@ -107,7 +108,7 @@ def on_sagemaker(options: FlowOptions, steps: list[str], run_dir: Path | None, j
     mark_run_dir(target, run_id)
     result = run_on_sagemaker(options, steps, run_id=run_id, run_dir=target, confirm=_confirm(options, None), say=say,
                               json_out=json_out)
-    doc = {**result.to_dict(), "pipeline": f"sagecli-{run_id}-pipeline"}
+    doc = {**result.to_dict(), "pipeline": f"sagecli-{run_id}-pipeline", "cache": cache_counts(result)}
     if json_out:
         from sagecli.output import emit_json
 
@@ -116,11 +117,10 @@ def on_sagemaker(options: FlowOptions, steps: list[str], run_dir: Path | None, j
         from sagecli.ui.pipeline_view import PipelineLines
 
         lines = PipelineLines()
+        lines.header(doc["pipeline"], run_id, len(result.steps) - 1, "on SageMaker Pipelines")
         for res in result.steps:
             lines.update(res)
-        from sagecli.flow.pipeline_runner import cache_counts
-
-        lines.summary(result, cache_counts(result))
+        lines.summary(result, doc["cache"])
     if not result.ok:
         raise SageCliError(f"the pipeline {result.error}", hint=f"the ledger and data are in {target}")
     return doc

@@ -113,7 +113,8 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
     if "monitor" in steps:
         notes.append("The DataQualityCheck step runs the Model Monitor analyzer image, which Model Monitor accounts "
                      "still have; new customers cannot use Model Monitor.")
-    render_plan(plan, costs, aws, as_json=json_out, out=sys.stderr if json_out else sys.stdout, notes=notes)
+    out = sys.stderr if json_out and not b.get("dry_run") else sys.stdout  # as the sagemaker backend does
+    render_plan(plan, costs, aws, as_json=json_out, out=out, notes=notes)
     if b.get("dry_run"):
         from sagecli.flow.backends.sagemaker import PlanShown
 
@@ -171,12 +172,16 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
 
 
 def _step_result(record: dict[str, Any]) -> StepResult:
-    """A ListPipelineExecutionSteps record as a StepResult (cache hit or miss, what it made)."""
+    """A ListPipelineExecutionSteps record as a StepResult: what it made, and whether it reused a cached run."""
     hit = record.get("CacheHitResult", {}).get("SourcePipelineExecutionArn")
-    made = [m.get("Arn") for m in record.get("Metadata", {}).values() if isinstance(m, dict) and m.get("Arn")]
+    metadata = record.get("Metadata", {})
+    made = [m["Arn"].rsplit("/", 1)[-1] for m in metadata.values() if isinstance(m, dict) and m.get("Arn")]
     status = pc.STEP_STATUS.get(record.get("StepStatus", ""), "failed")
-    summary = record.get("FailureReason") or (f"reused {hit}" if hit else ", ".join(made)) \
-        or record.get("StepStatus", "")
-    data = {"step_status": record.get("StepStatus"), "metadata": record.get("Metadata", {}),
-            "cache": {"status": "hit", "source_execution": hit} if hit else {"status": "miss"}}
-    return StepResult(record["StepName"], status=status, summary=summary, data=data)
+    jobs = {"TrainingJob", "ProcessingJob", "TransformJob", "TuningJob"} & set(metadata)
+    outcome = metadata.get("Condition", {}).get("Outcome")
+    summary = record.get("FailureReason") or (f"cache hit: reused {hit.rsplit('/', 1)[-1]}" if hit else "") \
+        or (f"Outcome {outcome}" if outcome else ", ".join(made)) or record.get("StepStatus", "")
+    cache = {"status": "hit", "source_execution": hit, "reason": f"reused execution {hit}"} if hit else \
+        {"status": "miss", "reason": "the step ran (no CacheHitResult)"} if jobs else {"status": "off"}
+    return StepResult(record["StepName"], status=status, summary=summary,
+                      data={"step_status": record.get("StepStatus"), "metadata": metadata, "cache": cache})

@@ -33,9 +33,9 @@ class PipelineLines:
         self.stream = stream or sys.stdout
         self.shown: set[str] = set()
 
-    def header(self, name: str, run_id: str, steps: int) -> None:
+    def header(self, name: str, run_id: str, steps: int, where: str = "on this machine") -> None:
         """The first lines: which pipeline, which run, and the column names."""
-        self.stream.write(f"Pipeline {name}, run {run_id}: {steps} steps on this machine\n")
+        self.stream.write(f"Pipeline {name}, run {run_id}: {steps} steps {where}\n")
         self.stream.write(f"{'STEP':<{NAME_W}} {'STATUS':<{STATUS_W}} {'CACHE':<{CACHE_W}} SUMMARY\n")
 
     def update(self, res: Any) -> None:
@@ -46,7 +46,9 @@ class PipelineLines:
             self.stream.flush()
 
     def summary(self, result: Any, counts: dict[str, int]) -> None:
-        """After the execution: the outcome, cache hits and misses (with the reason for each miss), artifacts."""
+        """After the execution: the outcome, cache hits and misses (with the reason for each), artifacts.
+
+        A failure is not repeated here: the command's one error line says it, whole."""
         width = _width()
         state = "Succeeded" if result.ok else "Failed"
         self.stream.write(f"Execution {state} in {result.duration_s:.2f}s. Step cache: {counts['hit']} hit, "
@@ -55,6 +57,4 @@ class PipelineLines:
             cache = res.data.get("cache", {})
             if res.status == "ok" and cache.get("status") in ("hit", "miss"):
                 self.stream.write(_fit(f"  {res.name}: {cache['status']}, {cache.get('reason', '')}", width) + "\n")
-        if result.error:
-            self.stream.write(f"Stopped at {result.error}\n")
         self.stream.write(f"Artifacts: {result.run_dir}\n")

@@ -1,0 +1,126 @@
+"""`run-demo --backend sagemaker --as-pipeline` against the fake SageMaker (moto + tests/aws/fakes/pipeline.py):
+the plan, one execution, the condition, and teardown of the pipeline and of what its execution created."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sagecli.aws import pipeline_calls as pc
+from sagecli.aws.ledger import Ledger, ledger_dir
+from sagecli.aws.validate import problems_for
+from tests.aws.conftest import ACCESS_KEY, ROLE_ARN, SECRET_KEY
+from tests.aws.helpers import leftovers
+from tests.conftest import run_cli
+
+ARGS = ("run-demo", "--backend", "sagemaker", "--as-pipeline", "--role-arn", ROLE_ARN, "--region", "us-east-1",
+        "--rows", "400")
+STEPS = "process,train,evaluate,register,transform"
+
+
+def _gone(fake, run_id: str) -> None:
+    sm = fake.client("sagemaker")
+    assert leftovers(fake, run_id) == []
+    assert sm.list_pipelines()["PipelineSummaries"] == []
+    assert sm.list_models()["Models"] == []
+    assert Ledger.load(ledger_dir() / f"{run_id}.json").live() == []
+
+
+def test_dry_run_plans_validates_and_prices_the_execution(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", f"{STEPS},monitor", "--dry-run", "--json")
+    assert res.returncode == 0, res.stderr[-2000:]
+    plan = json.loads(res.stdout)
+    ops = [r["operation"] for r in plan["requests"]]
+    assert ops[:2] == ["CreateBucket", "PutBucketTagging"]
+    assert ops.index("CreatePipeline") < ops.index("StartPipelineExecution") < ops.index("CreateTrainingJob")
+    assert ops.count("CreateProcessingJob") == 3  # Process, DataQualityCheck, Evaluate: sent by the pipeline
+    assert {r["request"]["Key"].rsplit("/", 1)[-1] for r in plan["requests"] if r["operation"] == "PutObject"} \
+        >= {"process.py", "evaluate.py", "train.csv", "train-features.csv"}
+    for req in plan["requests"]:
+        assert problems_for(req["service"], req["operation"], req["request"]) == [], req["operation"]
+    definition = json.loads(next(r for r in plan["requests"] if r["operation"] == "CreatePipeline")
+                            ["request"]["PipelineDefinition"])
+    assert [s["Type"] for s in definition["Steps"]][:2] == ["Processing", "QualityCheck"]
+    priced = {c["resource"].split()[0] for c in plan["cost"]}
+    assert {"TrainingJob", "TransformJob", "ProcessingJob"} <= priced
+    assert not any("Model Monitor" not in n for n in plan["notes"][2:])  # the availability note is there
+    assert fake.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
+    assert "CreatePipeline" not in fake.faults.seen
+
+
+def test_one_execution_then_everything_is_deleted(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", STEPS, "--yes", "--json", timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    doc = json.loads(res.stdout)
+    names = [s["name"] for s in doc["steps"]]
+    assert names == ["Process", "Train", "Evaluate", "CheckAuc", "Register", "CreateModel", "Transform", "teardown"]
+    assert all(s["status"] == "ok" for s in doc["steps"])
+    removed = doc["steps"][-1]["data"]["removed"]
+    assert any(r.startswith("Model ") for r in removed) and any(r.startswith("ModelPackage ") for r in removed)
+    assert any(r.startswith("Pipeline ") for r in removed)
+    _gone(fake, doc["run_id"])
+    ops = fake.faults.seen
+    assert ops.index("PutObject") < ops.index("CreatePipeline") < ops.index("StartPipelineExecution") \
+        < ops.index("ListPipelineExecutionSteps") < ops.index("DeleteModel") < ops.index("DeletePipeline")
+    for text in (res.stdout, res.stderr):
+        assert ACCESS_KEY not in text and SECRET_KEY not in text
+
+
+def test_condition_false_fails_the_execution_and_registers_nothing(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", STEPS, "--min-auc", "0.99", "--yes", timeout=120, env={"COLUMNS": "80"})
+    assert res.returncode != 0
+    lines = [line for line in res.stderr.splitlines() if line.startswith("Error:")]
+    assert lines and "AucTooLow" in lines[0] and "Traceback" not in res.stderr
+    table = res.stdout.split("STEP ")[-1].splitlines()
+    assert [line.split()[:2] for line in table if line.startswith(("Register", "AucTooLow"))] == [
+        ["AucTooLow", "failed"]]  # the else branch ran, Register did not
+    assert all(len(line) <= 80 for line in table if not line.startswith("Artifacts:"))
+    run_id = json.loads((sagecli_home / "aws" / "runs").iterdir().__next__().read_text())["run_id"]
+    _gone(fake, run_id)
+    groups = fake.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]
+    assert groups == []  # the group this run created is deleted with it
+
+
+@pytest.mark.parametrize("operation", ["CreatePipeline", "StartPipelineExecution"])
+def test_a_failed_create_tears_down_what_exists(fake, sagecli_home, operation):
+    fake.faults.fail = operation
+    res = run_cli(*ARGS, "--steps", "process,train", "--yes", timeout=120)
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert f"{operation} failed" in res.stderr
+    run_id = json.loads(next((sagecli_home / "aws" / "runs").iterdir()).read_text())["run_id"]
+    _gone(fake, run_id)
+
+
+def test_steps_that_stay_local_are_refused(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", "process,train,bias")
+    assert res.returncode != 0 and "bias step runs on --backend local only" in res.stderr
+
+
+def test_created_by_reads_step_metadata_and_skips_cache_hits():
+    steps = [{"StepName": "Train", "Metadata": {"TrainingJob": {"Arn": "arn:aws:sagemaker:r:1:training-job/t"}}},
+             {"StepName": "M", "Metadata": {"Model": {"Arn": "arn:aws:sagemaker:r:1:model/m"}}},
+             {"StepName": "P", "CacheHitResult": {"SourcePipelineExecutionArn": "x"},
+              "Metadata": {"ProcessingJob": {"Arn": "arn:aws:sagemaker:r:1:processing-job/p"}}},
+             {"StepName": "C", "Metadata": {"Condition": {"Outcome": "True"}}}]
+    assert pc.created_by(steps) == [("TrainingJob", "t", "arn:aws:sagemaker:r:1:training-job/t"),
+                                    ("Model", "m", "arn:aws:sagemaker:r:1:model/m")]
+
+
+def test_wait_reports_each_change_once():
+    class Sm:
+        def __init__(self):
+            self.n = 0
+
+        def describe_pipeline_execution(self, **kw):
+            self.n += 1
+            return {"PipelineExecutionStatus": "Succeeded" if self.n >= 3 else "Executing"}
+
+        def list_pipeline_execution_steps(self, **kw):
+            status = "Succeeded" if self.n >= 2 else "Executing"
+            return {"PipelineExecutionSteps": [{"StepName": "Train", "StepStatus": status}]}
+
+    said = []
+    desc = pc.wait_for_execution(Sm(), "arn", said.append, 0, 60, sleep=lambda s: None)
+    assert desc["PipelineExecutionStatus"] == "Succeeded"
+    assert said == ["Train: Executing", "Train: Succeeded"]
