@@ -239,3 +239,30 @@ def test_run_demo_as_pipeline_locally_reuses_steps(tmp_path, monkeypatch):
     docs = [json.loads(CliRunner().invoke(app, args).stdout) for _ in range(2)]
     assert [s["name"] for s in docs[0]["steps"]] == ["Process", "Train"]
     assert docs[1]["cache"]["hit"] == 2
+
+
+def test_container_scripts_pass_data_through_and_score_like_evaluate(tmp_path):
+    """process.py and evaluate.py (what the processing jobs run on AWS), run here on a SageMaker-shaped tree."""
+    import shutil
+    import subprocess
+    import sys
+
+    from sagecli.flow.pipeline_sagemaker import SCRIPTS
+
+    flow = _run(tmp_path, _definition(("process", "train", "evaluate")), 1)
+    assert flow.ok, flow.error
+    root = tmp_path / "processing"
+    data = tmp_path / "run1" / "data"
+    shutil.copytree(data, root / "input" / "raw")
+    env = {"SAGECLI_PROCESSING_ROOT": str(root), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, str(SCRIPTS / "process.py")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (root / "output" / "test" / "test.csv").read_bytes() == (data / "test" / "test.csv").read_bytes()
+    (root / "input" / "model").mkdir(parents=True)
+    shutil.copy(_by(flow)["Train"].artifacts["model_artifact"].removeprefix("file://"), root / "input" / "model")
+    shutil.copytree(root / "output" / "test", root / "input" / "test")
+    done = subprocess.run([sys.executable, str(SCRIPTS / "evaluate.py")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((root / "output" / "evaluation" / "evaluation.json").read_text())
+    auc = report["binary_classification_metrics"]["auc"]["value"]
+    assert auc == pytest.approx(_by(flow)["Evaluate"].data["metrics"]["auc"], abs=1e-6)
