@@ -134,6 +134,10 @@ def _mock_exam(env: dict[str, str]) -> list[Command]:
 EXAMPLES: dict[str, Example] = {
     "help": Example([Command(["--help"])]),
     "run-demo": Example([Command(["run-demo"])], sample=True),
+    "pipeline-cache": Example([
+        Command(["run-demo", "--export-pipeline", "pipeline.json", "--rows", "1000"]),
+        Command(["pipeline", "run", "pipeline.json"], select=from_line(r"^Execution ")),
+        Command(["pipeline", "run", "pipeline.json"])], sample=True),
     "aws-dry-run": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--dry-run"],
                                     shown="sagecli run-demo --backend sagemaker --role-arn "
                                           "arn:aws:iam::<acct>:role/<role> --dry-run",
