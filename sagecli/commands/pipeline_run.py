@@ -26,23 +26,31 @@ def parse_parameters(items: Sequence[str]) -> dict[str, str]:
 def run_and_report(definition: Mapping[str, Any], parameters: Mapping[str, str], run_dir: Path | None,
                    json_out: bool, name: str = "sagecli-demo", use_cache: bool = True) -> dict[str, Any]:
     """Run the definition on this machine; print each step (or JSON); fail when the execution failed."""
+    import signal
+    import sys
+
+    from sagecli.commands.demo_run import _sigterm
     from sagecli.flow.pipeline_runner import all_steps, cache_counts, run_pipeline
     from sagecli.flow.rundir import check_run_dir
     from sagecli.flow.runner import new_run_id
     from sagecli.paths import home_dir
+    from sagecli.ui.pipeline_view import PipelineLines
 
     run_id = new_run_id()
     target = (run_dir or home_dir() / "runs" / run_id).resolve()
     check_run_dir(target)
-    if json_out:
-        result = run_pipeline(definition, target, run_id, name=name, parameters=parameters, use_cache=use_cache)
-    else:
-        from sagecli.ui.pipeline_view import PipelineLines
-
-        lines = PipelineLines()
+    lines = PipelineLines()
+    if not json_out:
         lines.header(name, run_id, len(all_steps(definition)))
-        result = run_pipeline(definition, target, run_id, name=name, parameters=parameters, observer=lines.update,
-                              use_cache=use_cache)
+    previous = signal.signal(signal.SIGTERM, _sigterm)  # SIGTERM ends the run as Ctrl-C does: processes stopped
+    try:
+        result = run_pipeline(definition, target, run_id, name=name, parameters=parameters,
+                              observer=(lambda r: None) if json_out else lines.update, use_cache=use_cache)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"Interrupted: run {run_id}: its job processes were stopped; files are in {target}.\n")
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     counts = cache_counts(result)
     doc = {**result.to_dict(), "pipeline": name, "cache": counts}
     if json_out:
