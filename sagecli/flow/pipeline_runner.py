@@ -59,9 +59,24 @@ def structure_problems(definition: Any) -> list[str]:
     if definition.get("Version") != "2020-12-01":
         problems.append(f"Version {definition.get('Version')!r} is not 2020-12-01")
     steps = all_steps(definition)
-    bad = [s for s in steps if not isinstance(s, dict) or "Name" not in s or "Type" not in s]
+    bad = [s for s in steps if not isinstance(s, dict) or not isinstance(s.get("Name"), str)
+           or not isinstance(s.get("Type"), str)]
     if bad:
         return problems + ["every step needs a Name and a Type"]
+    for step in steps:
+        shapes = {"Arguments": dict, "DependsOn": list, "CacheConfig": dict}
+        wrong = [k for k, kind in shapes.items() if k in step and not isinstance(step[k], kind)]
+        if wrong:
+            what = "an object" if shapes[wrong[0]] is dict else "an array"
+            return problems + [f"{step['Name']}: {wrong[0]} must be {what}"]
+        if step["Type"] == "Condition":
+            args = step.get("Arguments", {})
+            if not all(isinstance(args.get(k, []), list) for k in ("Conditions", "IfSteps", "ElseSteps")):
+                return problems + [f"{step['Name']}: Conditions, IfSteps and ElseSteps must be arrays"]
+    params = definition.get("Parameters", [])
+    if not isinstance(params, list) or not all(isinstance(p, dict) and isinstance(p.get("Name"), str)
+                                               for p in params):
+        return problems + ["Parameters must be an array of objects with a Name"]
     names = [s["Name"] for s in steps]
     problems += [f"step name {n} repeats" for n in sorted({n for n in names if names.count(n) > 1})]
     problems += [f"{s['Name']}: step type {s['Type']} does not run locally" for s in steps
@@ -80,9 +95,9 @@ def all_steps(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for step in definition["Steps"]:
         out.append(step)
-        if isinstance(step, dict) and step.get("Type") == "Condition":
-            args = step.get("Arguments", {})
-            out += list(args.get("IfSteps", [])) + list(args.get("ElseSteps", []))
+        args = step.get("Arguments") if isinstance(step, dict) and step.get("Type") == "Condition" else None
+        if isinstance(args, dict):
+            out += [s for key in ("IfSteps", "ElseSteps") if isinstance(args.get(key), list) for s in args[key]]
     return out
 
 
@@ -247,6 +262,8 @@ class _Execution:
             res.status = "ok" if res.status == "running" else res.status
         except SageCliError as err:
             res.status, res.summary = "failed", err.message.split("\n")[0]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:  # a hand-edited definition
+            res.status, res.summary = "failed", f"the step's definition does not fit it: {type(err).__name__} {err}"
         except KeyboardInterrupt:
             res.status, res.summary = "interrupted", "interrupted"
             raise

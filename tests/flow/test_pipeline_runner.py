@@ -266,3 +266,28 @@ def test_container_scripts_pass_data_through_and_score_like_evaluate(tmp_path):
     report = json.loads((root / "output" / "evaluation" / "evaluation.json").read_text())
     auc = report["binary_classification_metrics"]["auc"]["value"]
     assert auc == pytest.approx(_by(flow)["Evaluate"].data["metrics"]["auc"], abs=1e-6)
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda d: d["Steps"][0].update(Arguments="x"), "Process: Arguments must be an object"),
+    (lambda d: d["Steps"][0].update(DependsOn="Train"), "Process: DependsOn must be an array"),
+    (lambda d: d["Steps"][3]["Arguments"].update(IfSteps={}), "IfSteps and ElseSteps must be arrays"),
+    (lambda d: d.update(Parameters=[{"Type": "String"}]), "Parameters must be an array"),
+    (lambda d: d["Steps"].append(7), "every step needs a Name and a Type"),
+])
+def test_malformed_definitions_are_one_line(tmp_path, edit, expected):
+    definition = _definition()
+    edit(definition)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(definition))
+    result = run_cli("pipeline", "run", str(path))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert expected in result.stderr.splitlines()[0]
+
+
+def test_a_step_whose_arguments_do_not_fit_fails_that_step(tmp_path):
+    definition = _definition(("process", "train"))
+    del definition["Steps"][0]["Arguments"]["AppSpecification"]
+    flow = _run(tmp_path, definition, 1)
+    assert not flow.ok and _by(flow)["Process"].status == "failed"
+    assert _by(flow)["Train"].status == "skipped"
