@@ -10,6 +10,9 @@ The SDK writes unset Supplied* values as null; this export leaves them out: with
 no baseline to compare with, the step calculates and registers one (the first run of a check,
 https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-quality-clarify-baseline-lifecycle.html).
 A check step's properties are CalculatedBaseline* and BaselineUsedForDriftCheck* (not DescribeProcessingJob).
+The SDK also writes each input's and output's `AppManaged: false` (the API's default); the published
+definition schema (schema/pipeline-definition.schema.json) allows no such member, so it is left out, and
+the check steps validate against that schema's QualityCheckStep and ClarifyCheckStep.
 """
 
 from __future__ import annotations
@@ -34,13 +37,13 @@ CSV_NO_HEADER = json.dumps({"csv": {"header": False, "output_columns_position": 
 
 
 def _input(name: str, uri: Any, local: str) -> dict[str, Any]:
-    return {"InputName": name, "AppManaged": False, "S3Input": {
+    return {"InputName": name, "S3Input": {
         "S3Uri": uri, "LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File",
         "S3DataDistributionType": "FullyReplicated", "S3CompressionType": "None"}}
 
 
 def _output(name: str, uri: str) -> dict[str, Any]:
-    return {"OutputName": name, "AppManaged": False,
+    return {"OutputName": name,
             "S3Output": {"S3Uri": uri, "LocalPath": f"{PROC}/output", "S3UploadMode": "EndOfJob"}}
 
 
