@@ -80,9 +80,13 @@ def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_o
     steps, _ = plan_steps(options.steps)
     check_backend_options(backend, options)
     left_out = [s for s in steps if s in NOT_PIPELINE_STEPS]
-    if left_out:  # monitor's baseline is the DataQualityCheck step; the endpoint steps are not pipeline steps
-        sys.stderr.write(f"--as-pipeline: {', '.join(left_out)} run outside a pipeline (Pipelines has no endpoint "
-                         "step); the pipeline has the model's steps, and monitor's baseline as a QualityCheck.\n")
+    if left_out:  # Pipelines has no endpoint step; monitor's baseline is the DataQualityCheck step
+        import textwrap
+
+        note = (f"--as-pipeline: {', '.join(left_out)} are not pipeline steps (Pipelines has no endpoint step) "
+                "and do not run" + ("; monitor's baseline runs as the DataQualityCheck step." if "monitor" in left_out
+                                    else "."))
+        sys.stderr.write(textwrap.fill(note, 80) + "\n")
     if backend == "sagemaker":
         on_sagemaker(options, steps, run_dir, json_out)
         return

@@ -6,6 +6,9 @@ same model and a Transform over it can hit the cache) and a QualityCheck step ru
 baseline (sagecli/monitor, the analyzer's statistics.json and constraints.json). Property paths are those
 of the step's Describe* response (or the check step's properties), with local file:// URIs for S3 URIs.
 State saved in the cache is plain JSON: what a later step reads from the run state, and the files behind it.
+RegisterModel runs the flow's register step, whose approval status compares the Evaluate step's test AUC
+with MinAuc, while the Condition step compared the training job's validation AUC: the two can disagree
+on a model near the limit (the condition lets it through, the version is registered Rejected).
 """
 
 from __future__ import annotations
