@@ -148,15 +148,7 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
         if not flow.ok:
             flow.error = f"execution {desc['PipelineExecutionStatus']}: {desc.get('FailureReason') or 'see its steps'}"
     finally:
-        records = []
-        if arn is not None:
-            entry = next(e for e in ledger.entries if e.kind == "PipelineExecution")
-            ledger.mark(entry, entry.state, arn=arn)
-            say("execution " + pc.stop_execution(sm, arn, poll_s=float(b.get("poll_s", 15))))
-            records = pc.execution_steps(sm, arn)
-            for kind, name, res_arn in pc.created_by(records):
-                state = "created" if kind in pc.DELETABLE else "finished"
-                ledger.mark(ledger.begin(kind, name, "created by the pipeline execution"), state, arn=res_arn)
+        records = _settle(sm, ledger, arn, say, float(b.get("poll_s", 15)))
         report = teardown(aws, ledger, False, say)
         flow.steps = [_step_result(r) for r in records]
         td = StepResult("teardown", status="failed" if report.failed else "ok",
@@ -169,6 +161,33 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
         flow.ok = False
         flow.error = (flow.error or "") + f"; teardown: retry with `sagecli cleanup --run-id {run_id}`"
     return flow
+
+
+def _settle(sm: Any, ledger: Any, arn: str | None, say: Callable[[str], None], poll_s: float
+            ) -> list[dict[str, Any]]:
+    """Stop the execution if it still runs and add what its steps made to the ledger; its step records.
+
+    When StartPipelineExecution's answer was lost (Ctrl-C, a timeout) the execution may exist all the same:
+    the pipeline's executions are listed, so what they made is found and deleted too."""
+    arns = [arn] if arn else []
+    pipeline = next((e for e in ledger.entries if e.kind == "Pipeline" and e.state in ("pending", "created")), None)
+    if not arns and pipeline is not None:
+        try:
+            listed = sm.list_pipeline_executions(PipelineName=pipeline.name)["PipelineExecutionSummaries"]
+            arns = [x["PipelineExecutionArn"] for x in listed]
+        except Exception:  # no pipeline (CreatePipeline failed): no execution either
+            arns = []
+    records: list[dict[str, Any]] = []
+    entry = next((e for e in ledger.entries if e.kind == "PipelineExecution"), None)
+    for one in arns:
+        if entry is not None:
+            ledger.mark(entry, "created" if entry.state == "pending" else entry.state, arn=one)
+        say("execution " + pc.stop_execution(sm, one, poll_s=poll_s))
+        records = pc.execution_steps(sm, one)
+        for kind, name, res_arn in pc.created_by(records):
+            state = "created" if kind in pc.DELETABLE else "finished"
+            ledger.mark(ledger.begin(kind, name, "created by the pipeline execution"), state, arn=res_arn)
+    return records
 
 
 def _step_result(record: dict[str, Any]) -> StepResult:

@@ -124,3 +124,25 @@ def test_wait_reports_each_change_once():
     desc = pc.wait_for_execution(Sm(), "arn", said.append, 0, 60, sleep=lambda s: None)
     assert desc["PipelineExecutionStatus"] == "Succeeded"
     assert said == ["Train: Executing", "Train: Succeeded"]
+
+
+@pytest.mark.parametrize("operation", ["CreatePipeline", "StartPipelineExecution"])
+def test_ctrl_c_with_the_answer_lost_still_deletes_what_the_execution_made(fake, sagecli_home, operation):
+    """SIGINT arrives after the server has done the call and before sagecli reads its answer."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sagecli", *ARGS, "--steps", STEPS, "--yes", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    fake.faults.pid, fake.faults.interrupt = proc.pid, [operation]
+    out, err = proc.communicate(timeout=120)
+    assert fake.faults.interrupt == []  # the signal was sent in the middle of the call
+    assert proc.returncode == 130, err[-2000:]
+    run_id = next(p.stem for p in ledger_dir().glob("*.json"))
+    _gone(fake, run_id)
+    assert fake.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
+    assert "Traceback" not in err
