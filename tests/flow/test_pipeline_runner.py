@@ -291,3 +291,13 @@ def test_a_step_whose_arguments_do_not_fit_fails_that_step(tmp_path):
     flow = _run(tmp_path, definition, 1)
     assert not flow.ok and _by(flow)["Process"].status == "failed"
     assert _by(flow)["Train"].status == "skipped"
+
+
+def test_tuning_step_runs_the_flows_tuner_and_caches(tmp_path):
+    definition = _definition(("process", "tune"), tune_max_jobs=2, tune_max_parallel=1)
+    limits = definition["Steps"][1]["Arguments"]["HyperParameterTuningJobConfig"]["ResourceLimits"]
+    assert limits["MaxNumberOfTrainingJobs"] == 2
+    first = _run(tmp_path, definition, 1)
+    assert first.ok, first.error
+    assert _by(first)["Tune"].summary.startswith("best #") and "of 2" in _by(first)["Tune"].summary
+    assert _cache(_run(tmp_path, definition, 2)) == {"Process": "hit", "Tune": "hit"}
