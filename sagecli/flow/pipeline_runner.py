@@ -21,6 +21,7 @@ from sagecli.contracts import FlowOptions, FlowResult, RunContext, RunState, Ste
 from sagecli.errors import SageCliError, UsageError
 from sagecli.flow import pipeline_state as state_io
 from sagecli.flow.pipeline_cache import StepCache, cache_key, cache_settings, key_attributes
+from sagecli.flow.pipeline_checks import CHECK_FIELDS
 
 Observer = Callable[[StepResult], None]
 KNOWN_TYPES = ("Processing", "Training", "Tuning", "Transform", "Model", "RegisterModel", "Condition", "Fail",
@@ -283,7 +284,7 @@ class _Execution:
                                   self.props))
             raise StepFailed(message)
         args = resolve(step.get("Arguments", {}), self.params, self.props)
-        checks = {k: resolve(step[k], self.params, self.props) for k in ("ModelName", "SkipCheck") if k in step}
+        checks = {k: resolve(step[k], self.params, self.props) for k in CHECK_FIELDS if k in step}
         enabled, expire_s = cache_settings(step)
         cache_info: dict[str, Any] = {"status": "off"}
         if enabled and self.cache is not None:

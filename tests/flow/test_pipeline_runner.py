@@ -301,3 +301,14 @@ def test_tuning_step_runs_the_flows_tuner_and_caches(tmp_path):
     assert first.ok, first.error
     assert _by(first)["Tune"].summary.startswith("best #") and "of 2" in _by(first)["Tune"].summary
     assert _cache(_run(tmp_path, definition, 2)) == {"Process": "hit", "Tune": "hit"}
+
+
+def test_check_settings_from_parameters_are_part_of_the_key(tmp_path):
+    definition = _definition(("process", "monitor"))
+    definition["Parameters"].append({"Name": "Group", "Type": "String", "DefaultValue": "a"})
+    check = next(s for s in definition["Steps"] if s["Type"] == "QualityCheck")
+    check["ModelPackageGroupName"] = {"Get": "Parameters.Group"}
+    assert _run(tmp_path, definition, 1).ok
+    assert _cache(_run(tmp_path, definition, 2))["DataQualityCheck"] == "hit"
+    flow = _run(tmp_path, definition, 3, parameters={"Group": "b"})
+    assert (_cache(flow)["Process"], _cache(flow)["DataQualityCheck"]) == ("hit", "miss")
