@@ -12,7 +12,6 @@ teardown deletes them, then the pipeline (DeletePipeline), as it deletes everyth
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -31,13 +30,17 @@ STEP_STATUS = {"Succeeded": "ok", "Failed": "failed", "Stopped": "interrupted", 
                "Starting": "running", "Stopping": "running"}
 
 
-def create_pipeline(name: str, definition: Mapping[str, Any], role_arn: str, run_id: str) -> ApiCall:
-    """CreatePipeline with the definition inline (at most 1 MB of JSON; the export checks the length)."""
-    params = {"PipelineName": name, "PipelineDefinition": json.dumps(definition), "RoleArn": role_arn,
-              "PipelineDescription": f"sagecli run-demo --as-pipeline, run {run_id}",
+def create_pipeline(name: str, definition_uri: str, steps: int, role_arn: str, run_id: str) -> ApiCall:
+    """CreatePipeline reading the definition from S3 (PipelineDefinitionS3Location): the plan stays readable
+    and the definition's size is S3's concern; the same JSON is kept beside the run's files."""
+    from sagecli.aws.api_calls import split_s3
+
+    bucket, key = split_s3(definition_uri)
+    params = {"PipelineName": name, "PipelineDefinitionS3Location": {"Bucket": bucket, "ObjectKey": key},
+              "RoleArn": role_arn, "PipelineDescription": f"sagecli run-demo --as-pipeline, run {run_id}",
               "ClientRequestToken": uuid.uuid4().hex, "Tags": tag_list(run_id)}
     return ApiCall("sagemaker", "CreatePipeline", params, kind="Pipeline", name=name,
-                   summary=f"the pipeline {name} ({len(definition['Steps'])} top-level steps)")
+                   summary=f"the pipeline {name} ({steps} top-level steps, definition {definition_uri})")
 
 
 def start_execution(name: str, run_id: str, parameters: Mapping[str, Any] | None = None) -> ApiCall:

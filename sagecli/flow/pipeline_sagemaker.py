@@ -58,11 +58,20 @@ def build_plan(options: FlowOptions, steps: list[str], *, run_id: str, run_dir: 
     problems = definition_problems(definition, refs)
     if problems:
         raise SageCliError(f"the pipeline definition is invalid: {problems[0]}", hint="nothing was created")
+    import json
+
+    from sagecli.paths import atomic_write_text
+
+    local_definition = run_dir / "pipeline.json"
+    atomic_write_text(local_definition, json.dumps(definition, indent=2) + "\n")
     dirs = write_channels(make_dataset(options.seed, options.rows), run_dir / "data")
-    uploads = [(calls.put_object(lay.uri("raw", name, f.name), run_id, str(f)), f)
+    uploads = [(calls.put_object(lay.uri("raw", name, f.name), run_id, f"{name}/{f.name}"), f)
                for name, d in sorted(dirs.items()) for f in sorted(d.iterdir()) if f.is_file()]
     uploads += [(calls.put_object(lay.uri("code", script), run_id, script, "text/x-python"), SCRIPTS / script)
                 for script in ("process.py", "evaluate.py")]
+    definition_uri = lay.uri("pipeline.json")
+    uploads.append((calls.put_object(definition_uri, run_id, "pipeline.json", "application/json"),
+                    local_definition))
     plan: list[calls.ApiCall] = []
     if not bucket_exists:
         plan += [calls.create_bucket(bucket, region, run_id), calls.tag_bucket(bucket, run_id)]
@@ -70,7 +79,8 @@ def build_plan(options: FlowOptions, steps: list[str], *, run_id: str, run_dir: 
     if "register" in steps and not group_exists:
         plan.append(calls.create_model_package_group(options.model_package_group, run_id))
     name = lay.name("pipeline")
-    plan += [pc.create_pipeline(name, definition, role, run_id), pc.start_execution(name, run_id)]
+    plan += [pc.create_pipeline(name, definition_uri, len(definition["Steps"]), role, run_id),
+             pc.start_execution(name, run_id)]
     plan += [pc.step_call(op, request, step) for step, op, request in example_requests(definition, refs)]
     return definition, plan, uploads
 
@@ -106,8 +116,9 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
         i, found = next(iter(invalid.items()))
         raise SageCliError(f"{plan[i].operation} request does not validate: {found[0]}", hint="nothing was created")
     costs = estimate(plan, region) + pc.processing_costs(plan, region)
-    notes = [f"Pipelines sends the step requests below itself, with the role {role}; they are priced at the "
-             "pipeline's parameter defaults.",
+    notes = [f"Pipelines sends the requests marked 'sent by the pipeline' itself, with the role {role}; they "
+             "are priced at the pipeline's parameter defaults.",
+             f"The definition is also in {run_dir / 'pipeline.json'}.",
              "The Process step runs process.py (it passes the dataset made here through) and Evaluate runs "
              "evaluate.py (test AUC into evaluation.json): both are uploaded under code/."]
     if "monitor" in steps:

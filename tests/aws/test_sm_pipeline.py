@@ -39,12 +39,14 @@ def test_dry_run_plans_validates_and_prices_the_execution(fake, sagecli_home):
         >= {"process.py", "evaluate.py", "train.csv", "train-features.csv"}
     for req in plan["requests"]:
         assert problems_for(req["service"], req["operation"], req["request"]) == [], req["operation"]
-    definition = json.loads(next(r for r in plan["requests"] if r["operation"] == "CreatePipeline")
-                            ["request"]["PipelineDefinition"])
+    location = next(r for r in plan["requests"] if r["operation"] == "CreatePipeline")["request"][
+        "PipelineDefinitionS3Location"]
+    assert location["ObjectKey"] == f"sagecli/{plan['run_id']}/pipeline.json"
+    definition = json.loads((sagecli_home / "runs" / plan["run_id"] / "pipeline.json").read_text())
     assert [s["Type"] for s in definition["Steps"]][:2] == ["Processing", "QualityCheck"]
     priced = {c["resource"].split()[0] for c in plan["cost"]}
     assert {"TrainingJob", "TransformJob", "ProcessingJob"} <= priced
-    assert not any("Model Monitor" not in n for n in plan["notes"][2:])  # the availability note is there
+    assert any("new customers cannot use Model Monitor" in n for n in plan["notes"])  # availability
     assert fake.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
     assert "CreatePipeline" not in fake.faults.seen
 

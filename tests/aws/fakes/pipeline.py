@@ -108,7 +108,8 @@ def patches(url_box: dict[str, str]) -> list[Any]:
         result = original_start(self)
         pipeline = self.sagemaker_backend.pipelines[self._get_param("PipelineName")]
         arn = list(pipeline.pipeline_executions)[-1]
-        run_definition(url_box["url"], arn, json.loads(pipeline.pipeline_definition),
+        stored = pipeline.pipeline_definition  # a string, or a dict when read from S3 (moto parses it then)
+        run_definition(url_box["url"], arn, json.loads(stored) if isinstance(stored, str) else stored,
                        self._get_param("PipelineParameters") or [])
         if arn in FAILURES:
             execution = get_pipeline_execution_from_arn(self.sagemaker_backend.pipelines, arn)
