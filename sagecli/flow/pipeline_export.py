@@ -13,6 +13,10 @@ CreatePipeline's PipelineDefinition string. The published definition JSON schema
 schema/pipeline-definition.schema.json) is checked in tests when a copy is available: it defines
 `Std:Join` but lets no argument use it, so this export uses `Get` only, and its RegisterModel step
 has no ModelApprovalStatus: the Condition step decides whether a version is registered at all.
+With `monitor` the definition has a QualityCheck step and with `bias` a ClarifyCheck step
+(sagecli/flow/pipeline_checks.py); the Process step carries the dataset's seed and size in its Environment.
+`sagecli pipeline run` runs a definition locally (pipeline_runner.py); `--as-pipeline` on the sagemaker
+backend creates and starts it (pipeline_sagemaker.py).
 """
 
 from __future__ import annotations
