@@ -62,11 +62,12 @@ __all__ = [
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
-    "process", "train", "tune", "evaluate", "bias", "register", "deploy", "invoke", "rollout", "transform", "monitor",
-    "teardown",
+    "process", "features", "train", "tune", "evaluate", "bias", "register", "deploy", "invoke", "rollout", "transform",
+    "monitor", "teardown",
 )
-# run only when asked: tune and bias when named in --steps (tune would slow the default demo), rollout with --rollout
-OPT_IN_STEPS = ("tune", "rollout", "bias")
+# run only when asked: tune and bias when named in --steps (tune would slow the default demo), rollout with --rollout,
+# features when named (it needs pyarrow, and a real feature group on AWS)
+OPT_IN_STEPS = ("tune", "rollout", "bias", "features")
 DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s not in OPT_IN_STEPS)
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).

@@ -72,6 +72,13 @@ def process(run: RunState, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v}" for k, v in sizes.items()) + f" rows, {len(run.dataset.feature_names)} features"
 
 
+def features(run: RunState, res: StepResult) -> None:
+    """Feature Store: a feature group (offline + online store); training reads it point in time (flow/features.py)."""
+    from sagecli.flow.features import features_step
+
+    features_step(run, res)
+
+
 def train(run: RunState, res: StepResult) -> None:
     """One training job with the built-in XGBoost hyperparameters; a Failed job stops the flow."""
     opts = run.ctx.options
@@ -334,5 +341,5 @@ def teardown(run: RunState, res: StepResult, keep: bool) -> None:
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {
     "process": process, "train": train, "evaluate": evaluate, "register": register, "deploy": deploy,
     "invoke": invoke, "transform": transform, "monitor": monitor, "rollout": rollout, "tune": tune,
-    "bias": bias,
+    "bias": bias, "features": features,
 }
