@@ -76,6 +76,7 @@ class PlanSpec:
     group_exists: bool = False
     group_name: str = DEFAULT_MODEL_PACKAGE_GROUP  # the register step's ModelPackageGroupName
     steps: tuple[str, ...] = ("process", "train", "evaluate", "register", "deploy", "transform")
+    features: dict[str, Any] | None = None  # the features step's group: name, definitions, sample, count
 
 
 def shard_names(file_name: str, count: int) -> list[str]:
@@ -98,6 +99,11 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
         names = shard_names(files[0], spec.instance_count) if channel == "train" and files else files
         out += [calls.put_object(lay.uri("input", channel, f), spec.run_id, f"{channel}/{f}") for f in names]
     steps = set(spec.steps)
+    if spec.features is not None:  # the features step (sagecli/aws/featurestore_calls.py)
+        from sagecli.aws.featurestore_calls import plan_calls
+
+        out += plan_calls(s3_uri=lay.uri("feature-store"), role_arn=spec.role_arn, run_id=spec.run_id,
+                          **spec.features)
     job = lay.name("train")
     if "train" in steps:
         out.append(calls.create_training_job(

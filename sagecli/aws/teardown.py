@@ -29,7 +29,7 @@ ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
 KIND_ORDER = ["MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
-              "ModelPackageGroup", "TrainingJob", "S3Prefix", "S3Bucket"]
+              "ModelPackageGroup", "TrainingJob", "FeatureGroup", "S3Prefix", "S3Bucket"]
 
 
 def is_gone(exc: BaseException) -> bool:
@@ -128,6 +128,7 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         "EndpointConfig": lambda: sm.delete_endpoint_config(EndpointConfigName=name),
         "Model": lambda: sm.delete_model(ModelName=name),
         "ModelPackage": lambda: sm.delete_model_package(ModelPackageName=entry.arn or name),
+        "FeatureGroup": lambda: sm.delete_feature_group(FeatureGroupName=name),
     }
     if kind in actions:
         actions[kind]()

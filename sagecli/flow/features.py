@@ -49,6 +49,24 @@ def open_store(run: RunState) -> Any:
     return LocalFeatureStore(run.backend.s3_root(), ctx.run_dir, ctx.run_id, ctx.options.seed)
 
 
+MAX_AWS_ROWS = 20_000  # PutRecord takes one record per call: more rows belong to a batch ingestion job
+
+
+def feature_plan(ctx: Any) -> dict[str, Any]:
+    """What the SageMaker plan shows for the features step: the group, its definitions and every PutRecord."""
+    from sagecli.aws.featurestore_calls import record_values
+    from sagecli.errors import UsageError
+    from sagecli.flow.data import make_dataset
+
+    opts = ctx.options
+    if opts.rows > MAX_AWS_ROWS:
+        raise UsageError(f"the features step on --backend sagemaker writes one PutRecord per row: at most "
+                         f"{MAX_AWS_ROWS} --rows", hint=f"use --rows {MAX_AWS_ROWS} or fewer, or --backend local")
+    history = make_history(opts.seed, make_dataset(opts.seed, opts.rows).splits)
+    return {"name": group_name(ctx.run_id), "definitions": feature_definitions(), "record_id": RECORD_ID,
+            "event_time": EVENT_TIME, "sample": record_values(history.records[0]), "count": len(history.records)}
+
+
 def _values(response: dict[str, Any]) -> dict[str, str]:
     return {f["FeatureName"]: f["ValueAsString"] for f in response.get("Record", [])}
 
@@ -100,8 +118,8 @@ def features_step(run: RunState, res: StepResult) -> None:
         "train_channel": run.channels["train"],
     }
     res.artifacts = {"offline_store": resolved, "train_channel": run.channels["train"]}
-    res.summary = (f"{len(history.records)} record versions in {group}; training set point-in-time: "
-                   f"{len(chosen)} rows, {stats['future_versions_excluded']} later versions left out")
+    res.summary = (f"{len(history.records)} record versions; train set point-in-time: {len(chosen)} rows, "
+                   f"{stats['future_versions_excluded']} later versions left out")
 
 
 def _rewrite_train(run: RunState, x: Any, y: Any) -> Any:

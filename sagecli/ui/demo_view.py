@@ -155,7 +155,7 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
     if ev is not None and ev.data.get("metrics"):
         rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
     for name, label in (("tune", "Tuning"), ("bias", "Bias"), ("register", "Model package"),
-                        ("transform", "Batch transform"), ("monitor", "Monitor")):
+                        ("transform", "Batch transform"), ("monitor", "Monitor"), ("features", "Feature Store")):
         step = by.get(name)
         shown = ("ok",) if result.error else ("ok", "skipped")  # after a failure, later steps just did not run
         if step is not None and step.status in shown and step.summary:

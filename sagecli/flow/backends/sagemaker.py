@@ -71,6 +71,7 @@ class SageMakerBackend:
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
         from sagecli.aws.render import render_plan
+        from sagecli.flow.features import feature_plan
         from sagecli.flow.plan import plan_steps
 
         o = ctx.options
@@ -103,7 +104,7 @@ class SageMakerBackend:
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
-            steps=tuple(plan_steps(o.steps)[0]))
+            steps=tuple(plan_steps(o.steps)[0]), features=feature_plan(ctx) if "features" in steps else None)
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -337,6 +338,12 @@ class SageMakerBackend:
                 return files
             self._say("monitor", f"waiting for capture files: {records}/{min_records} (S3 delivery lags)")
             time.sleep(min(self.poll_s, 10))
+
+    def feature_store(self) -> Any:
+        """The features step's feature group on SageMaker (sagecli/aws/featurestore_calls.py)."""
+        from sagecli.aws.featurestore_calls import AwsFeatureStore
+
+        return AwsFeatureStore(self)
 
     # -- ledger and teardown --------------------------------------------------------------------
     def created(self) -> list[Resource]:

@@ -1,0 +1,118 @@
+"""The features step on `--backend sagemaker` against the fake SageMaker: CreateFeatureGroup in the plan and the
+ledger, PutRecord/GetRecord through sagemaker-featurestore-runtime, the training channel rebuilt point in time,
+DeleteFeatureGroup at teardown, and a failure at CreateFeatureGroup leaving nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sagecli.aws.ledger import Ledger, ledger_dir
+from sagecli.aws.validate import problems_for
+from sagecli.contracts import FlowOptions
+from sagecli.errors import UsageError
+from sagecli.flow.runner import run_flow
+from tests.aws.conftest import ROLE_ARN
+from tests.aws.fakes import featurestore
+from tests.aws.helpers import BUCKET, backend_options, leftovers
+from tests.conftest import run_cli
+
+RUN_ID = "20260101-000000-fea7e5"
+GROUP = f"sagecli-{RUN_ID}-features"
+
+
+def _options(**extra) -> FlowOptions:
+    return FlowOptions(rows=400, steps=("process", "features", "train"), min_auc=0.0,
+                       backend_options=backend_options(), **extra)
+
+
+def test_feature_group_round_trip_and_teardown(fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from sagecli.aws.featurestore_calls import AwsFeatureStore
+
+    featurestore.CALLS.clear()
+    uploads: list[tuple[str, bytes]] = []
+    original = AwsFeatureStore.upload_channel
+
+    def upload_channel(self, name: str, local_dir: Path) -> str:
+        uri = original(self, name, local_dir)
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        body = fake.client("s3").get_object(Bucket=bucket, Key=key + "train.csv")["Body"].read()
+        uploads.append((uri, body))
+        return uri
+
+    monkeypatch.setattr(AwsFeatureStore, "upload_channel", upload_channel)
+    result = run_flow("sagemaker", _options(), tmp_path / "run", RUN_ID)
+    assert result.ok, result.error
+    step = result.step("features")
+    data = step.data
+    assert data["feature_group"] == GROUP and data["status"] == "Created"
+    assert featurestore.CALLS["PutRecord"] == data["record_versions"] == data["put"]["put"] > 400
+    # GetRecord answers from the online store: the newest version, written after the label event
+    got = {f["FeatureName"]: f["ValueAsString"] for f in data["online_store"]["get_record"]["response"]["Record"]}
+    at_label = data["point_in_time"]["probe_at_label"]
+    assert got["record_id"] == data["online_store"]["get_record"]["record_id"]
+    assert int(got["support_calls"]) == at_label["support_calls"] + 4 and got["autopay"] == "0"
+    resolved = data["offline_store"]["resolved_uri"]
+    assert resolved.startswith(f"s3://{BUCKET}/sagecli/{RUN_ID}/feature-store/123456789012/sagemaker/us-east-1/"
+                               f"offline-store/{GROUP}-") and resolved.endswith("/data")
+    assert "15 minutes" in data["offline_store"]["source"]  # said honestly: the join ran over what PutRecord took
+    pit = data["point_in_time"]
+    assert pit["rows"] == pit["label_events"] == 280 and pit["future_versions_excluded"] > 0
+    assert pit["naive_latest_join_would_leak_rows"] == pit["future_versions_excluded"]
+    # the train channel in S3 was replaced by the point-in-time rows, before the training job read it
+    assert uploads == [(f"s3://{BUCKET}/sagecli/{RUN_ID}/input/train/",
+                        (tmp_path / "run" / "data" / "train" / "train.csv").read_bytes())]
+    assert uploads[0][1].count(b"\n") == 280
+    assert result.step("train").data["status"] == "Completed"
+    s3 = fake.client("s3")
+    # teardown deleted the group (newest first, before the S3 prefix) and the ledger agrees
+    removed = result.step("teardown").data["removed"]
+    assert f"FeatureGroup {GROUP}" in removed
+    assert removed.index(f"FeatureGroup {GROUP}") < removed.index(f"S3Prefix s3://{BUCKET}/sagecli/{RUN_ID}/")
+    assert featurestore.CALLS["DeleteFeatureGroup"] == 1
+    sm = fake.client("sagemaker")
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_feature_group(FeatureGroupName=GROUP)
+    ledger = Ledger.load(ledger_dir() / f"{RUN_ID}.json")
+    assert ledger.live() == []
+    entry = next(e for e in ledger.entries if e.kind == "FeatureGroup")
+    assert entry.arn and entry.arn.endswith(f":feature-group/{GROUP}")
+    assert leftovers(fake, RUN_ID) == [] and s3.list_buckets()["Buckets"] == []
+
+
+def test_plan_shows_the_feature_group_and_creates_nothing(fake):
+    res = run_cli("run-demo", "--backend", "sagemaker", "--role-arn", ROLE_ARN, "--region", "us-east-1",
+                  "--steps", "process,features,train", "--rows", "400", "--dry-run", "--json")
+    assert res.returncode == 0, res.stderr
+    plan = json.loads(res.stdout)
+    ops = [r["operation"] for r in plan["requests"]]
+    assert ops.index("CreateFeatureGroup") < ops.index("PutRecord") < ops.index("CreateTrainingJob")
+    for req in plan["requests"]:
+        assert problems_for(req["service"], req["operation"], req["request"]) == [], req["operation"]
+    create = plan["requests"][ops.index("CreateFeatureGroup")]
+    assert create["creates"] == "FeatureGroup"
+    assert create["request"]["OnlineStoreConfig"] == {"EnableOnlineStore": True}
+    assert create["request"]["OfflineStoreConfig"]["S3StorageConfig"]["S3Uri"].endswith("/feature-store")
+    assert create["request"]["RecordIdentifierFeatureName"] == "record_id"
+    put = plan["requests"][ops.index("PutRecord")]
+    assert put["service"] == "sagemaker-featurestore-runtime" and "record versions, one call each" in put["summary"]
+    assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
+
+
+def test_failure_at_create_feature_group_tears_down_the_rest(fake, tmp_path: Path):
+    fake.faults.fail = "CreateFeatureGroup"
+    result = run_flow("sagemaker", _options(), tmp_path / "run", RUN_ID)
+    fake.faults.fail = None
+    assert not result.ok and "CreateFeatureGroup failed" in (result.error or "")
+    assert result.step("train").status == "skipped"
+    assert leftovers(fake, RUN_ID) == [] and fake.client("s3").list_buckets()["Buckets"] == []
+    assert Ledger.load(ledger_dir() / f"{RUN_ID}.json").live() == []
+
+
+def test_too_many_rows_for_put_record_is_refused_before_anything(fake, tmp_path: Path):
+    opts = FlowOptions(rows=20_001, steps=("process", "features"), backend_options=backend_options())
+    with pytest.raises(UsageError, match="at most 20000 --rows"):
+        run_flow("sagemaker", opts, tmp_path / "run", RUN_ID)
+    assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
