@@ -149,16 +149,12 @@ class AwsFeatureStore:
     def upload_channel(self, name: str, local_dir: Path) -> str:
         """PutObject the channel's files again, over the process step's objects (train sharded per instance)."""
         from sagecli.aws import api_calls as calls
-        from sagecli.aws.plan import shard_names
 
         b = self.backend
         lay, run_id, count = b.layout, b.ctx.run_id, b.ctx.options.instance_count
         for path in sorted(p for p in local_dir.iterdir() if p.is_file()):
             if name == "train" and count > 1:
-                lines = path.read_bytes().splitlines(keepends=True)
-                for i, shard in enumerate(shard_names(path.name, count)):
-                    b.exe.put_bytes(calls.put_object(lay.uri("input", name, shard), run_id, shard),
-                                    b"".join(lines[i::count]))
+                b._upload_shards(path, lay, count)  # the same shards the process step uploaded
             else:
                 b.exe.upload(calls.put_object(lay.uri("input", name, path.name), run_id, str(path)), path)
         return lay.uri("input", name) + "/"
