@@ -32,6 +32,8 @@ LISTERS: dict[str, tuple[str, str, str, str, str | None]] = {
     "Model": ("list_models", "Models", "ModelName", "ModelArn", None),
     "ModelPackageGroup": ("list_model_package_groups", "ModelPackageGroupSummaryList", "ModelPackageGroupName",
                           "ModelPackageGroupArn", None),
+    "FeatureGroup": ("list_feature_groups", "FeatureGroupSummaries", "FeatureGroupName", "FeatureGroupArn",
+                     "FeatureGroupStatus"),
 }
 DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

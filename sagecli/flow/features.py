@@ -117,6 +117,9 @@ def features_step(run: RunState, res: StepResult) -> None:
                           "probe_at_label": {k: at_label[k] for k in SHOWN_FEATURES} if at_label else None},
         "train_channel": run.channels["train"],
     }
+    if store.kind == "sagemaker":  # buffered PutRecord data may reach S3 after teardown emptied the prefix
+        res.data["after_teardown"] = (f"offline store files can still land under {resolved} up to 15 minutes "
+                                      f"after the run; remove them with: sagecli cleanup --run-id {ctx.run_id}")
     res.artifacts = {"offline_store": resolved, "train_channel": run.channels["train"]}
     res.summary = (f"{len(history.records)} record versions; train set point-in-time: {len(chosen)} rows, "
                    f"{stats['future_versions_excluded']} later versions left out")

@@ -58,6 +58,7 @@ def test_feature_group_round_trip_and_teardown(fake, tmp_path: Path, monkeypatch
     assert resolved.startswith(f"s3://{BUCKET}/sagecli/{RUN_ID}/feature-store/123456789012/sagemaker/us-east-1/"
                                f"offline-store/{GROUP}-") and resolved.endswith("/data")
     assert "15 minutes" in data["offline_store"]["source"]  # said honestly: the join ran over what PutRecord took
+    assert f"sagecli cleanup --run-id {RUN_ID}" in data["after_teardown"]
     pit = data["point_in_time"]
     assert pit["rows"] == pit["label_events"] == 280 and pit["future_versions_excluded"] > 0
     assert pit["naive_latest_join_would_leak_rows"] == pit["future_versions_excluded"]
@@ -116,3 +117,28 @@ def test_too_many_rows_for_put_record_is_refused_before_anything(fake, tmp_path:
     with pytest.raises(UsageError, match="at most 20000 --rows"):
         run_flow("sagemaker", opts, tmp_path / "run", RUN_ID)
     assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
+
+
+def test_cleanup_by_tag_finds_and_deletes_a_left_feature_group(fake, tmp_path: Path, monkeypatch):
+    from sagecli.aws import session
+    from sagecli.aws.api_calls import tag_list
+    from sagecli.aws.sweep import delete_found, find_tagged
+
+    sm = fake.client("sagemaker")
+    sm.create_feature_group(FeatureGroupName=GROUP, RecordIdentifierFeatureName="record_id",
+                            EventTimeFeatureName="event_time", RoleArn=ROLE_ARN, Tags=tag_list(RUN_ID),
+                            FeatureDefinitions=[{"FeatureName": "record_id", "FeatureType": "String"},
+                                                {"FeatureName": "event_time", "FeatureType": "String"}],
+                            OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/x"}})
+    sm.create_feature_group(FeatureGroupName="someone-elses", RecordIdentifierFeatureName="record_id",
+                            EventTimeFeatureName="event_time", RoleArn=ROLE_ARN,
+                            FeatureDefinitions=[{"FeatureName": "record_id", "FeatureType": "String"},
+                                                {"FeatureName": "event_time", "FeatureType": "String"}],
+                            OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/y"}})
+    aws = session.connect("us-east-1")
+    warnings: list[str] = []
+    found = [f for f in find_tagged(aws, run_id=RUN_ID, warn=warnings.append)]
+    assert [(f.kind, f.name) for f in found] == [("FeatureGroup", GROUP)] and warnings == []
+    assert delete_found(aws, found, lambda m: None) == []
+    names = [g["FeatureGroupName"] for g in sm.list_feature_groups()["FeatureGroupSummaries"]]
+    assert names == ["someone-elses"]

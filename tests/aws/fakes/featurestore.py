@@ -4,7 +4,7 @@ moto has CreateFeatureGroup and DescribeFeatureGroup. Added here:
 - DescribeFeatureGroup of a missing group answers ResourceNotFound (moto raises a KeyError: HTTP 500), and
   ResolvedOutputS3Uri follows SageMaker's layout `<S3Uri>/<account>/sagemaker/<region>/offline-store/...`
   (moto leaves out the `sagemaker` segment);
-- DeleteFeatureGroup;
+- DeleteFeatureGroup, ListFeatureGroups, and ListTags on a feature group's ARN (for `sagecli cleanup`);
 - sagemaker-featurestore-runtime PutRecord (PUT /FeatureGroup/<name>) and GetRecord (GET /FeatureGroup/<name>):
   an online store that keeps the version with the latest event time per record identifier, and answers
   {"Record": [{FeatureName, ValueAsString}]} or {} for an unknown identifier. Records live on moto's group
@@ -87,6 +87,7 @@ def patches(url_box: dict[str, str]) -> list[Any]:
 
     from moto.core.responses import ActionResult, EmptyResult
     from moto.sagemaker.exceptions import ResourceNotFound
+    from moto.sagemaker.models import SageMakerModelBackend
     from moto.sagemaker.responses import SageMakerResponse
 
     from tests.aws.fake_sagemaker import ACCOUNT, REGION, FaultyApp
@@ -112,6 +113,23 @@ def patches(url_box: dict[str, str]) -> list[Any]:
         del self.sagemaker_backend.feature_groups[group.arn]
         return EmptyResult()
 
+    def list_feature_groups(self: Any) -> Any:  # moto 5.2 lacks it
+        CALLS["ListFeatureGroups"] += 1
+        groups = sorted(self.sagemaker_backend.feature_groups.values(), key=lambda g: g.creation_time)
+        return ActionResult({"FeatureGroupSummaries": [
+            {"FeatureGroupName": g.feature_group_name, "FeatureGroupArn": g.arn, "CreationTime": g.creation_time,
+             "FeatureGroupStatus": "Created"} for g in groups]})
+
+    orig_list_tags = SageMakerModelBackend.list_tags
+
+    def list_tags(self: Any, arn: str, **kwargs: Any) -> Any:  # moto cannot resolve a feature group's ARN
+        if ":feature-group/" in arn:
+            group = _group(arn)
+            if group is None:
+                raise ResourceNotFound(message=f"Resource Not Found: {arn}")
+            return list(group.tags or []), None
+        return orig_list_tags(self, arn=arn, **kwargs)
+
     orig_call = FaultyApp.__call__
 
     def call(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -121,4 +139,6 @@ def patches(url_box: dict[str, str]) -> list[Any]:
 
     return [mock.patch.object(SageMakerResponse, "describe_feature_group", describe_feature_group),
             mock.patch.object(SageMakerResponse, "delete_feature_group", delete_feature_group, create=True),
+            mock.patch.object(SageMakerResponse, "list_feature_groups", list_feature_groups, create=True),
+            mock.patch.object(SageMakerModelBackend, "list_tags", list_tags),
             mock.patch.object(FaultyApp, "__call__", call)]
