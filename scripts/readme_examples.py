@@ -131,9 +131,21 @@ def _mock_exam(env: dict[str, str]) -> list[Command]:
                     select=from_line("Mock exam result"))]
 
 
+def features_pit(text: str) -> str:
+    """`| jq '.steps[1].data.point_in_time'`: the features step's point-in-time join."""
+    data = json.loads(text)
+    step = next(s for s in data["steps"] if s["name"] == "features")
+    return json.dumps(step["data"]["point_in_time"], indent=2) + "\n"
+
+
 EXAMPLES: dict[str, Example] = {
     "help": Example([Command(["--help"])]),
     "run-demo": Example([Command(["run-demo"])], sample=True),
+    "run-demo-features": Example([
+        Command(["run-demo", "--steps", "process,features,train"], select=head(6)),
+        Command(["run-demo", "--steps", "process,features", "--json"], select=features_pit,
+                shown="sagecli run-demo --steps process,features --json | jq '.steps[1].data.point_in_time'")],
+        sample=True),
     "aws-dry-run": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--dry-run"],
                                     shown="sagecli run-demo --backend sagemaker --role-arn "
                                           "arn:aws:iam::<acct>:role/<role> --dry-run",
