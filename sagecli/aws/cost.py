@@ -84,6 +84,11 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
         kb = load_kb()
     lines = []
     for call in plan:
+        if call.operation == "CreateFeatureGroup":  # billed per request unit (sagecli/aws/featurestore_calls.py)
+            from sagecli.aws.featurestore_calls import cost_line
+
+            lines.append(cost_line(call, plan))
+            continue
         billed = _billed(call)
         if billed is None:
             continue

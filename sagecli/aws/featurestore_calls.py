@@ -10,8 +10,8 @@ Sources (docs.aws.amazon.com/sagemaker/latest/):
   {FeatureName, ValueAsString}.
 - dg/feature-store-offline.html: PutRecord data is buffered and written to the offline store in S3 within
   15 minutes, so the flow cannot read its own records back from S3 in the same run (see AwsFeatureStore).
-- Pricing (aws.amazon.com/sagemaker/pricing/, Feature Store tab): on-demand groups bill per write and read
-  request unit and per GB-month stored; there is no instance-hour.
+- dg/feature-store-throughput-mode.html: an On-demand group bills the reads and writes it serves, measured in
+  ReadRequestsUnits and WriteRequestsUnits (rates: aws.amazon.com/sagemaker/pricing/); no instance-hour.
 """
 
 from __future__ import annotations
@@ -52,12 +52,13 @@ def create_feature_group(*, name: str, definitions: Sequence[dict[str, str]], re
         "OnlineStoreConfig": {"EnableOnlineStore": True},
         # the offline files live under the run's prefix, emptied at teardown; no Glue table is left behind
         "OfflineStoreConfig": {"S3StorageConfig": {"S3Uri": s3_uri}, "DisableGlueTableCreation": True},
+        "ThroughputConfig": {"ThroughputMode": "OnDemand"},  # billed per request unit used (the default)
         "RoleArn": role_arn,
         "Description": f"sagecli run-demo {run_id}: the features step",
         "Tags": tag_list(run_id),
     }
     summary = (f"feature group {name}: online store + offline store under {s3_uri} (on-demand: billed per "
-               "request unit and GB-month, no instance-hours)")
+               "read/write request unit and GB-month, no instance-hours)")
     return ApiCall("sagemaker", "CreateFeatureGroup", params, "FeatureGroup", name, summary)
 
 
@@ -65,7 +66,7 @@ def put_record(group: str, values: list[dict[str, str]], count: int = 1) -> ApiC
     """PutRecord of one record version (the plan shows one for all `count`)."""
     what = "one record version" if count == 1 else f"{count} record versions, one call each"
     return ApiCall(RUNTIME, "PutRecord", {"FeatureGroupName": group, "Record": values}, None, group,
-                   f"PutRecord into {group}: {what} (1 write unit per KB each)")
+                   f"PutRecord into {group}: {what}", extra={"count": count})
 
 
 def plan_calls(*, name: str, definitions: Sequence[dict[str, str]], record_id: str, event_time: str,
@@ -74,6 +75,18 @@ def plan_calls(*, name: str, definitions: Sequence[dict[str, str]], record_id: s
     return [create_feature_group(name=name, definitions=definitions, record_id=record_id, event_time=event_time,
                                  s3_uri=s3_uri, role_arn=role_arn, run_id=run_id),
             put_record(name, sample, count)]
+
+
+def cost_line(create: ApiCall, plan: Sequence[ApiCall]) -> Any:
+    """The plan's cost line for a feature group: request units, not instance-hours; no rate in the KB."""
+    from sagecli.aws.cost import CostLine
+
+    puts = sum(c.extra.get("count", 1) for c in plan if c.operation == "PutRecord")
+    mode = create.params.get("ThroughputConfig", {}).get("ThroughputMode", "OnDemand")
+    return CostLine("FeatureGroup", mode, 1, None,
+                    f"billed per request unit ({puts} PutRecord, 1 GetRecord) and per GB-month stored, no "
+                    "instance-hours; deleted at teardown",
+                    "price unknown: the knowledge base has no Feature Store rates (aws.amazon.com/sagemaker/pricing/)")
 
 
 class AwsFeatureStore:

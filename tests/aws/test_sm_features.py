@@ -99,7 +99,16 @@ def test_plan_shows_the_feature_group_and_creates_nothing(fake):
     assert create["request"]["RecordIdentifierFeatureName"] == "record_id"
     put = plan["requests"][ops.index("PutRecord")]
     assert put["service"] == "sagemaker-featurestore-runtime" and "record versions, one call each" in put["summary"]
+    cost = next(c for c in plan["cost"] if c["resource"] == "FeatureGroup")
+    assert cost["instance_type"] == "OnDemand" and cost["usd_per_hour"] is None and cost["max_usd"] is None
+    assert f"({_count(put['summary'])} PutRecord, 1 GetRecord)" in cost["bound"]
     assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
+
+
+def _count(summary: str) -> int:
+    import re
+
+    return int(re.search(r"(\d+) record versions", summary).group(1))
 
 
 def test_failure_at_create_feature_group_tears_down_the_rest(fake, tmp_path: Path):
@@ -142,3 +151,27 @@ def test_cleanup_by_tag_finds_and_deletes_a_left_feature_group(fake, tmp_path: P
     assert delete_found(aws, found, lambda m: None) == []
     names = [g["FeatureGroupName"] for g in sm.list_feature_groups()["FeatureGroupSummaries"]]
     assert names == ["someone-elses"]
+
+
+def test_rebuilt_train_channel_keeps_one_shard_per_instance(fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from sagecli.aws.featurestore_calls import AwsFeatureStore
+
+    seen: dict[str, bytes] = {}
+    original = AwsFeatureStore.upload_channel
+
+    def upload_channel(self, name: str, local_dir: Path) -> str:
+        uri = original(self, name, local_dir)
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        s3 = fake.client("s3")
+        for obj in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]:
+            seen[obj["Key"].rsplit("/", 1)[-1]] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+        return uri
+
+    monkeypatch.setattr(AwsFeatureStore, "upload_channel", upload_channel)
+    opts = FlowOptions(rows=400, steps=("process", "features"), instance_count=2, backend_options=backend_options())
+    result = run_flow("sagemaker", opts, tmp_path / "run", RUN_ID)
+    assert result.ok, result.error
+    assert sorted(seen) == ["train-part00.csv", "train-part01.csv"]  # ShardedByS3Key, as the process step uploaded
+    lines = (tmp_path / "run" / "data" / "train" / "train.csv").read_bytes().splitlines(keepends=True)
+    assert seen["train-part00.csv"] == b"".join(lines[0::2]) and seen["train-part01.csv"] == b"".join(lines[1::2])
+    assert leftovers(fake, RUN_ID) == []
