@@ -77,6 +77,31 @@ def plan_calls(*, name: str, definitions: Sequence[dict[str, str]], record_id: s
             put_record(name, sample, count)]
 
 
+def delete_feature_group(sm: Any, name: str, poll_s: float = 5.0, settle_s: float = 1800.0) -> str:
+    """DeleteFeatureGroup; a group still Creating cannot be deleted yet, so wait for it to settle first."""
+    from sagecli.aws.session import error_code
+
+    deadline = time.monotonic() + settle_s
+    waited = False
+    while True:
+        try:
+            sm.delete_feature_group(FeatureGroupName=name)
+            return "deleted" + (" (after it left Creating)" if waited else "")
+        except Exception as exc:
+            if error_code(exc) not in ("ResourceInUse", "ValidationException", "ConflictException"):
+                raise
+            status = sm.describe_feature_group(FeatureGroupName=name)["FeatureGroupStatus"]
+            if status == "Deleting":
+                return "deleting"
+            if status == "Creating" and time.monotonic() <= deadline:
+                waited = True
+                time.sleep(poll_s)
+            elif status == "Created" and waited:  # it has just settled: one more try
+                waited = False
+            else:
+                raise
+
+
 def cost_line(create: ApiCall, plan: Sequence[ApiCall]) -> Any:
     """The plan's cost line for a feature group: request units, not instance-hours; no rate in the KB."""
     from sagecli.aws.cost import CostLine
@@ -139,12 +164,14 @@ class AwsFeatureStore:
             client.put_record(FeatureGroupName=self.group, Record=values)
 
         t0 = time.monotonic()
+        pool = ThreadPoolExecutor(PUT_THREADS)
         try:
-            with ThreadPoolExecutor(PUT_THREADS) as pool:
-                list(pool.map(put, requests))
+            list(pool.map(put, requests))
         except Exception as exc:  # botocore ClientError / connection errors
             raise SageCliError(f"PutRecord into {self.group} failed: {error_line(exc)}",
                                hint="everything created before it is torn down now") from None
+        finally:  # on a failure or Ctrl-C the queued calls are dropped, so teardown starts at once
+            pool.shutdown(wait=True, cancel_futures=True)
         return {"put": len(records), "seconds": round(time.monotonic() - t0, 3)}
 
     def get_record(self, record_id: str, names: list[str] | None = None) -> dict[str, Any]:

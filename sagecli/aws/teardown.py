@@ -128,7 +128,6 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         "EndpointConfig": lambda: sm.delete_endpoint_config(EndpointConfigName=name),
         "Model": lambda: sm.delete_model(ModelName=name),
         "ModelPackage": lambda: sm.delete_model_package(ModelPackageName=entry.arn or name),
-        "FeatureGroup": lambda: sm.delete_feature_group(FeatureGroupName=name),
     }
     if kind in actions:
         actions[kind]()
@@ -139,6 +138,10 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         return _stop_job(sm, kind, name)
     if kind == "ModelPackageGroup":
         return _delete_group(sm, name)
+    if kind == "FeatureGroup":  # waits out Creating (sagecli/aws/featurestore_calls.py)
+        from sagecli.aws.featurestore_calls import delete_feature_group
+
+        return delete_feature_group(sm, name, STOP_POLL_S)
     if kind == "S3Prefix":
         return _empty_prefix(aws.client("s3"), name)
     if kind == "S3Bucket":

@@ -89,6 +89,7 @@ def features_step(run: RunState, res: StepResult) -> None:
         put = store.put_records(history.records)
         probe = history.after[0] if history.after else history.records[0][RECORD_ID]
         online = store.get_record(probe)
+        ctx.emit("features", f"GetRecord {probe}: {len(online.get('Record', []))} features from the online store")
         rows, source = store.offline_rows()
         chosen, stats = point_in_time(rows, history.labels)
         x_train, y_train = run.dataset.splits["train"]
@@ -117,6 +118,7 @@ def features_step(run: RunState, res: StepResult) -> None:
                           "probe_at_label": {k: at_label[k] for k in SHOWN_FEATURES} if at_label else None},
         "train_channel": run.channels["train"],
     }
+    res.data["online_store"]["line"] = online_line(res.data)
     if store.kind == "sagemaker":  # buffered PutRecord data may reach S3 after teardown emptied the prefix
         res.data["after_teardown"] = (f"offline store files can still land under {resolved} up to 15 minutes "
                                       f"after the run; remove them with: sagecli cleanup --run-id {ctx.run_id}")

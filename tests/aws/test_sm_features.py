@@ -175,3 +175,35 @@ def test_rebuilt_train_channel_keeps_one_shard_per_instance(fake, tmp_path: Path
     lines = (tmp_path / "run" / "data" / "train" / "train.csv").read_bytes().splitlines(keepends=True)
     assert seen["train-part00.csv"] == b"".join(lines[0::2]) and seen["train-part01.csv"] == b"".join(lines[1::2])
     assert leftovers(fake, RUN_ID) == []
+
+
+class _Settling:
+    """A feature group still Creating for two polls: DeleteFeatureGroup is refused until it is Created."""
+
+    def __init__(self) -> None:
+        self.statuses = ["Creating", "Creating", "Created"]
+        self.deletes = 0
+
+    def delete_feature_group(self, FeatureGroupName: str) -> None:  # noqa: N803 (boto3's spelling)
+        from botocore.exceptions import ClientError
+
+        self.deletes += 1
+        if self.statuses[0] == "Creating":
+            raise ClientError({"Error": {"Code": "ResourceInUse", "Message": "still Creating"}}, "DeleteFeatureGroup")
+
+    def describe_feature_group(self, FeatureGroupName: str) -> dict:  # noqa: N803
+        return {"FeatureGroupStatus": self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]}
+
+
+def test_teardown_waits_for_a_group_still_creating():
+    from botocore.exceptions import ClientError
+
+    from sagecli.aws.featurestore_calls import delete_feature_group
+
+    sm = _Settling()
+    assert delete_feature_group(sm, GROUP, poll_s=0.0) == "deleted (after it left Creating)"
+    assert sm.deletes == 3
+    stuck = _Settling()
+    stuck.statuses = ["Creating"] * 100
+    with pytest.raises(ClientError):  # still Creating when the wait runs out: the error reaches the ledger
+        delete_feature_group(stuck, GROUP, poll_s=0.0, settle_s=0.0)
