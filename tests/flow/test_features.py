@@ -146,3 +146,27 @@ def test_training_reads_the_point_in_time_channel(tmp_path: Path):
     with_train = (tmp_path / "with" / "data" / "train" / "train.csv").read_text()
     assert with_train == (tmp_path / "without" / "data" / "train" / "train.csv").read_text()
     assert result.step("train").data["final_metrics"] == plain.step("train").data["final_metrics"]
+
+
+def test_live_view_and_summary_at_80_columns(tmp_path: Path):
+    import os
+    import sys
+
+    import pexpect
+    import pyte
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SAGECLI_HOME": str(tmp_path / "home"), "COLUMNS": "80",
+           "TERM": "xterm"}
+    child = pexpect.spawn(sys.executable, ["-m", "sagecli", "run-demo", "--run-dir", str(tmp_path / "run"),
+                                           "--steps", "process,features,train", "--rows", "400"],
+                          env=env, encoding="utf-8", timeout=60, dimensions=(40, 80))
+    raw = child.read()
+    child.close()
+    assert child.exitstatus == 0, raw[-2000:]
+    screen = pyte.Screen(80, 40)
+    pyte.Stream(screen).feed(raw)
+    text = "\n".join(line.rstrip() for line in screen.display)
+    assert "features" in text and "524 record versions; train set point-in-time: 280 rows" in text and "…" not in text
+    assert "Feature Store" in text  # the summary table's row for the step
