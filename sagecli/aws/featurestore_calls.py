@@ -179,7 +179,15 @@ class AwsFeatureStore:
         kwargs: dict[str, Any] = {"FeatureGroupName": self.group, "RecordIdentifierValueAsString": record_id}
         if names:
             kwargs["FeatureNames"] = names
-        resp = self.backend.aws.client(RUNTIME).get_record(**kwargs)
+        from sagecli.aws.session import error_line
+        from sagecli.aws.validate import check
+
+        check(RUNTIME, "GetRecord", kwargs)
+        try:
+            resp = self.backend.aws.client(RUNTIME).get_record(**kwargs)
+        except Exception as exc:  # botocore ClientError / connection errors
+            raise SageCliError(f"GetRecord from {self.group} failed: {error_line(exc)}",
+                               hint="everything created before it is torn down now") from None
         return {k: v for k, v in resp.items() if k != "ResponseMetadata"}
 
     def offline_rows(self) -> tuple[list[dict[str, Any]], str]:

@@ -111,11 +111,13 @@ def _count(summary: str) -> int:
     return int(re.search(r"(\d+) record versions", summary).group(1))
 
 
-def test_failure_at_create_feature_group_tears_down_the_rest(fake, tmp_path: Path):
-    fake.faults.fail = "CreateFeatureGroup"
+@pytest.mark.parametrize("operation", ["CreateFeatureGroup", "PutRecord", "GetRecord"])
+def test_failure_at_each_feature_store_call_tears_down_the_rest(fake, tmp_path: Path, operation: str):
+    fake.faults.fail = operation
     result = run_flow("sagemaker", _options(), tmp_path / "run", RUN_ID)
     fake.faults.fail = None
-    assert not result.ok and "CreateFeatureGroup failed" in (result.error or "")
+    assert not result.ok and operation in (result.error or "") and "failed" in (result.error or "")
+    assert not fake.client("sagemaker").list_feature_groups()["FeatureGroupSummaries"]
     assert result.step("train").status == "skipped"
     assert leftovers(fake, RUN_ID) == [] and fake.client("s3").list_buckets()["Buckets"] == []
     assert Ledger.load(ledger_dir() / f"{RUN_ID}.json").live() == []

@@ -10,7 +10,8 @@ moto has CreateFeatureGroup and DescribeFeatureGroup. Added here:
   {"Record": [{FeatureName, ValueAsString}]} or {} for an unknown identifier. Records live on moto's group
   object, so a reset of the server forgets them. Nothing is written to the offline store (SageMaker itself
   takes up to 15 minutes).
-Every call is counted in `CALLS` (operation -> count) so tests can see what reached the server.
+Every call is counted in `CALLS` (operation -> count) so tests can see what reached the server; the runtime
+calls also go to `faults.seen`, and `faults.fail = "PutRecord"` (or "GetRecord") fails them.
 """
 
 from __future__ import annotations
@@ -134,6 +135,13 @@ def patches(url_box: dict[str, str]) -> list[Any]:
 
     def call(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO", "").startswith("/FeatureGroup/"):
+            op = "PutRecord" if environ["REQUEST_METHOD"] == "PUT" else "GetRecord"
+            with self.faults.lock:
+                self.faults.seen.append(op)
+                fail = self.faults.fail == op
+            if fail:  # the same injected failure as the other operations get
+                return _json(start_response, "400 Bad Request", {"message": f"injected failure of {op}"},
+                             "ValidationError")
             return runtime_call(environ, start_response)
         return orig_call(self, environ, start_response)
 
