@@ -209,3 +209,15 @@ def test_teardown_waits_for_a_group_still_creating():
     stuck.statuses = ["Creating"] * 100
     with pytest.raises(ClientError):  # still Creating when the wait runs out: the error reaches the ledger
         delete_feature_group(stuck, GROUP, poll_s=0.0, settle_s=0.0)
+
+
+def test_the_cli_runs_the_features_step_on_the_fake(fake, sagecli_home):
+    res = run_cli("run-demo", "--backend", "sagemaker", "--role-arn", ROLE_ARN, "--region", "us-east-1",
+                  "--steps", "features", "--rows", "400", "--yes", "--json", timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads(res.stdout)
+    assert [(s["name"], s["status"]) for s in summary["steps"]] == [
+        ("process", "ok"), ("features", "ok"), ("teardown", "ok")]  # process added, teardown because of the group
+    assert summary["added_steps"] == ["process"]
+    assert any(r.startswith("FeatureGroup sagecli-") for r in summary["steps"][2]["data"]["removed"])
+    assert "Traceback" not in res.stderr and leftovers(fake, summary["run_id"]) == []
