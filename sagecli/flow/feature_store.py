@@ -4,7 +4,8 @@ Offline layout (AWS Glue table format, docs.aws.amazon.com/sagemaker/latest/dg/f
   <S3Uri>/<account>/sagemaker/<region>/offline-store/<group>-<creation time>/data/
       year=YYYY/month=MM/day=DD/hour=HH/<latest event time in the file>_<16 random alphanumerics>.parquet
 partitioned by event time, each record with the added columns write_time, api_invocation_time and is_deleted.
-Column types: Integral int64, Fractional float64, String string, the two times timestamp[ms, UTC], is_deleted bool.
+Parquet types are this tool's mapping (the page names the columns, not their physical types): Integral int64,
+Fractional float64, String string, the two added times timestamp[ms, UTC], is_deleted bool.
 
 The online store keeps the latest version of each record (by event time) and answers GetRecord with
 SageMaker's response shape. pyarrow is imported only here, inside the functions that write and read Parquet.
