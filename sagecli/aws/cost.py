@@ -85,9 +85,9 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
     lines = []
     for call in plan:
         if call.operation == "CreateFeatureGroup":  # billed per request unit (sagecli/aws/featurestore_calls.py)
-            from sagecli.aws.featurestore_calls import cost_line
+            from sagecli.aws.featurestore_calls import cost_fields
 
-            lines.append(cost_line(call, plan))
+            lines.append(CostLine(**cost_fields(call, plan)))
             continue
         billed = _billed(call)
         if billed is None:

@@ -102,16 +102,14 @@ def delete_feature_group(sm: Any, name: str, poll_s: float = 5.0, settle_s: floa
                 raise
 
 
-def cost_line(create: ApiCall, plan: Sequence[ApiCall]) -> Any:
-    """The plan's cost line for a feature group: request units, not instance-hours; no rate in the KB."""
-    from sagecli.aws.cost import CostLine
-
+def cost_fields(create: ApiCall, plan: Sequence[ApiCall]) -> dict[str, Any]:
+    """The plan's cost line (CostLine fields) for a feature group: request units, not instance-hours."""
     puts = sum(c.extra.get("count", 1) for c in plan if c.operation == "PutRecord")
     mode = create.params.get("ThroughputConfig", {}).get("ThroughputMode", "OnDemand")
-    return CostLine("FeatureGroup", mode, 1, None,
-                    f"billed per request unit ({puts} PutRecord, 1 GetRecord) and per GB-month stored, no "
-                    "instance-hours; deleted at teardown",
-                    "price unknown: the knowledge base has no Feature Store rates (aws.amazon.com/sagemaker/pricing/)")
+    return {"resource": "FeatureGroup", "instance_type": mode, "instances": 1, "usd_per_hour": None,
+            "bound": f"billed per request unit ({puts} PutRecord, 1 GetRecord) and per GB-month stored, no "
+                     "instance-hours; deleted at teardown",
+            "note": "price unknown: the knowledge base has no Feature Store rates (aws.amazon.com/sagemaker/pricing/)"}
 
 
 class AwsFeatureStore:
