@@ -122,9 +122,6 @@ def check_backend_options(backend: str, options: FlowOptions) -> None:
     if backend != "local":
         if options.rollout is not None:
             raise UsageError("--rollout runs on --backend local only for now", hint="use --backend local")
-        if "tune" in options.steps:
-            raise UsageError("the tune step runs on --backend local only for now",
-                             hint="use --backend local, or leave tune out of --steps")
         if "bias" in options.steps:
             raise UsageError("the bias step runs on --backend local only for now (Clarify is closed to new "
                              "customers)", hint="use --backend local, or leave bias out of --steps")

@@ -103,7 +103,7 @@ class SageMakerBackend:
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
-            steps=tuple(plan_steps(o.steps)[0]))
+            steps=tuple(plan_steps(o.steps)[0]), tuning=self._plan_extra("tune"), clarify=self._plan_extra("bias"))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -126,6 +126,20 @@ class SageMakerBackend:
         self.ledger = Ledger.create(ctx.run_id, self.aws.account, region)
         self.exe = Executor(self.aws, self.ledger)
         ctx.emit("process", f"ledger {self.ledger.path}")
+
+    def _plan_extra(self, step: str) -> Any:
+        """What the plan needs for the tune or bias step, when chosen (flow/tune_sagemaker.py, bias_sagemaker.py)."""
+        from sagecli.flow.plan import plan_steps
+
+        if step not in plan_steps(self.ctx.options.steps)[0]:
+            return None
+        if step == "tune":
+            from sagecli.flow.tune_sagemaker import plan_settings
+
+            return plan_settings(self.ctx.options, self.ctx.run_id)
+        from sagecli.flow.bias_sagemaker import plan_settings as bias_settings
+
+        return bias_settings(self.ctx.options)
 
     def _hyperparameters(self) -> dict[str, str]:
         from sagecli.flow.steps import DEFAULT_HYPERPARAMETERS
@@ -165,19 +179,23 @@ class SageMakerBackend:
             call = calls.put_object(lay.uri("input", "train", name), self.ctx.run_id, name)
             self.exe.put_bytes(call, b"".join(lines[i::count]))
 
-    def train(self, request: TrainingRequest) -> TrainingResult:
-        """CreateTrainingJob and wait, showing status and secondary status."""
-        from sagecli.aws.executor import wait_for
-
+    def training_call(self, request: TrainingRequest) -> Any:
+        """The CreateTrainingJob request for a training request (the train step's; tune's definition too)."""
         assert self.layout is not None
         lay = self.layout
-        call = calls.create_training_job(
+        return calls.create_training_job(
             name=request.job_name, image=self.image, role_arn=self.spec.role_arn, channels=request.channels,
             hyperparameters=request.hyperparameters, input_mode=request.input_mode,
             instance_type=request.instance_type, instance_count=request.instance_count,
             output_path=lay.uri("output") + "/", max_runtime_s=min(request.max_runtime_s, self.max_runtime_s),
             run_id=self.ctx.run_id, content_type=request.content_type, spot=self.spec.spot,
             checkpoint_uri=lay.uri("checkpoints") + "/")
+
+    def train(self, request: TrainingRequest) -> TrainingResult:
+        """CreateTrainingJob and wait, showing status and secondary status."""
+        from sagecli.aws.executor import wait_for
+
+        call = self.training_call(request)
         t0 = time.monotonic()
         self.exe.call(call)
         sm = self.aws.client("sagemaker")
@@ -191,6 +209,14 @@ class SageMakerBackend:
             metrics=[MetricPoint(k, v) for k, v in final.items()], final_metrics=final,
             failure_reason=desc.get("FailureReason"), secondary_status=desc.get("SecondaryStatus"),
             duration_s=time.monotonic() - t0, arn=desc.get("TrainingJobArn"))
+
+    def tune(self, request: TrainingRequest, name: str, config: dict[str, Any], tuned: set[str]) -> Any:
+        """CreateHyperParameterTuningJob from the train step's request, wait, the best job (aws/tuning_calls.py)."""
+        from sagecli.aws import tuning_calls
+
+        call = tuning_calls.plan_call(name, config, self.training_call(request), tuned, self.ctx.run_id)
+        return tuning_calls.run_tuning(self.exe, self.aws.client("sagemaker"), call,
+                                       lambda m: self._say("tune", m), self.poll_s, self.max_runtime_s * 3)
 
     def download(self, uri: str, dest: Path) -> list[Path]:
         """Copy an S3 object or prefix to a local directory."""
