@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagecli.aws import api_calls as calls
-from sagecli.aws import tuning_calls
+from sagecli.aws import clarify_calls, tuning_calls
 from sagecli.aws.api_calls import ApiCall
 from sagecli.aws.validate import problems_for
 from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP
@@ -112,6 +112,9 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
     if "train" in steps:
         out.append(train_call)
     out += tuning_calls.plan_calls(spec.tuning, train_call, spec.run_id)
+    out += clarify_calls.plan_calls(spec.clarify, role_arn=spec.role_arn, layout=lay, run_id=spec.run_id,
+                                    instance_type=spec.instance_type,
+                                    model_image=None if steps & {"deploy", "transform"} else spec.image)
     artifact = lay.uri("output", job, "output", "model.tar.gz")
     if "register" in steps:
         out += _register_calls(spec, artifact, lay)

@@ -103,7 +103,8 @@ class SageMakerBackend:
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
-            steps=tuple(plan_steps(o.steps)[0]), tuning=self._plan_extra("tune"), clarify=self._plan_extra("bias"))
+            steps=tuple(plan_steps(o.steps)[0]),
+            tuning=self._plan_extra("tune", region), clarify=self._plan_extra("bias", region))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -127,7 +128,7 @@ class SageMakerBackend:
         self.exe = Executor(self.aws, self.ledger)
         ctx.emit("process", f"ledger {self.ledger.path}")
 
-    def _plan_extra(self, step: str) -> Any:
+    def _plan_extra(self, step: str, region: str) -> Any:
         """What the plan needs for the tune or bias step, when chosen (flow/tune_sagemaker.py, bias_sagemaker.py)."""
         from sagecli.flow.plan import plan_steps
 
@@ -139,7 +140,13 @@ class SageMakerBackend:
             return plan_settings(self.ctx.options, self.ctx.run_id)
         from sagecli.flow.bias_sagemaker import plan_settings as bias_settings
 
-        return bias_settings(self.ctx.options)
+        return bias_settings(self.ctx.options, region)
+
+    def clarify(self, model_artifact: str, config: dict[str, Any], dataset: bytes, dest: Path) -> Any:
+        """Run a Clarify processing job on the model (aws/clarify_calls.py, flow/bias_sagemaker.py)."""
+        from sagecli.flow.bias_sagemaker import run_clarify
+
+        return run_clarify(self, model_artifact, config, dataset, dest)
 
     def _hyperparameters(self) -> dict[str, str]:
         from sagecli.flow.steps import DEFAULT_HYPERPARAMETERS
