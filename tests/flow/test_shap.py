@@ -105,3 +105,34 @@ def test_outputs_are_clarify_shaped():
     config = shap.shap_config([[1, 2]], 100)
     assert config["agg_method"] == "mean_abs" and config["baseline"] == [[1.0, 2.0]]
     json.dumps(config)
+
+
+def test_run_demo_shap_writes_clarify_files(tmp_path):
+    from sagecli.contracts import FlowOptions
+    from sagecli.flow.data import FEATURES
+    from sagecli.flow.runner import run_flow
+
+    result = run_flow("local", FlowOptions(steps=("bias",), rows=1000, min_auc=0.0, shap=True), tmp_path / "run",
+                      "20260101-000000-5a5a5a")
+    assert result.ok, result.error
+    bias = result.step("bias")
+    names = [n for n, _ in FEATURES]
+    rows = (tmp_path / "run" / "bias" / "explanations_shap" / "out.csv").read_text().splitlines()
+    assert rows[0].split(",") == names and len(rows) == 1 + 150  # one row per test record (15% of 1000)
+    doc = json.loads((tmp_path / "run" / "bias" / "analysis.json").read_text())
+    label0 = doc["explanations"]["kernel_shap"]["label0"]
+    values = np.array([[float(v) for v in r.split(",")] for r in rows[1:]])
+    assert [label0["global_shap_values"][n] for n in names] == pytest.approx(np.abs(values).mean(axis=0))
+    assert bias.data["shap"]["top"] == [n for n, _ in shap.top_features(doc["explanations"], 3)]
+    config = json.loads((tmp_path / "run" / "bias" / "analysis_config.json").read_text())
+    assert config["methods"]["shap"]["num_samples"] == shap.DEFAULT_NUM_SAMPLES
+    assert "SHAP top" in bias.summary
+
+
+def test_shap_needs_the_bias_step():
+    from sagecli.errors import UsageError
+    from tests.flow.demo_options import demo_options
+
+    with pytest.raises(UsageError, match="--shap needs the bias step"):
+        demo_options(steps="train", shap=True)
+    assert demo_options(steps="bias", shap=True).shap
