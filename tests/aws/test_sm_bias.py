@@ -121,3 +121,24 @@ def test_a_bad_analysis_config_fails_the_job(fake, tmp_path: Path, monkeypatch):
     result = run_flow("sagemaker", _opts(), tmp_path / "run", RUN_ID)
     assert not result.ok and "Failed: analysis_config.json lacks facet" in (result.error or "")
     assert leftovers(fake, RUN_ID) == []
+
+
+def test_cleanup_stops_a_killed_runs_clarify_job_by_its_tag(fake):
+    from sagecli.aws.clarify_calls import create_clarify_job
+
+    orphan = "20251231-230000-0e0e0e"
+    call = create_clarify_job(name=f"sagecli-{orphan}-clarify",
+                              image="205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0",
+                              role_arn=ROLE_ARN, config_uri="s3://b/c/analysis_config.json", dataset_uri="s3://b/d/",
+                              output_uri="s3://b/o/", instance_type="ml.m5.xlarge", run_id=orphan)
+    clarify.HOLD["in_progress"] = True
+    try:
+        fake.client("sagemaker").create_processing_job(**call.params)  # a run killed with -9: no teardown
+    finally:
+        clarify.HOLD["in_progress"] = False
+    dry = run_cli("cleanup", "--run-id", orphan, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    assert [f["kind"] for f in json.loads(dry.stdout)["found"]] == ["ProcessingJob"]
+    assert run_cli("cleanup", "--run-id", orphan, "--yes").returncode == 0
+    job = fake.client("sagemaker").describe_processing_job(ProcessingJobName=f"sagecli-{orphan}-clarify")
+    assert job["ProcessingJobStatus"] == "Stopped"

@@ -122,3 +122,26 @@ def test_ctrl_c_while_tuning_stops_it_and_leaves_nothing(fake, hold):
         HyperParameterTuningJobName=hold[0])["HyperParameterTuningJobStatus"] == "Stopped"
     run_id = next(p.stem for p in ledger_dir().glob("*.json"))
     assert leftovers(fake, run_id) == [] and fake.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_cleanup_stops_a_killed_runs_tuning_job_by_its_tag(fake, hold):
+    from sagecli.aws import api_calls as calls
+    from sagecli.aws import tuning_calls
+
+    orphan = "20251231-230000-0d0d0d"
+    config = spec.tuning_config("Random", 2, 1, spec.DEFAULT_RANGES, "validation:auc", "Maximize", "Off", 1)
+    train = calls.create_training_job(
+        name="x", image="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", role_arn=ROLE_ARN,
+        channels={"train": "s3://b/t/", "validation": "s3://b/v/"}, hyperparameters={"num_round": "5"},
+        input_mode="File", instance_type="ml.m5.xlarge", instance_count=1, output_path="s3://b/o/",
+        max_runtime_s=3600, run_id=orphan)
+    call = tuning_calls.plan_call(f"tune-{orphan}", config, train, {"eta"}, orphan)
+    fake.client("sagemaker").create_hyper_parameter_tuning_job(**call.params)  # a run killed with -9: no teardown
+    dry = run_cli("cleanup", "--run-id", orphan, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    assert [f["kind"] for f in json.loads(dry.stdout)["found"]] == ["HyperParameterTuningJob"]
+    done = run_cli("cleanup", "--run-id", orphan, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert hold == [f"tune-{orphan}"]
+    assert fake.client("sagemaker").describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=f"tune-{orphan}")["HyperParameterTuningJobStatus"] == "Stopped"

@@ -119,6 +119,8 @@ def patches(url_box: dict[str, str]) -> list[Any]:
     from sagecli.aws.validate import problems_for
     from tests.aws.fake_sagemaker import ACCOUNT, REGION
 
+    original_create = SageMakerResponse.create_hyper_parameter_tuning_job
+
     def create(self: Any) -> Any:
         params = json.loads(self.body)
         problems = problems_for("sagemaker", "CreateHyperParameterTuningJob", params)
@@ -128,6 +130,7 @@ def patches(url_box: dict[str, str]) -> list[Any]:
         jobs = _jobs(self.sagemaker_backend)
         if name in jobs:
             raise ValidationError(message=f"Tuning job {name} already exists")
+        original_create(self)  # moto keeps the job and its tags too (ListTags, for cleanup)
         arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{name.lower()}"
         job = {"name": name, "arn": arn, "params": params, "status": "InProgress", "created": time.time(),
                "summaries": []}
@@ -153,6 +156,15 @@ def patches(url_box: dict[str, str]) -> list[Any]:
             job["status"], job["ended"] = "Stopped", time.time()
         return EmptyResult()
 
+    def list_tuning_jobs(self: Any) -> Any:
+        return ActionResult({"HyperParameterTuningJobSummaries": [{
+            "HyperParameterTuningJobName": j["name"], "HyperParameterTuningJobArn": j["arn"],
+            "HyperParameterTuningJobStatus": j["status"], "Strategy": j["params"]["HyperParameterTuningJobConfig"][
+                "Strategy"], "CreationTime": j["created"], "TrainingJobStatusCounters": describe(j)[
+                "TrainingJobStatusCounters"], "ObjectiveStatusCounters": describe(j)["ObjectiveStatusCounters"],
+            "ResourceLimits": j["params"]["HyperParameterTuningJobConfig"]["ResourceLimits"]}
+            for j in _jobs(self.sagemaker_backend).values()]})
+
     def list_jobs(self: Any) -> Any:
         return ActionResult({"TrainingJobSummaries": _job(self)["summaries"]})
 
@@ -160,6 +172,7 @@ def patches(url_box: dict[str, str]) -> list[Any]:
         mock.patch.object(SageMakerResponse, "create_hyper_parameter_tuning_job", create),
         mock.patch.object(SageMakerResponse, "describe_hyper_parameter_tuning_job", describe_job),
         mock.patch.object(SageMakerResponse, "stop_hyper_parameter_tuning_job", stop, create=True),
+        mock.patch.object(SageMakerResponse, "list_hyper_parameter_tuning_jobs", list_tuning_jobs),
         mock.patch.object(SageMakerResponse, "list_training_jobs_for_hyper_parameter_tuning_job", list_jobs,
                           create=True),
     ]
