@@ -145,3 +145,9 @@ def test_cleanup_stops_a_killed_runs_tuning_job_by_its_tag(fake, hold):
     assert hold == [f"tune-{orphan}"]
     assert fake.client("sagemaker").describe_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=f"tune-{orphan}")["HyperParameterTuningJobStatus"] == "Stopped"
+
+
+def test_tune_alone_still_checks_the_training_instance_type(fake):
+    res = run_cli(*AWS_ARGS, "--steps", "tune,evaluate", "--instance-type", "ml.t2.medium", "--dry-run")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "'ml.t2.medium' is not accepted for training" in res.stderr

@@ -77,8 +77,9 @@ class SageMakerBackend:
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
         role = checks.check_role_arn(self.opts.get("role_arn"), region)
         steps = set(plan_steps(o.steps)[0])
-        uses = {"training": "train", "hosting": "deploy", "transform": "transform"}
-        checks.check_instance_type(o.instance_type, tuple(use for use, step in uses.items() if step in steps))
+        uses = {"training": ("train", "tune"), "hosting": ("deploy", "bias"), "transform": ("transform",),
+                "processing": ("bias",)}  # bias: a Clarify processing job and its shadow endpoint
+        checks.check_instance_type(o.instance_type, tuple(use for use, names in uses.items() if steps & set(names)))
         checks.check_input_mode(o.input_mode)
         checks.check_counts(o.instance_count, self.max_runtime_s)
         if o.entry_point is not None:
