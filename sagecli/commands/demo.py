@@ -88,7 +88,8 @@ def run_demo(
                                                "MaxNumberOfTrainingJobs.")] = 8,
     tune_parallel: Annotated[int, typer.Option(min=1, max=16, help="Tune step: MaxParallelTrainingJobs (jobs run "
                                                "at the same time).")] = 2,
-    tune_strategy: Annotated[str, typer.Option(help="Tune step: Bayesian (optuna TPE stands in) or Random.")]
+    tune_strategy: Annotated[str, typer.Option(help="Tune step: Bayesian (locally optuna TPE stands in; "
+                                               "SageMaker's own on --backend sagemaker) or Random.")]
     = "Bayesian",
     tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
                                                      "Off.")] = "Auto",

@@ -142,3 +142,15 @@ def test_cleanup_stops_a_killed_runs_clarify_job_by_its_tag(fake):
     assert run_cli("cleanup", "--run-id", orphan, "--yes").returncode == 0
     job = fake.client("sagemaker").describe_processing_job(ProcessingJobName=f"sagecli-{orphan}-clarify")
     assert job["ProcessingJobStatus"] == "Stopped"
+
+
+def test_the_whole_demo_with_tune_bias_and_shap_on_the_fake(fake, sagecli_home):
+    res = run_cli(*AWS_ARGS, "--steps", "process,tune,evaluate,bias,register,deploy,invoke,transform,monitor",
+                  "--tune-max-jobs", "2", "--shap", "--yes", "--json", "--rows", "600", "--min-auc", "0",
+                  timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads(res.stdout)
+    assert all(s["status"] == "ok" for s in summary["steps"]), [(s["name"], s["summary"]) for s in summary["steps"]]
+    assert fake.faults.seen.count("CreateModel") == 1  # the bias step's model is the one deploy and transform use
+    assert fake.faults.seen.index("CreateProcessingJob") < fake.faults.seen.index("CreateEndpoint")
+    assert leftovers(fake, summary["run_id"]) == [] and fake.client("s3").list_buckets()["Buckets"] == []
