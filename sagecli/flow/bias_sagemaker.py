@@ -7,6 +7,11 @@ Clarify runs a shadow endpoint of it for the post-training metrics (and SHAP wit
 computed on that one dataset, so the post-training metrics here describe the training rows, where the local step
 uses the test split. Schema: https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html
 Output: https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-analysis-results.html
+The keys used (headers, label, label_values_or_threshold, facet, group_variable, excluded_columns,
+probability_threshold, methods, predictor with model_name/instance_type/initial_instance_count/content_type/
+accept_type, shap with baseline/num_samples/agg_method/use_logit/save_local_shap_values/seed) were checked against
+AWS's own SageMaker Python SDK (src/sagemaker/clarify.py: DataConfig, BiasConfig, ModelConfig, SHAPConfig), which
+writes this file for its ClarifyProcessor.
 """
 
 from __future__ import annotations
