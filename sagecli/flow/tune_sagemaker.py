@@ -77,6 +77,7 @@ def sagemaker_tune_step(run: RunState, res: StepResult) -> None:
                 "strategy": opts.tune_strategy, "sampler": f"{opts.tune_strategy}: SageMaker's own strategy",
                 "objective": s.config["HyperParameterTuningJobObjective"], "max_jobs": opts.tune_max_jobs,
                 "max_parallel_jobs": opts.tune_max_parallel, "early_stopping": opts.tune_early_stopping,
+                "early_stopped": [j["TrainingJobName"] for j in summaries if j["TrainingJobStatus"] == "Stopped"],
                 "training_job_status_counters": counters,
                 "objective_status_counters": desc.get("ObjectiveStatusCounters", {}),
                 "best_training_job": json.loads(json.dumps(best, default=str)) if best else None,

@@ -46,6 +46,7 @@ def test_tune_runs_a_tuning_job_and_its_best_model_continues(fake, tmp_path: Pat
     tune = result.step("tune")
     data = tune.data
     assert data["status"] == "Completed" and data["training_job_status_counters"]["Completed"] == 3
+    assert data["early_stopped"] == [] and data["sampler"] == "Bayesian: SageMaker's own strategy"
     objectives = [j["objective"] for j in data["jobs"]]
     assert len(objectives) == 3 and data["best_training_job"]["FinalHyperParameterTuningJobObjectiveMetric"][
         "Value"] == max(objectives)
