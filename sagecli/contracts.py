@@ -140,6 +140,7 @@ class FlowOptions:
     tune_strategy: str = "Bayesian"  # tune: Strategy (Bayesian | Random locally)
     tune_early_stopping: str = "Auto"  # tune: TrainingJobEarlyStoppingType (Off | Auto)
     bias_max: tuple[tuple[str, float], ...] = ()  # bias: --bias-max NAME=VALUE, the ClarifyCheck-like condition
+    shap: bool = False  # bias: --shap, Kernel SHAP feature attributions as Clarify computes them
 
 
 @dataclass

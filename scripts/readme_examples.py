@@ -152,6 +152,12 @@ EXAMPLES: dict[str, Example] = {
                                     select=from_line(r"^All \d+ requests validate",
                                                      through=r"Ctrl-C\.$"))],
                            aws=True),
+    "aws-tune-bias": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--steps",
+                                       "tune,bias,register", "--tune-max-jobs", "6", "--shap", "--dry-run"],
+                                      shown="sagecli run-demo --backend sagemaker --steps tune,bias,register "
+                                            "--tune-max-jobs 6 ...",
+                                      select=from_line(r"^Cost estimate", through=r"Processing rate may differ$"))],
+                             aws=True),
     "bad-input": Example([
         Command(["run-demo", "--backend", "sagemaker", "--instance-type", "ml.t2.medium", "--region", "us-east-1",
                  "--role-arn", ROLE, "--dry-run"], stream="err", code=1,

@@ -130,6 +130,11 @@ def evaluate(run: RunState, res: StepResult) -> None:
 
 def bias(run: RunState, res: StepResult) -> None:
     """Clarify-style bias metrics for the demo's facet (sagecli/flow/bias.py); --bias-max can fail registration."""
+    if run.backend.name == "sagemaker":  # a Clarify processing job (sagecli/flow/bias_sagemaker.py)
+        from sagecli.flow.bias_sagemaker import sagemaker_bias_step
+
+        sagemaker_bias_step(run, res)
+        return
     from sagecli.flow.bias import bias_step
 
     bias_step(run, res)
