@@ -76,6 +76,7 @@ class PlanSpec:
     group_exists: bool = False
     group_name: str = DEFAULT_MODEL_PACKAGE_GROUP  # the register step's ModelPackageGroupName
     steps: tuple[str, ...] = ("process", "train", "evaluate", "register", "deploy", "transform")
+    rollout: Any = None  # run-demo --rollout: a contracts.RolloutSpec (sagecli/aws/rollout_calls.py)
 
 
 def shard_names(file_name: str, count: int) -> list[str]:
@@ -124,6 +125,10 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
                 name=lay.name("monitor"), endpoint_name=lay.endpoint, image=spec.monitoring_image,
                 role_arn=spec.role_arn, output_uri=lay.uri("monitoring") + "/", instance_type=spec.instance_type,
                 run_id=spec.run_id))
+    if "rollout" in steps and "deploy" in steps and spec.rollout is not None:
+        from sagecli.aws.rollout_calls import plan_rollout
+
+        out += plan_rollout(spec, lay, out)
     if "transform" in steps:
         out.append(calls.create_transform_job(
             name=lay.name("transform"), model_name=model, input_uri=channel_uris.get("transform", lay.uri("input")),

@@ -28,7 +28,8 @@ STOP_POLL_S = 5.0
 ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until it is InService or Failed
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
-KIND_ORDER = ["MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
+KIND_ORDER = ["CloudWatchAlarm",
+              "MonitoringSchedule", "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
               "ModelPackageGroup", "TrainingJob", "S3Prefix", "S3Bucket"]
 
 
@@ -129,6 +130,9 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         "Model": lambda: sm.delete_model(ModelName=name),
         "ModelPackage": lambda: sm.delete_model_package(ModelPackageName=entry.arn or name),
     }
+    if kind == "CloudWatchAlarm":  # run-demo --rollout's auto-rollback alarms
+        aws.client("cloudwatch").delete_alarms(AlarmNames=[name])
+        return "deleted"
     if kind in actions:
         actions[kind]()
         return "deleted"

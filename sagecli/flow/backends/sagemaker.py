@@ -103,7 +103,7 @@ class SageMakerBackend:
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
-            steps=tuple(plan_steps(o.steps)[0]))
+            steps=tuple(plan_steps(o.steps)[0]), rollout=o.rollout)
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
