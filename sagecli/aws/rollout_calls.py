@@ -58,11 +58,11 @@ def metric_alarms(spec: RolloutSpec, endpoint: str, run_id: str) -> list[ApiCall
     out = [ApiCall("cloudwatch", "PutMetricAlarm",
                    {"AlarmName": errors, "MetricName": "Invocation5XXErrors", "Statistic": "Sum",
                     "Threshold": float(spec.error_threshold), **common}, "CloudWatchAlarm", errors,
-                   f"alarm {errors}: Invocation5XXErrors Sum > {spec.error_threshold} per minute"),
+                   f"{dims[1]['Value']} Invocation5XXErrors > {spec.error_threshold}/min"),
            ApiCall("cloudwatch", "PutMetricAlarm",
                    {"AlarmName": latency, "MetricName": "ModelLatency", "Statistic": "Average", "Unit": "Microseconds",
                     "Threshold": float(spec.latency_threshold_ms * 1000), **common}, "CloudWatchAlarm", latency,
-                   f"alarm {latency}: ModelLatency Average > {spec.latency_threshold_ms:g} ms")]
+                   f"{dims[1]['Value']} ModelLatency > {spec.latency_threshold_ms:g} ms")]
     return out
 
 
@@ -118,11 +118,11 @@ def endpoint_config(*, strategy: str, name: str, old_model: str, new_model: str,
         # the share of requests copied to the shadow is its weight relative to the production variant's
         # (https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests.html); one shadow, one production variant
         params["ShadowProductionVariants"] = [_variant(SHADOW, new_model, instance_type, 1, shadow_percent / 100)]
-    what = {"ab": f"{AB_OLD} (v1, weight 1) + {AB_NEW} (v2, weight 0)",
-            "shadow": f"{VARIANT} (v1) + shadow {SHADOW} (v2, {shadow_percent}% copied)"}.get(
-        strategy, f"{VARIANT}: {count} x {instance_type} of v2")
+    what = {"ab": f"{AB_OLD} v1 w=1, {AB_NEW} v2 w=0",
+            "shadow": f"{VARIANT} v1 + shadow v2, {shadow_percent}%"}.get(
+        strategy, f"v2: {VARIANT}, {count} x {instance_type}")
     return ApiCall("sagemaker", "CreateEndpointConfig", params, "EndpointConfig", name,
-                   f"endpoint config {name}: {what}")
+                   what)
 
 
 def update_endpoint(endpoint: str, config: str, deployment: Mapping[str, Any] | None, why: str) -> ApiCall:
@@ -130,16 +130,15 @@ def update_endpoint(endpoint: str, config: str, deployment: Mapping[str, Any] | 
     params: dict[str, Any] = {"EndpointName": endpoint, "EndpointConfigName": config}
     if deployment:
         params["DeploymentConfig"] = dict(deployment)
-    return ApiCall("sagemaker", "UpdateEndpoint", params, None, endpoint, f"update {endpoint} -> {config}: {why}")
+    return ApiCall("sagemaker", "UpdateEndpoint", params, None, endpoint, why)
 
 
 def update_weights(endpoint: str, weights: Mapping[str, float]) -> ApiCall:
     """UpdateEndpointWeightsAndCapacities: new weights without a redeploy."""
     params = {"EndpointName": endpoint, "DesiredWeightsAndCapacities": [
         {"VariantName": n, "DesiredWeight": float(w)} for n, w in weights.items()]}
-    shown = "/".join(f"{w:g}" for w in weights.values())
-    return ApiCall("sagemaker", "UpdateEndpointWeightsAndCapacities", params, None, endpoint,
-                   f"weights {shown} on {endpoint}")
+    shown = ":".join(f"{w:g}" for w in weights.values())
+    return ApiCall("sagemaker", "UpdateEndpointWeightsAndCapacities", params, None, endpoint, f"weights {shown}")
 
 
 AB_STEPS: list[dict[str, float]] = [{AB_OLD: 9.0, AB_NEW: 1.0}, {AB_OLD: 1.0, AB_NEW: 1.0}]  # rollout_plan's phases
@@ -156,7 +155,7 @@ def rollout_calls(*, spec: RolloutSpec, endpoint: str, names: Mapping[str, str],
                                capture_uri=capture_uri, sampling_percentage=sampling_percentage))
     deployment = deployment_config(spec, alarm_names(endpoint, spec.strategy))
     why = {"ab": "add VariantB at weight 0", "shadow": "add the shadow variant"}.get(
-        spec.strategy, f"{spec.strategy}, auto-rollback on the alarms")
+        spec.strategy, f"to v2, {spec.strategy}, rollback on the 2 alarms")
     out.append(update_endpoint(endpoint, names["config"], deployment, why))
     if spec.strategy == "ab":
         out += [update_weights(endpoint, w) for w in AB_STEPS]
@@ -164,7 +163,7 @@ def rollout_calls(*, spec: RolloutSpec, endpoint: str, names: Mapping[str, str],
         out.append(endpoint_config(strategy="all-at-once", name=names["promote"], old_model=old_model,
                                    new_model=names["model"], instance_type=instance_type, run_id=run_id,
                                    capture_uri=capture_uri, sampling_percentage=sampling_percentage))
-        out.append(update_endpoint(endpoint, names["promote"], None, "promote the shadow if its alarms stay OK"))
+        out.append(update_endpoint(endpoint, names["promote"], None, "promote v2 if the alarms stay OK"))
     return out
 
 
@@ -184,8 +183,10 @@ def plan_rollout(spec: Any, lay: Any, earlier: list[ApiCall]) -> list[ApiCall]:
     if first is not None:
         params = {**first.params, "TrainingJobName": names["job"],
                   "HyperParameters": {**first.params["HyperParameters"], **NEW_VERSION[1]}}
+        res = params["ResourceConfig"]
         out.append(replace(first, params=params, name=names["job"],
-                           summary=first.summary.replace(first.name, names["job"]) + " (version v2)"))
+                           summary=f"v2, {res['InstanceCount']} x {res['InstanceType']}: "
+                                   + " ".join(f"{k}={v}" for k, v in NEW_VERSION[1].items())))
     artifact = lay.uri("output", names["job"], "output", "model.tar.gz")
     out += rollout_calls(spec=spec.rollout, endpoint=lay.endpoint, names=names, old_model=lay.name("model"),
                          new_artifact=artifact, image=spec.image, role_arn=spec.role_arn,

@@ -200,7 +200,10 @@ def test_plan_shows_the_rollout_and_validates(rollout_fake):
     assert not [op for op in rollout_fake.faults.seen if op.startswith(("Create", "Put", "Update"))]
     text = run_cli(*AWS_ARGS, "--rollout", "canary", "--dry-run")
     assert text.returncode == 0 and "UpdateEndpoint" in text.stdout
-    assert max(len(line) for line in text.stdout.splitlines() if not line.startswith(" " * 7)) <= 80
+    steps = [line for line in text.stdout.splitlines() if line[:5].strip().rstrip(".").isdigit()]
+    mine = [line for line in steps if any(f" {op}:" in line for op in ("PutMetricAlarm", "UpdateEndpoint"))
+            or "v2" in line]
+    assert len(steps) == len(ops) and len(mine) == 6 and max(len(line) for line in mine) <= 80, mine
 
 
 def test_refused_before_anything_with_the_local_reason(rollout_fake):
