@@ -230,3 +230,32 @@ def test_builders_validate_for_every_strategy():
         if dc:
             assert problems_for("sagemaker", "UpdateEndpoint", {"EndpointName": "ep", "EndpointConfigName": "c2",
                                                                 "DeploymentConfig": dc}) == []
+
+
+def test_cli_json_run_and_ctrl_c_during_the_update(rollout_fake):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    args = [*AWS_ARGS, "--rollout", "all-at-once", "--steps", "deploy", "--rows", "400", "--min-auc", "0",
+            "--yes", "--json"]
+    res = run_cli(*args, timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads(res.stdout)
+    rollout = next(s for s in summary["steps"] if s["name"] == "rollout")
+    assert rollout["status"] == "ok" and rollout["data"]["rollout"]["final_config"].endswith("config-v2")
+    assert leftovers(rollout_fake, summary["run_id"]) == []
+    assert [t["status"] for t in rollout["data"]["rollout"]["timeline"]][-1] == "InService"
+    fake_rollout.reset()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sagecli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    rollout_fake.faults.pid, rollout_fake.faults.interrupt = proc.pid, ["UpdateEndpoint"]
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130 and rollout_fake.faults.interrupt == [], err[-2000:]
+    run_id = json.loads(Path(next(p for p in ledger_dir().glob("*.json") if p.stem != summary["run_id"])).read_text())[
+        "run_id"]
+    assert leftovers(rollout_fake, run_id) == []
+    assert rollout_fake.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
