@@ -110,6 +110,11 @@ def test_alarm_rolls_the_update_back_to_the_old_config(rollout_fake, tmp_path):
     assert report["final_config"] == report["old_config"] == f"sagecli-{RUN_ID}-config"
     assert report["alarm_states"][report["alarms"][0]] == "ALARM"
     assert "rolled back to" in step.summary
+    from sagecli.ui.demo_view import summary_rows
+
+    rows = dict(summary_rows(result))  # the run summary under the live view
+    assert rows["Update"].startswith("Updating -> RollingBack -> InService; now on ") and "CANARY" in rows["Update"]
+    assert rows["Alarms"].startswith("5xx ALARM, latency OK")
     _nothing_left(rollout_fake)
 
 

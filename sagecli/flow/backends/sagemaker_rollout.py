@@ -250,3 +250,20 @@ def summary(report: dict[str, Any]) -> str:
     else:
         outcome = f"on {report['final_config']} in {report['duration_s']:.1f}s, alarms OK"
     return f"{report['strategy']} on SageMaker: {outcome}; callers {c['ok']}/{c['requests']} ok"
+
+
+def summary_rows(line: str, report: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows for the run summary: outcome, the statuses the endpoint went through, alarms, limits."""
+    statuses: list[str] = []
+    for t in report["timeline"]:
+        if not statuses or statuses[-1] != t["status"]:
+            statuses.append(t["status"])
+    last = report.get("last_deployment_config") or {}
+    policy = (last.get("BlueGreenUpdatePolicy") or {}).get("TrafficRoutingConfiguration", {}).get("Type") or \
+        ("RollingUpdatePolicy" if "RollingUpdatePolicy" in last else "no DeploymentConfig")
+    rows = [("Rollout", line),
+            ("Update", f"{' -> '.join(statuses)}; now on {report['final_config']} (LastDeploymentConfig: {policy})")]
+    states = ", ".join(f"{n.rsplit('-', 1)[-1]} {s}" for n, s in report["alarm_states"].items())
+    rows.append(("Alarms", f"{states}; deleted at teardown"))
+    rows.append(("Limits", "; ".join(x.split(" (http")[0] for x in report["limits"])))
+    return rows
