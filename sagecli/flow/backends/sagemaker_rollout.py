@@ -131,7 +131,8 @@ def rollout_on_sagemaker(run: RunState, res: StepResult) -> None:
     sm, cw = backend.aws.client("sagemaker"), backend.aws.client("cloudwatch")
     old_config = sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
     alarms = rc.alarm_names(endpoint, spec.strategy)
-    poller = Poller(sm, endpoint, emit, backend.poll_s)
+    # poll at least once per traffic step (WaitIntervalInSeconds), so the live view shows each one
+    poller = Poller(sm, endpoint, emit, min(backend.poll_s, max(1.0, spec.wait_interval_s)))
     timeout = spec.max_execution_s + 3600  # the update's own limit, plus creating the new fleet
     x_test = run.dataset.splits["test"][0][:20]
     bodies = [format_rows(x_test[i:i + 1]).rstrip("\n").encode() for i in range(len(x_test))]
