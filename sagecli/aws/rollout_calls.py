@@ -193,3 +193,20 @@ def plan_rollout(spec: Any, lay: Any, earlier: list[ApiCall]) -> list[ApiCall]:
                          instance_type=spec.instance_type, run_id=spec.run_id, capture_uri=lay.uri("datacapture"),
                          sampling_percentage=spec.sampling_percentage)
     return out
+
+
+def tagged_alarms(aws: Any, run_id: str | None) -> list[tuple[str, str, str, Any]]:
+    """(name, ARN, run id, updated) of every sagecli-tagged CloudWatch alarm, for `sagecli cleanup` by tag."""
+    cw = aws.client("cloudwatch")
+    out = []
+    for page in cw.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
+        for alarm in page.get("MetricAlarms", []):
+            try:
+                tags = cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
+            except Exception:  # noqa: BLE001 - an alarm whose tags we cannot read is not provably ours
+                continue
+            tag = next((t["Value"] for t in tags if t["Key"] == calls.TAG_KEY), None)
+            if tag is not None and (run_id is None or tag == run_id):
+                updated = alarm.get("AlarmConfigurationUpdatedTimestamp")
+                out.append((alarm["AlarmName"], alarm["AlarmArn"], tag, updated))
+    return out

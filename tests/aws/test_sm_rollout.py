@@ -264,3 +264,19 @@ def test_cli_json_run_and_ctrl_c_during_the_update(rollout_fake):
         "run_id"]
     assert leftovers(rollout_fake, run_id) == []
     assert rollout_fake.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+def test_cleanup_by_tag_finds_and_deletes_a_rollouts_alarms(rollout_fake):
+    from sagecli.aws.rollout_calls import metric_alarms
+
+    cw = rollout_fake.client("cloudwatch")
+    for call in metric_alarms(RolloutSpec("canary"), "sagecli-demo-x", RUN_ID):  # a crashed run's alarms, no ledger
+        cw.put_metric_alarm(**call.params)
+    cw.put_metric_alarm(**{**call.params, "AlarmName": "someone-elses", "Tags": []})
+    dry = run_cli("cleanup", "--run-id", RUN_ID, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    found = [f["name"] for f in json.loads(dry.stdout)["found"] if f["kind"] == "CloudWatchAlarm"]
+    assert sorted(found) == ["sagecli-demo-x-AllTraffic-5xx", "sagecli-demo-x-AllTraffic-latency"]
+    done = run_cli("cleanup", "--run-id", RUN_ID, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["someone-elses"]
