@@ -187,6 +187,14 @@ def test_failure_during_the_rollout_tears_everything_down(rollout_fake, tmp_path
     _nothing_left(rollout_fake)  # the alarms, the v2 job, model and config went with the rest
 
 
+def test_update_that_ends_failed_tears_everything_down(rollout_fake, tmp_path):
+    fake_rollout.CONTROL["update_fails"] = "The new fleet failed its health checks."
+    result, step = _run(tmp_path, "rolling")
+    assert not result.ok and "endpoint is Failed after the update: The new fleet failed" in (result.error or "")
+    assert step.status == "failed" and result.step("teardown").status == "ok"
+    _nothing_left(rollout_fake)
+
+
 def test_plan_shows_the_rollout_and_validates(rollout_fake):
     res = run_cli(*AWS_ARGS, "--rollout", "canary", "--canary-size", "25", "--dry-run", "--json")
     assert res.returncode == 0, res.stderr

@@ -21,7 +21,8 @@ import random
 import threading
 from typing import Any
 
-CONTROL: dict[str, Any] = {"alarm_after": None, "fail_config": None}  # fail_config: refuse this config name
+# fail_config: refuse this config name; update_fails: the update ends Failed with this reason
+CONTROL: dict[str, Any] = {"alarm_after": None, "fail_config": None, "update_fails": None}
 REQUESTS: list[tuple[str, dict[str, Any]]] = []  # (operation, request) as received
 SHADOW_COPIES: dict[str, int] = {}  # endpoint -> requests copied to its shadow variant
 _UPDATES: dict[str, dict[str, Any]] = {}  # endpoint -> the update in progress
@@ -34,7 +35,7 @@ _RNG = random.Random(5)
 
 def reset() -> None:
     """Forget every update, request and control setting."""
-    CONTROL.update(alarm_after=None, fail_config=None)
+    CONTROL.update(alarm_after=None, fail_config=None, update_fails=None)
     REQUESTS.clear()
     for table in (SHADOW_COPIES, _UPDATES, _SHADOWS, _LAST, _POLLS):
         table.clear()
@@ -98,6 +99,10 @@ def _advance(backend: Any, name: str) -> None:
         return
     up["step"] += 1
     if up["step"] < len(up["steps"]):
+        return
+    if CONTROL["update_fails"]:
+        endpoint.endpoint_status, endpoint.failure_reason = "Failed", CONTROL["update_fails"]
+        del _UPDATES[name]
         return
     cfg = backend.endpoint_configs[up["new"]]
     endpoint.endpoint_config_name = up["new"]
