@@ -115,8 +115,11 @@ def endpoint_config(*, strategy: str, name: str, old_model: str, new_model: str,
                               "CaptureContentTypeHeader": {"CsvContentTypes": ["text/csv"]}},
         "Tags": tag_list(run_id)}
     if strategy == "shadow":
-        # the share of requests copied to the shadow is its weight relative to the production variant's
-        # (https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests.html); one shadow, one production variant
+        # ProductionVariant has no SamplingPercentage (that is CreateInferenceExperiment's ShadowModelVariantConfig,
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ShadowModelVariantConfig.html); here the
+        # shadow's weight stands for the copied share, an unverified reading: the demo only uses 100 %, weight 1.0
+        # equal to the production variant's. One shadow, then one production variant
+        # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html)
         params["ShadowProductionVariants"] = [_variant(SHADOW, new_model, instance_type, 1, shadow_percent / 100)]
     what = {"ab": f"{AB_OLD} v1 w=1, {AB_NEW} v2 w=0",
             "shadow": f"{VARIANT} v1 + shadow v2, {shadow_percent}%"}.get(
