@@ -99,6 +99,18 @@ def jq(path: str) -> Callable[[str], str]:
     return pick
 
 
+def plan_requests(first: str) -> Callable[[str], str]:
+    """A plan's numbered request lines from the one matching `first` (bodies left out), then its cost lines."""
+    def pick(text: str) -> str:
+        lines = text.splitlines()
+        numbered = [line for line in lines if re.match(r"^\s*\d+\. ", line)]
+        start = next(i for i, line in enumerate(numbered) if re.search(first, line))
+        cost = from_line(r"^Cost estimate", through=r"^\S")(text).splitlines()
+        cost = lines[lines.index(cost[0]):next(i for i, line in enumerate(lines) if line.startswith("Every resource"))]
+        return "\n".join(["...", *numbered[start:], *cost]) + "\n"
+    return pick
+
+
 def short_json(text: str) -> str:
     """A recommender's --json with each decision's first two rows cut to their first reason and source."""
     data = json.loads(text)
@@ -158,6 +170,11 @@ EXAMPLES: dict[str, Example] = {
                                             "--tune-max-jobs 6 ...",
                                       select=from_line(r"^Cost estimate", through=r"Processing rate may differ$"))],
                              aws=True),
+    "aws-rollout": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--rollout", "canary",
+                                     "--steps", "deploy", "--dry-run"],
+                                    shown="sagecli run-demo --backend sagemaker --role-arn ... --rollout canary "
+                                          "--steps deploy --dry-run",
+                                    select=plan_requests(r"CreateTrainingJob: v2"))], aws=True),
     "bad-input": Example([
         Command(["run-demo", "--backend", "sagemaker", "--instance-type", "ml.t2.medium", "--region", "us-east-1",
                  "--role-arn", ROLE, "--dry-run"], stream="err", code=1,

@@ -49,7 +49,9 @@ def _billed(call: ApiCall) -> tuple[str, int, str] | None:
         return rc["InstanceType"], rc["InstanceCount"], f"stopped by SageMaker after {hours:g} h at most"
     if call.operation == "CreateEndpointConfig":
         v = p["ProductionVariants"][0]
-        return v["InstanceType"], v["InitialInstanceCount"], "bills every hour while InService, used or not"
+        fleet = [*p["ProductionVariants"], *p.get("ShadowProductionVariants", [])]  # A/B and shadow variants bill too
+        return v["InstanceType"], sum(x["InitialInstanceCount"] for x in fleet), \
+            "bills every hour while InService, used or not"
     if call.operation == "CreateTransformJob":
         r = p["TransformResources"]
         return r["InstanceType"], r["InstanceCount"], "while the job runs"

@@ -80,6 +80,7 @@ class PlanSpec:
     features: dict[str, Any] | None = None  # the features step's group: name, definitions, sample, count
     tuning: dict[str, Any] | None = None  # the tune step: name, config, tuned (aws/tuning_calls.py)
     clarify: dict[str, Any] | None = None  # the bias step: its Clarify job's settings (aws/clarify_calls.py)
+    rollout: Any = None  # run-demo --rollout: a contracts.RolloutSpec (sagecli/aws/rollout_calls.py)
 
 
 def shard_names(file_name: str, count: int) -> list[str]:
@@ -138,6 +139,10 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
                 name=lay.name("monitor"), endpoint_name=lay.endpoint, image=spec.monitoring_image,
                 role_arn=spec.role_arn, output_uri=lay.uri("monitoring") + "/", instance_type=spec.instance_type,
                 run_id=spec.run_id))
+    if "rollout" in steps and "deploy" in steps and spec.rollout is not None:
+        from sagecli.aws.rollout_calls import plan_rollout
+
+        out += plan_rollout(spec, lay, out)
     if "transform" in steps:
         out.append(calls.create_transform_job(
             name=lay.name("transform"), model_name=model, input_uri=channel_uris.get("transform", lay.uri("input")),

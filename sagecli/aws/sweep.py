@@ -118,6 +118,13 @@ def find_tagged(aws: AwsContext, run_id: str | None = None, older_than: timedelt
             for item in items:
                 found += [f for f in _packages(sm, item[name_key], run_id) if keep(f.created)]
     found += _s3_prefixes(aws, run_id, keep, buckets, warn)
+    try:  # run-demo --rollout's CloudWatch alarms (sagecli/aws/rollout_calls.py)
+        from sagecli.aws.rollout_calls import tagged_alarms
+
+        found += [Found("CloudWatchAlarm", n, arn, tag, at) for n, arn, tag, at in tagged_alarms(aws, run_id)
+                  if keep(at)]
+    except Exception as exc:  # noqa: BLE001 - no CloudWatch access: the rest can still be cleaned up
+        warn(f"cannot list CloudWatchAlarm: {error_line(exc)}")
     order = {k: i for i, k in enumerate(KIND_ORDER)}
     return sorted(found, key=lambda f: (order.get(f.kind, 99), f.name))
 

@@ -29,7 +29,7 @@ ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until
 JOB_KINDS = ("TrainingJob", "TransformJob", "HyperParameterTuningJob", "ProcessingJob")  # stopped, never deleted
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
-KIND_ORDER = ["MonitoringSchedule", "ProcessingJob", "HyperParameterTuningJob",
+KIND_ORDER = ["CloudWatchAlarm", "MonitoringSchedule", "ProcessingJob", "HyperParameterTuningJob",
               "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
               "ModelPackageGroup", "TrainingJob", "FeatureGroup", "S3Prefix", "S3Bucket"]
 
@@ -131,6 +131,9 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         "Model": lambda: sm.delete_model(ModelName=name),
         "ModelPackage": lambda: sm.delete_model_package(ModelPackageName=entry.arn or name),
     }
+    if kind == "CloudWatchAlarm":  # run-demo --rollout's auto-rollback alarms
+        aws.client("cloudwatch").delete_alarms(AlarmNames=[name])
+        return "deleted"
     if kind in actions:
         actions[kind]()
         return "deleted"

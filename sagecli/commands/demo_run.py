@@ -123,8 +123,8 @@ AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket"
 def check_backend_options(backend: str, options: FlowOptions) -> None:
     """A usage error when sagemaker-only options are given to the local backend."""
     if backend != "local":
-        if options.rollout is not None:
-            raise UsageError("--rollout runs on --backend local only for now", hint="use --backend local")
+        if options.rollout is not None and options.rollout.fault:  # on AWS the alarms watch real metrics
+            raise UsageError("--fault runs on --backend local only", hint="leave out --fault on sagemaker")
         if options.inference in ("serverless", "async", "multi-model"):
             raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
                              hint="use --backend local, or --inference realtime|batch on sagemaker")

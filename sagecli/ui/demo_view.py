@@ -177,6 +177,10 @@ def rollout_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
     rep = step.data.get("rollout") if step is not None else None
     if not rep:
         return []
+    if rep.get("backend") == "sagemaker":  # UpdateEndpoint with guardrails: sagecli/flow/backends/sagemaker_rollout.py
+        from sagecli.flow.backends.sagemaker_rollout import summary_rows as sagemaker_rows
+
+        return sagemaker_rows(step.summary, rep)
     new = rep["variants"]["new"]
     moves = " -> ".join(f"{t['t_s']:.1f}s {t['shares'].get(new, 0) * 100:.0f}%" for t in rep["timeline"])
     what = "a copy of every request (responses logged)" if rep["strategy"] == "shadow" else f"share {moves}"

@@ -106,7 +106,7 @@ class SageMakerBackend:
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
             steps=tuple(plan_steps(o.steps)[0]), features=feature_plan(ctx) if "features" in steps else None,
-            tuning=self._plan_extra("tune", region), clarify=self._plan_extra("bias", region))
+            tuning=self._plan_extra("tune", region), clarify=self._plan_extra("bias", region), rollout=o.rollout)
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
