@@ -99,6 +99,18 @@ def jq(path: str) -> Callable[[str], str]:
     return pick
 
 
+def plan_requests(first: str) -> Callable[[str], str]:
+    """A plan's numbered request lines from the one matching `first` (bodies left out), then its cost lines."""
+    def pick(text: str) -> str:
+        lines = text.splitlines()
+        numbered = [line for line in lines if re.match(r"^\s*\d+\. ", line)]
+        start = next(i for i, line in enumerate(numbered) if re.search(first, line))
+        cost = from_line(r"^Cost estimate", through=r"^\S")(text).splitlines()
+        cost = lines[lines.index(cost[0]):next(i for i, line in enumerate(lines) if line.startswith("Every resource"))]
+        return "\n".join(["...", *numbered[start:], *cost]) + "\n"
+    return pick
+
+
 def short_json(text: str) -> str:
     """A recommender's --json with each decision's first two rows cut to their first reason and source."""
     data = json.loads(text)
@@ -131,6 +143,13 @@ def _mock_exam(env: dict[str, str]) -> list[Command]:
                     select=from_line("Mock exam result"))]
 
 
+def features_pit(text: str) -> str:
+    """`| jq '.steps[1].data.point_in_time'`: the features step's point-in-time join."""
+    data = json.loads(text)
+    step = next(s for s in data["steps"] if s["name"] == "features")
+    return json.dumps(step["data"]["point_in_time"], indent=2) + "\n"
+
+
 EXAMPLES: dict[str, Example] = {
     "help": Example([Command(["--help"])]),
     "run-demo": Example([Command(["run-demo"])], sample=True),
@@ -138,12 +157,28 @@ EXAMPLES: dict[str, Example] = {
         Command(["run-demo", "--export-pipeline", "pipeline.json", "--rows", "1000"]),
         Command(["pipeline", "run", "pipeline.json"], select=from_line(r"^Execution ")),
         Command(["pipeline", "run", "pipeline.json"])], sample=True),
+    "run-demo-features": Example([
+        Command(["run-demo", "--steps", "process,features,train"], select=head(6)),
+        Command(["run-demo", "--steps", "process,features", "--json"], select=features_pit,
+                shown="sagecli run-demo --steps process,features --json | jq '.steps[1].data.point_in_time'")],
+        sample=True),
     "aws-dry-run": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--dry-run"],
                                     shown="sagecli run-demo --backend sagemaker --role-arn "
                                           "arn:aws:iam::<acct>:role/<role> --dry-run",
                                     select=from_line(r"^All \d+ requests validate",
                                                      through=r"Ctrl-C\.$"))],
                            aws=True),
+    "aws-tune-bias": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--steps",
+                                       "tune,bias,register", "--tune-max-jobs", "6", "--shap", "--dry-run"],
+                                      shown="sagecli run-demo --backend sagemaker --steps tune,bias,register "
+                                            "--tune-max-jobs 6 ...",
+                                      select=from_line(r"^Cost estimate", through=r"Processing rate may differ$"))],
+                             aws=True),
+    "aws-rollout": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--rollout", "canary",
+                                     "--steps", "deploy", "--dry-run"],
+                                    shown="sagecli run-demo --backend sagemaker --role-arn ... --rollout canary "
+                                          "--steps deploy --dry-run",
+                                    select=plan_requests(r"CreateTrainingJob: v2"))], aws=True),
     "bad-input": Example([
         Command(["run-demo", "--backend", "sagemaker", "--instance-type", "ml.t2.medium", "--region", "us-east-1",
                  "--role-arn", ROLE, "--dry-run"], stream="err", code=1,
