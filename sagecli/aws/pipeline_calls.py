@@ -59,27 +59,6 @@ def step_call(operation: str, request: dict[str, Any], step: str) -> ApiCall:
                    summary=f"sent by the pipeline for step {step} (not by sagecli)")
 
 
-def processing_costs(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Any]:
-    """Cost lines for the processing jobs in the plan (cost.estimate prices training and transform)."""
-    from sagecli.aws.cost import CostLine, price_for
-
-    if kb is None:
-        from sagecli.knowledge.store import load_kb
-
-        kb = load_kb()
-    lines = []
-    for call in plan:
-        if call.operation != "CreateProcessingJob":
-            continue
-        cc = call.params["ProcessingResources"]["ClusterConfig"]
-        usd, note = price_for(kb, cc["InstanceType"], region, "Processing")
-        hours = call.params["StoppingCondition"]["MaxRuntimeInSeconds"] / 3600
-        lines.append(CostLine("ProcessingJob", cc["InstanceType"], cc["InstanceCount"],
-                              None if usd is None else usd * cc["InstanceCount"],
-                              f"step {call.name}: stopped by SageMaker after {hours:g} h at most", note, hours))
-    return lines
-
-
 def execution_steps(sm: Any, arn: str) -> list[dict[str, Any]]:
     """Every step record of an execution (ListPipelineExecutionSteps pages), in the order they started."""
     out: list[dict[str, Any]] = []

@@ -115,7 +115,7 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
     if invalid:
         i, found = next(iter(invalid.items()))
         raise SageCliError(f"{plan[i].operation} request does not validate: {found[0]}", hint="nothing was created")
-    costs = estimate(plan, region) + pc.processing_costs(plan, region)
+    costs = estimate(plan, region)  # the execution's jobs too: training, tuning, processing, transform
     notes = [f"Pipelines sends the requests marked 'sent by the pipeline' itself, with the role {role}; they "
              "are priced at the pipeline's parameter defaults.",
              f"The definition is also in {run_dir / 'pipeline.json'}.",

@@ -94,9 +94,10 @@ def test_a_failed_create_tears_down_what_exists(fake, sagecli_home, operation):
     _gone(fake, run_id)
 
 
-def test_steps_that_stay_local_are_refused(fake, sagecli_home):
+def test_bias_is_refused_before_anything_exists(fake, sagecli_home):
     res = run_cli(*ARGS, "--steps", "process,train,bias")
-    assert res.returncode != 0 and "bias step runs on --backend local only" in res.stderr
+    assert res.returncode != 0 and "has no bias step yet" in res.stderr.splitlines()[0]
+    assert "CreateBucket" not in fake.faults.seen
 
 
 def test_created_by_reads_step_metadata_and_skips_cache_hits():
