@@ -65,7 +65,7 @@ def run_and_report(definition: Mapping[str, Any], parameters: Mapping[str, str],
     return doc
 
 
-NOT_PIPELINE_STEPS = ("deploy", "invoke", "rollout", "monitor")
+NOT_PIPELINE_STEPS = ("features", "deploy", "invoke", "rollout", "monitor")  # the export writes no step for them
 
 
 def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool) -> None:
@@ -83,7 +83,7 @@ def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_o
     if left_out:  # Pipelines has no endpoint step; monitor's baseline is the DataQualityCheck step
         import textwrap
 
-        note = (f"--as-pipeline: {', '.join(left_out)} are not pipeline steps (Pipelines has no endpoint step) "
+        note = (f"--as-pipeline: {', '.join(left_out)} are not steps of the exported pipeline "
                 "and do not run" + ("; monitor's baseline runs as the DataQualityCheck step." if "monitor" in left_out
                                     else "."))
         sys.stderr.write(textwrap.fill(note, 80) + "\n")
