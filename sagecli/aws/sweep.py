@@ -39,6 +39,7 @@ LISTERS: dict[str, tuple[str, str, str, str, str | None]] = {
                           "ModelPackageGroupArn", None),
     "FeatureGroup": ("list_feature_groups", "FeatureGroupSummaries", "FeatureGroupName", "FeatureGroupArn",
                      "FeatureGroupStatus"),
+    "Pipeline": ("list_pipelines", "PipelineSummaries", "PipelineName", "PipelineArn", None),  # --as-pipeline
 }
 DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -149,3 +149,20 @@ def test_ctrl_c_with_the_answer_lost_still_deletes_what_the_execution_made(fake,
     _gone(fake, run_id)
     assert fake.client("sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"] == []
     assert "Traceback" not in err
+
+
+def test_cleanup_by_tag_finds_a_left_pipeline(fake, sagecli_home):
+    """A pipeline whose ledger is gone is still found by its run-id tag and deleted (sagecli cleanup)."""
+    from sagecli.aws.api_calls import tag_list
+    from sagecli.aws.session import connect
+    from sagecli.aws.sweep import delete_found, find_tagged
+
+    sm = fake.client("sagemaker")
+    for name, run_id in (("sagecli-r1-pipeline", "20260101-000000-aaaaaa"), ("other", "20260101-000000-bbbbbb")):
+        sm.create_pipeline(PipelineName=name, PipelineDefinition="{}", RoleArn=ROLE_ARN, ClientRequestToken="t" * 32,
+                           Tags=tag_list(run_id))
+    aws = connect("us-east-1")
+    found = [f for f in find_tagged(aws, "20260101-000000-aaaaaa") if f.kind == "Pipeline"]
+    assert [f.name for f in found] == ["sagecli-r1-pipeline"]
+    delete_found(aws, found, lambda m: None)
+    assert [p["PipelineName"] for p in sm.list_pipelines()["PipelineSummaries"]] == ["other"]
