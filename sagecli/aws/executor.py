@@ -18,7 +18,7 @@ from sagecli.aws.validate import check
 from sagecli.errors import SageCliError
 
 ARN_KEYS = ("TrainingJobArn", "ModelPackageGroupArn", "ModelPackageArn", "ModelArn", "EndpointConfigArn",
-            "EndpointArn", "TransformJobArn", "MonitoringScheduleArn")
+            "EndpointArn", "TransformJobArn", "MonitoringScheduleArn", "TopicArn", "ScalableTargetARN", "PolicyARN")
 
 
 class Executor:

@@ -76,6 +76,10 @@ class PlanSpec:
     group_exists: bool = False
     group_name: str = DEFAULT_MODEL_PACKAGE_GROUP  # the register step's ModelPackageGroupName
     steps: tuple[str, ...] = ("process", "train", "evaluate", "register", "deploy", "transform")
+    inference: str = "realtime"  # --inference: serverless | async | multi-model plan in endpoint_calls.py
+    memory_size_mb: int = 2048
+    max_concurrency: int = 5
+    provisioned_concurrency: int | None = None
 
 
 def shard_names(file_name: str, count: int) -> list[str]:
@@ -111,9 +115,13 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
     if "register" in steps:
         out += _register_calls(spec, artifact, lay)
     model = lay.name("model")
-    if steps & {"deploy", "transform"}:
+    if "transform" in steps or ("deploy" in steps and spec.inference != "multi-model"):
         out.append(calls.create_model(model, spec.image, artifact, spec.role_arn, spec.run_id))
-    if "deploy" in steps:
+    if "deploy" in steps and spec.inference in ("serverless", "async", "multi-model"):
+        from sagecli.aws.endpoint_calls import plan_inference
+
+        out += plan_inference(spec, lay, VARIANT)
+    elif "deploy" in steps:
         out.append(calls.create_endpoint_config(
             name=lay.name("config"), model_name=model, variant=VARIANT, instance_type=spec.instance_type,
             instance_count=1, run_id=spec.run_id, capture_uri=lay.uri("datacapture"),

@@ -98,6 +98,8 @@ def run_demo(
              "when METRIC is further than LIMIT from parity, e.g. DPPL=0.1 (repeatable).")] = None,
     export_pipeline: Annotated[Path | None, typer.Option(help="Write the chosen steps as a SageMaker Pipelines "
                                                          "definition to this file and stop (nothing runs).")] = None,
+    provisioned_concurrency: Annotated[int | None, typer.Option(min=1, max=200, help="Serverless "
+                                                                "ProvisionedConcurrency (sagemaker backend).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -116,7 +118,8 @@ def run_demo(
         tune={"max_jobs": tune_max_jobs, "max_parallel": tune_parallel, "strategy": tune_strategy,
               "early_stopping": tune_early_stopping}, bias_max=bias_max or [],
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
-                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
+                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out,
+                         "provisioned_concurrency": provisioned_concurrency})
     if export_pipeline is not None:
         from sagecli.commands.demo_run import export_and_report
 
