@@ -99,7 +99,9 @@ def serverless_extras(run: RunState, res: StepResult) -> dict[str, Any]:
     stats = run.backend.endpoint_stats
     zero: bool | None = None
     if _client_measured(stats(run.endpoint)):  # SageMaker releases capacity when it decides; nothing shows it
-        run.ctx.emit("invoke", "SageMaker does not say when a serverless endpoint is at zero: burst without waiting")
+        run.ctx.emit("invoke", f"idle: waiting {opts.idle_timeout_s:g} s (SageMaker does not report when a "
+                               "serverless endpoint is at zero)")
+        time.sleep(opts.idle_timeout_s)
     else:
         deadline = time.monotonic() + opts.idle_timeout_s + 10.0
         run.ctx.emit("invoke", f"idle: waiting {opts.idle_timeout_s:g} s for the endpoint to scale to zero")

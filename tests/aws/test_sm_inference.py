@@ -1,0 +1,192 @@
+"""`--inference serverless|async|multi-model` with `--backend sagemaker` against the fake SageMaker: the plan
+and its prices, the CreateEndpointConfig shape per option, the whole flow in-process, and teardown (also on failure)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sagecli.aws.ledger import Ledger, ledger_dir
+from sagecli.aws.validate import problems_for
+from sagecli.contracts import FlowOptions
+from sagecli.flow.runner import run_flow
+from tests.aws.conftest import ROLE_ARN
+from tests.aws.fakes import inference as fake_inference
+from tests.aws.helpers import leftovers
+from tests.conftest import run_cli
+
+AWS_ARGS = ("run-demo", "--backend", "sagemaker", "--role-arn", ROLE_ARN, "--region", "us-east-1")
+RUN_ID = "20260101-000000-a1a1a1"
+STEPS = "process,train,evaluate,register,deploy,invoke"
+
+
+@pytest.fixture(autouse=True)
+def _clean_fake_state():
+    fake_inference.reset()
+    yield
+    fake_inference.reset()
+
+
+def _plan(*extra: str) -> dict:
+    res = run_cli(*AWS_ARGS, "--dry-run", "--json", "--steps", STEPS, *extra)
+    assert res.returncode == 0, res.stderr[-2000:]
+    plan = json.loads(res.stdout)
+    for req in plan["requests"]:
+        assert problems_for(req["service"], req["operation"], req["request"]) == [], req["operation"]
+    return plan
+
+
+def _config(plan: dict) -> dict:
+    return next(r["request"] for r in plan["requests"] if r["operation"] == "CreateEndpointConfig")
+
+
+def test_serverless_plan_has_no_instances_no_capture_and_an_honest_price(fake):
+    plan = _plan("--inference", "serverless", "--memory-size", "3072", "--max-concurrency", "4",
+                 "--provisioned-concurrency", "2")
+    variant = _config(plan)["ProductionVariants"][0]
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 3072, "MaxConcurrency": 4, "ProvisionedConcurrency": 2}
+    assert "InstanceType" not in variant and "DataCaptureConfig" not in _config(plan)
+    cost = [c for c in plan["cost"] if c["resource"] == "Endpoint"]
+    assert len(cost) == 1 and cost[0]["usd_per_hour"] is None and cost[0]["instance_type"] == "serverless-3072MB"
+    assert "GB-seconds" in cost[0]["bound"] and "price unknown" in cost[0]["note"]
+    assert "ProvisionedConcurrency 2 is billed extra" in cost[0]["note"]
+    assert not [op for op in fake.faults.seen if op.startswith(("Create", "Put"))]
+
+
+def test_provisioned_concurrency_above_max_concurrency_is_one_line(fake):
+    res = run_cli(*AWS_ARGS, "--dry-run", "--inference", "serverless", "--max-concurrency", "2",
+                  "--provisioned-concurrency", "3")
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "--provisioned-concurrency 3 is out of range" in res.stderr
+
+
+def test_async_plan_lists_topics_output_paths_and_scale_to_zero(fake):
+    plan = _plan("--inference", "async")
+    ops = [r["operation"] for r in plan["requests"]]
+    assert ops[-6:] == ["CreateTopic", "CreateTopic", "CreateEndpointConfig", "CreateEndpoint",
+                        "RegisterScalableTarget", "PutScalingPolicy"]
+    cfg = _config(plan)["AsyncInferenceConfig"]["OutputConfig"]
+    assert cfg["S3OutputPath"].endswith("/async-output/") and cfg["S3FailurePath"].endswith("/async-failure/")
+    assert cfg["NotificationConfig"]["SuccessTopic"].startswith("arn:aws:sns:us-east-1:123456789012:")
+    target = next(r["request"] for r in plan["requests"] if r["operation"] == "RegisterScalableTarget")
+    assert target["MinCapacity"] == 0
+    policy = next(r["request"] for r in plan["requests"] if r["operation"] == "PutScalingPolicy")
+    metric = policy["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
+    assert metric["MetricName"] == "ApproximateBacklogSizePerInstance"
+    endpoint = next(c for c in plan["cost"] if c["resource"] == "Endpoint")
+    assert endpoint["instances"] == 1 and "scaling policy scales in" in endpoint["bound"]
+
+
+def test_multi_model_plan_trains_the_versions_and_points_at_a_prefix(fake):
+    plan = _plan("--inference", "multi-model")
+    reqs = plan["requests"]
+    assert [r["operation"] for r in reqs].count("CreateTrainingJob") == 3
+    models = [r["request"] for r in reqs if r["operation"] == "CreateModel"]
+    assert len(models) == 1 and models[0]["PrimaryContainer"]["Mode"] == "MultiModel"
+    prefix = models[0]["PrimaryContainer"]["ModelDataUrl"]
+    assert prefix.endswith("/mme/")
+    uploads = [r["request"]["Key"] for r in reqs if r["operation"] == "PutObject" and "/mme/" in r["request"]["Key"]]
+    assert sorted(u.rsplit("/", 1)[-1] for u in uploads) == ["model-depth-2.tar.gz", "model-depth-6.tar.gz",
+                                                             "model-main.tar.gz"]
+    assert "DataCaptureConfig" not in _config(plan)
+    assert sum(c["resource"] == "TrainingJob" for c in plan["cost"]) == 3
+
+
+def _run(inference: str, tmp_path: Path, **extra) -> object:
+    opts = FlowOptions(rows=300, min_auc=0.0, steps=tuple(STEPS.split(",")), inference=inference,
+                       backend_options={"role_arn": ROLE_ARN, "region": "us-east-1", "poll_s": 0.01}, **extra)
+    return run_flow("sagemaker", opts, tmp_path / "run", RUN_ID)
+
+
+def _nothing_left(fake) -> None:
+    assert leftovers(fake, RUN_ID) == []
+    assert fake.client("s3").list_buckets()["Buckets"] == []
+    assert fake.client("sns").list_topics()["Topics"] == []
+    aas = fake.client("application-autoscaling")
+    assert aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+    assert aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
+    assert Ledger.load(ledger_dir() / f"{RUN_ID}.json").live() == []
+
+
+def test_serverless_flow_counts_throttles_and_tears_down(fake, tmp_path):
+    result = _run("serverless", tmp_path, max_concurrency=2, idle_timeout_s=1.5)
+    assert result.ok, result.error
+    info = result.step("invoke").data["inference"]
+    assert info["measured"] == "client" and info["burst_callers"] == 4
+    # the idle wait lets the fake go cold: 2 callers hold the slots through the cold start, the rest are throttled
+    # (a caller that a loaded machine starts after the cold start ends may still get through)
+    assert info["burst_ok"] >= 2 and info["burst_throttled"] >= 1 and info["burst_ok"] + info["burst_throttled"] == 4
+    assert info["throttled"] == info["burst_throttled"]
+    assert info["first_request_ms"] >= fake_inference.COLD_S * 1000  # the fake's cold start is in the first call
+    assert "throttled at MaxConcurrency 2" in result.step("invoke").summary
+    cfg_ops = [op for op in fake.faults.seen if op == "CreateEndpointConfig"]
+    assert len(cfg_ops) == 1
+    _nothing_left(fake)
+
+
+def test_async_flow_reads_outputs_and_failure_objects(fake, tmp_path):
+    result = _run("async", tmp_path)
+    assert result.ok, result.error
+    invoke = result.step("invoke")
+    info = invoke.data["inference"]
+    assert info["completed"] == invoke.data["requests"] - 1 and info["failed"] == 1
+    assert invoke.data["max_abs_diff_vs_local"] <= 1e-4
+    assert info["failure_location"].endswith("-error.out") and "/async-failure/" in info["failure_location"]
+    failure_copy = tmp_path / "run" / "s3" / info["failure_location"].removeprefix("s3://")
+    assert "unable to evaluate payload" in failure_copy.read_text()
+    statuses = [json.loads(n["Message"])["invocationStatus"] for n in fake_inference.NOTIFICATIONS]
+    assert statuses.count("Failed") == 1 and statuses.count("Completed") == info["completed"]
+    assert {n["TopicArn"].rsplit(":", 1)[-1] for n in fake_inference.NOTIFICATIONS} == {
+        f"sagecli-{RUN_ID}-async-success", f"sagecli-{RUN_ID}-async-error"}
+    seen = fake.faults.seen
+    assert seen.index("RegisterScalableTarget") > seen.index("CreateEndpoint")
+    assert seen.index("DeleteScalingPolicy") < seen.index("DeregisterScalableTarget") < seen.index("DeleteEndpoint")
+    assert seen.index("DeleteEndpoint") < seen.index("DeleteTopic")
+    kinds = [e.kind for e in Ledger.load(ledger_dir() / f"{RUN_ID}.json").entries]
+    assert {"SnsTopic", "ScalableTarget", "ScalingPolicy"} <= set(kinds)
+    _nothing_left(fake)
+
+
+def test_multi_model_flow_invokes_each_target(fake, tmp_path):
+    result = _run("multi-model", tmp_path)
+    assert result.ok, result.error
+    invoke = result.step("invoke")
+    info = invoke.data["inference"]
+    assert info["loads"] == 3 and info["evictions"] is None and info["measured"] == "client"
+    assert invoke.data["max_abs_diff_vs_local"] <= 1e-4
+    assert "evictions not visible" in invoke.summary
+    assert "CreateModel" in fake.faults.seen
+    _nothing_left(fake)
+
+
+@pytest.mark.parametrize("operation", ["CreateTopic", "RegisterScalableTarget", "PutScalingPolicy"])
+def test_async_failure_at_each_new_call_tears_everything_down(fake, tmp_path, operation):
+    fake.faults.fail = operation
+    result = _run("async", tmp_path)
+    assert not result.ok and f"{operation} failed" in (result.error or "")
+    fake.faults.fail = None
+    assert result.step("teardown").status == "ok"
+    _nothing_left(fake)
+
+
+def test_async_failure_after_deploy_still_deletes_topics_and_scaling(fake, tmp_path, monkeypatch):
+    from sagecli.flow.backends import sagemaker_inference
+
+    def broken(*args, **kwargs):
+        raise sagemaker_inference.SageCliError("InvokeEndpointAsync failed: injected")
+
+    monkeypatch.setattr(sagemaker_inference, "invoke_async", broken)
+    result = _run("async", tmp_path)
+    assert not result.ok and result.step("invoke").status == "failed"
+    _nothing_left(fake)
+
+
+def test_mme_refuses_an_image_without_multi_model_support():
+    from sagecli.aws.endpoint_calls import check_mme_image
+    from sagecli.errors import SageCliError
+
+    check_mme_image("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+    with pytest.raises(SageCliError, match="no multi-model support"):
+        check_mme_image("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:0.90-1")
