@@ -102,4 +102,4 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
         lines.append(CostLine(resource, itype, count, None if usd is None else usd * count, bound, note, hours))
     from sagecli.aws.endpoint_calls import inference_cost_lines
 
-    return lines + inference_cost_lines(plan)
+    return lines + [CostLine(**fields) for fields in inference_cost_lines(plan)]

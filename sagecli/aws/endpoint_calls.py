@@ -190,10 +190,8 @@ SERVERLESS_BOUND = ("bills per millisecond of compute at the configured memory (
                     "nothing while idle")
 
 
-def inference_cost_lines(plan: list[ApiCall]) -> list[Any]:
-    """Cost lines for serverless endpoint configs: no instance-hour; the KB's billing words, no invented rate."""
-    from sagecli.aws.cost import CostLine
-
+def inference_cost_lines(plan: list[ApiCall]) -> list[dict[str, Any]]:
+    """CostLine fields for serverless endpoint configs: no instance-hour; the KB's billing words, no invented rate."""
     lines = []
     for call in plan:
         if call.operation != "CreateEndpointConfig":
@@ -206,8 +204,9 @@ def inference_cost_lines(plan: list[ApiCall]) -> list[Any]:
                 "of compute (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html)")
         if cfg.get("ProvisionedConcurrency"):
             note += f"; ProvisionedConcurrency {cfg['ProvisionedConcurrency']} is billed extra while it exists"
-        lines.append(CostLine("Endpoint", f"serverless-{cfg['MemorySizeInMB']}MB", cfg["MaxConcurrency"], None,
-                              SERVERLESS_BOUND, note))
+        lines.append({"resource": "Endpoint", "instance_type": f"serverless-{cfg['MemorySizeInMB']}MB",
+                      "instances": cfg["MaxConcurrency"], "usd_per_hour": None, "bound": SERVERLESS_BOUND,
+                      "note": note})
     return lines
 
 
