@@ -201,11 +201,11 @@ def inference_cost_lines(plan: list[ApiCall]) -> list[dict[str, Any]]:
             continue
         gb = cfg["MemorySizeInMB"] / 1024
         note = (f"price unknown: the knowledge base holds no Serverless Inference rate; usage = {gb:g} GB x seconds "
-                "of compute (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html)")
+                f"of compute, up to {cfg['MaxConcurrency']} requests at once; see https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html")
         if cfg.get("ProvisionedConcurrency"):
             note += f"; ProvisionedConcurrency {cfg['ProvisionedConcurrency']} is billed extra while it exists"
         lines.append({"resource": "Endpoint", "instance_type": f"serverless-{cfg['MemorySizeInMB']}MB",
-                      "instances": cfg["MaxConcurrency"], "usd_per_hour": None, "bound": SERVERLESS_BOUND,
+                      "instances": 1, "usd_per_hour": None, "bound": SERVERLESS_BOUND,
                       "note": note})
     return lines
 
