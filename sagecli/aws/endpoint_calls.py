@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sagecli.aws.api_calls import ApiCall, put_object, tag_list
+from sagecli.aws.api_calls import TAG_KEY, TOOL_TAG, ApiCall, put_object, tag_list
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 BACKLOG_TARGET = 5.0  # ApproximateBacklogSizePerInstance the policy aims for (the AWS guide's example value)
@@ -93,11 +93,12 @@ def instance_endpoint_config(*, name: str, model_name: str, variant: str, instan
                    f"endpoint config {name}: 1 x {instance_type}, multi-model, no data capture")
 
 
-def register_scalable_target(endpoint: str, variant: str, max_capacity: int = ASYNC_MAX_INSTANCES) -> ApiCall:
-    """RegisterScalableTarget with MinCapacity 0, so an async endpoint can scale in to zero instances."""
+def register_scalable_target(endpoint: str, variant: str, run_id: str,
+                             max_capacity: int = ASYNC_MAX_INSTANCES) -> ApiCall:
+    """RegisterScalableTarget with MinCapacity 0 (an async endpoint can scale in to zero), tagged for cleanup."""
     rid = resource_id(endpoint, variant)
     params = {"ServiceNamespace": "sagemaker", "ResourceId": rid, "ScalableDimension": SCALABLE_DIMENSION,
-              "MinCapacity": 0, "MaxCapacity": max_capacity}
+              "MinCapacity": 0, "MaxCapacity": max_capacity, "Tags": {TAG_KEY: run_id, TOOL_TAG[0]: TOOL_TAG[1]}}
     return ApiCall("application-autoscaling", "RegisterScalableTarget", params, "ScalableTarget", rid,
                    f"scaling target {rid}: 0-{max_capacity} instances")
 
@@ -149,7 +150,7 @@ def plan_inference(spec: Any, lay: Any, variant: str) -> list[ApiCall]:
 
     out.append(create_endpoint(endpoint, config, run_id))
     if inference == "async":
-        out += [register_scalable_target(endpoint, variant), backlog_policy(endpoint, variant)]
+        out += [register_scalable_target(endpoint, variant, run_id), backlog_policy(endpoint, variant)]
     return out
 
 
@@ -235,3 +236,35 @@ def delete_resource(aws: Any, kind: str, name: str, arn: str | None) -> str:
             return "already gone"
         raise
     return "deleted"
+
+
+def tagged_leftovers(aws: Any, run_id: str | None, warn: Any = lambda m: None) -> list[tuple[Any, ...]]:
+    """(kind, name, arn, run id, created, status) of sagecli-tagged SNS topics and scaling targets, for cleanup.
+
+    Deregistering a scaling target also deletes its scaling policies (AWS documents this for
+    DeregisterScalableTarget), so policies are not listed on their own.
+    """
+    from sagecli.aws.session import error_line
+
+    out: list[tuple[Any, ...]] = []
+    try:
+        sns = aws.client("sns")
+        arns = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate() for t in page.get("Topics", [])]
+        for arn in arns:
+            tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])}
+            if TAG_KEY in tags and (run_id is None or tags[TAG_KEY] == run_id):
+                out.append(("SnsTopic", arn.rsplit(":", 1)[-1], arn, tags[TAG_KEY], None, ""))
+    except Exception as exc:  # an account without SNS access: say so, keep going
+        warn(f"cannot list SNS topics: {error_line(exc)}")
+    try:
+        aas = aws.client("application-autoscaling")
+        pages = aas.get_paginator("describe_scalable_targets").paginate(ServiceNamespace="sagemaker")
+        for target in (t for page in pages for t in page.get("ScalableTargets", [])):
+            arn = target.get("ScalableTargetARN")
+            tags = aas.list_tags_for_resource(ResourceARN=arn).get("Tags", {}) if arn else {}
+            if TAG_KEY in tags and (run_id is None or tags[TAG_KEY] == run_id):
+                out.append(("ScalableTarget", target["ResourceId"], arn, tags[TAG_KEY], target.get("CreationTime"),
+                            f"{target.get('MinCapacity')}-{target.get('MaxCapacity')} instances"))
+    except Exception as exc:
+        warn(f"cannot list scaling targets: {error_line(exc)}")
+    return out

@@ -190,3 +190,25 @@ def test_mme_refuses_an_image_without_multi_model_support():
     check_mme_image("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
     with pytest.raises(SageCliError, match="no multi-model support"):
         check_mme_image("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:0.90-1")
+
+
+def test_cleanup_finds_tagged_topics_and_scaling_targets(fake):
+    from sagecli.aws import endpoint_calls as ec
+    from sagecli.aws.api_calls import tag_list
+
+    other = "20251231-230000-0f0f0f"
+    for run in (RUN_ID, other):  # what a crashed async run leaves: its topic and scaling target, no ledger
+        fake.client("sns").create_topic(Name=f"sagecli-{run}-async-success", Tags=tag_list(run))
+        fake.client("application-autoscaling").register_scalable_target(
+            **ec.register_scalable_target(f"sagecli-demo-{run}", "AllTraffic", run).params)
+    dry = run_cli("cleanup", "--run-id", RUN_ID, "--region", "us-east-1", "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    found = {(f["kind"], f["run_id"]) for f in json.loads(dry.stdout)["found"]}
+    assert found == {("SnsTopic", RUN_ID), ("ScalableTarget", RUN_ID)}
+    done = run_cli("cleanup", "--run-id", RUN_ID, "--region", "us-east-1", "--yes")
+    assert done.returncode == 0, done.stderr
+    topics = [t["TopicArn"] for t in fake.client("sns").list_topics()["Topics"]]
+    assert topics == [f"arn:aws:sns:us-east-1:123456789012:sagecli-{other}-async-success"]
+    targets = fake.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")
+    assert [t["ResourceId"] for t in targets["ScalableTargets"]] == [ec.resource_id(f"sagecli-demo-{other}",
+                                                                                    "AllTraffic")]

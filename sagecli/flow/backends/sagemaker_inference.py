@@ -95,7 +95,7 @@ def deploy(be: Any, request: EndpointRequest) -> Endpoint:
     be.exe.call(calls.create_endpoint(request.endpoint_name, config, run_id))
     desc = _wait_in_service(be, request.endpoint_name)
     if seen.option == "async":  # a scalable target needs an InService variant
-        be.exe.call(ec.register_scalable_target(request.endpoint_name, variant))
+        be.exe.call(ec.register_scalable_target(request.endpoint_name, variant, run_id))
         be.exe.call(ec.backlog_policy(request.endpoint_name, variant))
         be._say("deploy", "scaling target registered: MinCapacity 0, target ApproximateBacklogSizePerInstance "
                           f"{ec.BACKLOG_TARGET:g}")

@@ -6,6 +6,8 @@
 - InvokeEndpointAsync reads the input object, then (a moment later, in a thread) writes `<S3OutputPath>/<id>.out`
   or `<S3FailurePath>/<id>-error.out` and publishes an SNS-shaped notification to the Success/Error topic
   (moto's SNS: publishing to a deleted topic fails, so the topics must live as long as the endpoint).
+- RegisterScalableTarget keeps its Tags and ListTagsForResource reads them (moto 5.2 drops them and lacks it),
+  so `sagecli cleanup` can find a tagged scaling target.
 Requests are validated against botocore's sagemaker-runtime model; an invalid one is a ValidationError.
 """
 
@@ -33,6 +35,7 @@ _LAST_SEEN: dict[str, float] = {}
 def reset() -> None:
     """Forget notifications and serverless state (tests call it; the server reset keeps moto's side clean)."""
     NOTIFICATIONS.clear()
+    _TARGET_TAGS.clear()
     _IN_FLIGHT.clear()
     _LAST_SEEN.clear()
 
@@ -174,6 +177,7 @@ def invoke_async(self: Any) -> Any:
 
 
 _URL: dict[str, str] = {}
+_TARGET_TAGS: dict[str, dict[str, str]] = {}  # scalable target ARN -> Tags
 
 
 def fs_url() -> str:
@@ -199,6 +203,26 @@ def patches(url_box: dict[str, str]) -> list[Any]:
                               inference_id: str | None) -> Any:
         return invoke(original, url, endpoint, body, content_type, accept, inference_id)
 
-    return [mock.patch.object(SageMakerRuntimeResponse, "call_action", call_action),
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    orig_register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target(self: Any) -> Any:
+        result = orig_register(self)
+        _TARGET_TAGS[json.loads(result)["ScalableTargetARN"]] = dict(self._get_param("Tags") or {})
+        return result
+
+    def list_tags_for_resource(self: Any) -> Any:
+        arn = self._get_param("ResourceARN")
+        live = {t.arn for dims in self.applicationautoscaling_backend.targets.values() for t in dims.values()}
+        if arn not in live:
+            return 400, {"x-amzn-ErrorType": "ResourceNotFoundException"}, json.dumps(
+                {"__type": "ResourceNotFoundException", "message": f"No scalable target {arn}"})
+        return json.dumps({"Tags": _TARGET_TAGS.get(arn, {})})
+
+    return [mock.patch.object(ApplicationAutoScalingResponse, "register_scalable_target", register_scalable_target),
+            mock.patch.object(ApplicationAutoScalingResponse, "list_tags_for_resource", list_tags_for_resource,
+                              create=True),
+            mock.patch.object(SageMakerRuntimeResponse, "call_action", call_action),
             mock.patch.object(fs, "invoke_like_sagemaker", invoke_like_sagemaker),
             mock.patch.object(SageMakerRuntimeResponse, "invoke_endpoint_async", invoke_async)]
