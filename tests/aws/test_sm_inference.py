@@ -161,10 +161,12 @@ def test_multi_model_flow_invokes_each_target(fake, tmp_path):
     _nothing_left(fake)
 
 
-@pytest.mark.parametrize("operation", ["CreateTopic", "RegisterScalableTarget", "PutScalingPolicy"])
-def test_async_failure_at_each_new_call_tears_everything_down(fake, tmp_path, operation):
+@pytest.mark.parametrize(("inference", "operation"), [
+    ("async", "CreateTopic"), ("async", "RegisterScalableTarget"), ("async", "PutScalingPolicy"),
+    ("serverless", "CreateEndpointConfig"), ("multi-model", "CreateModel")])
+def test_failure_at_each_new_call_tears_everything_down(fake, tmp_path, inference, operation):
     fake.faults.fail = operation
-    result = _run("async", tmp_path)
+    result = _run(inference, tmp_path)
     assert not result.ok and f"{operation} failed" in (result.error or "")
     fake.faults.fail = None
     assert result.step("teardown").status == "ok"
@@ -212,3 +214,22 @@ def test_cleanup_finds_tagged_topics_and_scaling_targets(fake):
     targets = fake.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")
     assert [t["ResourceId"] for t in targets["ScalableTargets"]] == [ec.resource_id(f"sagecli-demo-{other}",
                                                                                     "AllTraffic")]
+
+
+@pytest.mark.parametrize(("code", "words"), [("ThrottlingException", "more concurrent requests than MaxConcurrency 3"),
+                                             ("ModelNotReadyException", "not ready yet")])
+def test_serverless_refusals_are_one_clear_line(code, words):
+    from botocore.exceptions import ClientError
+
+    from sagecli.contracts import Endpoint
+    from sagecli.flow.backends import sagemaker_inference as smi
+
+    class Backend:
+        _observed = {"ep": smi.Observed("serverless", 2048, 3)}
+
+    exc = ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, "InvokeEndpoint")
+    err = smi.invoke_error(Backend(), Endpoint(name="ep", status="InService"), exc)
+    assert err is not None and err.message.startswith(f"InvokeEndpoint ep: {code}: ") and words in err.message
+    assert Backend._observed["ep"].refused == {code: 1}
+    other = ClientError({"Error": {"Code": "ModelError", "Message": "boom"}}, "InvokeEndpoint")
+    assert smi.invoke_error(Backend(), Endpoint(name="ep", status="InService"), other) is None
