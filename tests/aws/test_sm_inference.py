@@ -12,7 +12,7 @@ from sagecli.aws.ledger import Ledger, ledger_dir
 from sagecli.aws.validate import problems_for
 from sagecli.contracts import FlowOptions
 from sagecli.flow.runner import run_flow
-from tests.aws.conftest import ROLE_ARN
+from tests.aws.conftest import ACCESS_KEY, ROLE_ARN, SECRET_KEY
 from tests.aws.fakes import inference as fake_inference
 from tests.aws.helpers import leftovers
 from tests.conftest import run_cli
@@ -124,6 +124,17 @@ def test_serverless_flow_counts_throttles_and_tears_down(fake, tmp_path):
     cfg_ops = [op for op in fake.faults.seen if op == "CreateEndpointConfig"]
     assert len(cfg_ops) == 1
     _nothing_left(fake)
+
+
+def test_the_cli_runs_async_on_sagemaker_and_leaves_nothing(fake):
+    res = run_cli(*AWS_ARGS, "--yes", "--json", "--rows", "300", "--inference", "async", "--steps", STEPS,
+                  timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    summary = json.loads(res.stdout)
+    assert [s["status"] for s in summary["steps"]] == ["ok"] * 6 + ["ok"]  # the six steps, then teardown
+    assert next(s for s in summary["steps"] if s["name"] == "invoke")["summary"].startswith("async on SageMaker")
+    assert leftovers(fake, summary["run_id"]) == [] and fake.client("sns").list_topics()["Topics"] == []
+    assert ACCESS_KEY not in res.stdout + res.stderr and SECRET_KEY not in res.stdout + res.stderr
 
 
 def test_async_flow_reads_outputs_and_failure_objects(fake, tmp_path):
