@@ -289,10 +289,10 @@ def multi_model_artifacts(run: RunState) -> Any:
         backend.put_object(f"{prefix}/{name}", tarball.read_bytes())
         local[name] = extract_model(tarball, run.ctx.run_dir / "mme" / name.removesuffix(".tar.gz") / "extracted")
         sizes[name] = dir_size(local[name])
-    budget = sum(sizes.values()) - 1  # any two models fit, all three do not: the third load evicts
+    on_aws = hasattr(backend, "run_uri")  # SageMaker sizes its own cache; its ModelDataUrl ends with a slash
+    budget = None if on_aws else sum(sizes.values()) - 1  # any two models fit, all three do not: the third evicts
     run.inference_state = {"models": sizes, "budget": budget, "prefix": prefix, "local": local}
-    on_aws = hasattr(backend, "run_uri")  # SageMaker's ModelDataUrl is the prefix with its slash
-    return MultiModelSpec(model_data_prefix=prefix + "/" if on_aws else prefix, cache_bytes=budget)
+    return MultiModelSpec(model_data_prefix=prefix + "/" if on_aws else prefix, cache_bytes=budget or 0)
 
 
 def multi_model_invoke(run: RunState, res: StepResult) -> None:

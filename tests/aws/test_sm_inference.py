@@ -144,6 +144,7 @@ def test_async_flow_reads_outputs_and_failure_objects(fake, tmp_path):
     info = invoke.data["inference"]
     assert info["completed"] == invoke.data["requests"] - 1 and info["failed"] == 1
     assert invoke.data["max_abs_diff_vs_local"] <= 1e-4
+    assert "a scaling target with MinCapacity 0" in result.step("deploy").summary
     assert info["failure_location"].endswith("-error.out") and "/async-failure/" in info["failure_location"]
     failure_copy = tmp_path / "run" / "s3" / info["failure_location"].removeprefix("s3://")
     assert "unable to evaluate payload" in failure_copy.read_text()
@@ -168,6 +169,7 @@ def test_multi_model_flow_invokes_each_target(fake, tmp_path):
     assert info["loads"] == 3 and info["evictions"] is None and info["measured"] == "client"
     assert invoke.data["max_abs_diff_vs_local"] <= 1e-4
     assert "evictions not visible" in invoke.summary
+    assert "SageMaker's own model cache" in result.step("deploy").summary
     assert "CreateModel" in fake.faults.seen
     _nothing_left(fake)
 
