@@ -30,6 +30,11 @@ ASYNC_SCALE_NOTE = ("async: the endpoint starts with 1 instance; Application Aut
                     "not created here (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html)")
 
 
+def plan_notes(inference: str) -> list[str]:
+    """Caveats printed with the plan for an --inference option on SageMaker."""
+    return [ASYNC_SCALE_NOTE] if inference == "async" else []
+
+
 def topic_arn(region: str, account: str, name: str) -> str:
     """The ARN CreateTopic returns for a standard topic."""
     return f"arn:aws:sns:{region}:{account}:{name}"
@@ -126,6 +131,7 @@ def plan_inference(spec: Any, lay: Any, variant: str) -> list[ApiCall]:
     config, endpoint = lay.name("config"), lay.endpoint
     model = lay.name("model")
     if inference == "multi-model":
+        check_mme_image(spec.image)  # before anything exists
         out += mme_training_calls(spec, lay)
         model = lay.name("mme-model")
         prefix = lay.uri("mme") + "/"

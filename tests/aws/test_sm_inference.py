@@ -77,6 +77,7 @@ def test_async_plan_lists_topics_output_paths_and_scale_to_zero(fake):
     assert metric["MetricName"] == "ApproximateBacklogSizePerInstance"
     endpoint = next(c for c in plan["cost"] if c["resource"] == "Endpoint")
     assert endpoint["instances"] == 1 and "scaling policy scales in" in endpoint["bound"]
+    assert any("HasBacklogWithoutCapacity" in n for n in plan["notes"])
 
 
 def test_multi_model_plan_trains_the_versions_and_points_at_a_prefix(fake):

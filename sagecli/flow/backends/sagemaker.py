@@ -70,6 +70,7 @@ class SageMakerBackend:
         """Checks, plan, cost and confirmation; nothing is created here."""
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
+        from sagecli.aws.endpoint_calls import plan_notes
         from sagecli.aws.render import render_plan
         from sagecli.flow.plan import plan_steps
 
@@ -115,7 +116,7 @@ class SageMakerBackend:
         costs = estimate(plan, region)
         out = sys.stderr if self.opts.get("json") and not self.opts.get("dry_run") else sys.stdout
         render_plan(plan, costs, self.aws, as_json=bool(self.opts.get("json")), out=out,
-                    notes=preflight.algorithm_notes(o.input_mode))
+                    notes=preflight.algorithm_notes(o.input_mode) + plan_notes(o.inference))
         if self.opts.get("dry_run"):
             raise PlanShown()
         question = f"Create these resources in AWS account {self.aws.account}, region {region}?"
