@@ -247,3 +247,41 @@ def test_serverless_refusals_are_one_clear_line(code, words):
     assert Backend._observed["ep"].refused == {code: 1}
     other = ClientError({"Error": {"Code": "ModelError", "Message": "boom"}}, "InvokeEndpoint")
     assert smi.invoke_error(Backend(), Endpoint(name="ep", status="InService"), other) is None
+
+
+def test_a_not_ready_serverless_model_is_retried_then_reported(monkeypatch):
+    import io
+
+    from botocore.exceptions import ClientError
+
+    from sagecli.contracts import Endpoint
+    from sagecli.flow.backends import sagemaker_inference as smi
+
+    said: list[str] = []
+
+    class Client:
+        def __init__(self, failures: int) -> None:
+            self.failures = failures
+
+        def invoke_endpoint(self, **kwargs):
+            if self.failures:
+                self.failures -= 1
+                error = {"Error": {"Code": "ModelNotReadyException", "Message": "not ready"}}
+                raise ClientError(error, "InvokeEndpoint")
+            return {"Body": io.BytesIO(b"0.5\n")}
+
+    class Backend:
+        def __init__(self, failures: int) -> None:
+            self._observed = {"ep": smi.Observed("serverless", 2048, 3)}
+            self._no_retry_runtime = Client(failures)
+
+        def _say(self, step: str, message: str) -> None:
+            said.append(message)
+
+    monkeypatch.setattr(smi.time, "sleep", lambda s: None)
+    ep = Endpoint(name="ep", status="InService")
+    ok = Backend(2)
+    assert smi.invoke_endpoint(ok, ep, {})[1] == b"0.5\n" and len(said) == 2
+    assert ok._observed["ep"].refused == {"ModelNotReadyException": 2} and len(ok._observed["ep"].latencies_ms) == 1
+    with pytest.raises(smi.SageCliError, match="ModelNotReadyException: the model is not ready yet"):
+        smi.invoke_endpoint(Backend(len(smi.NOT_READY_WAITS_S) + 1), ep, {})

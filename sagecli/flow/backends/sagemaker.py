@@ -292,18 +292,11 @@ class SageMakerBackend:
                                   "Accept": accept}
         if inference_id:
             kwargs["InferenceId"] = inference_id
-        from sagecli.flow.backends import sagemaker_inference as smi
+        from sagecli.flow.backends import sagemaker_inference
 
         t0 = time.perf_counter()
-        try:
-            resp = smi.runtime_client(self, endpoint).invoke_endpoint(**kwargs)
-        except Exception as exc:  # a throttled or not-ready serverless request: one clear line
-            clear = smi.invoke_error(self, endpoint, exc)
-            if clear is None:
-                raise
-            raise clear from None
-        data = resp["Body"].read()
-        smi.record(self, endpoint, (time.perf_counter() - t0) * 1000)
+        # serverless: a not-ready model is retried, a throttled request is one clear line (and counted)
+        resp, data = sagemaker_inference.invoke_endpoint(self, endpoint, kwargs)
         return InvokeResult(body=data, content_type=resp.get("ContentType", accept),
                             invoked_variant=resp.get("InvokedProductionVariant"),
                             latency_ms=(time.perf_counter() - t0) * 1000)

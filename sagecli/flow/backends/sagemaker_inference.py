@@ -38,6 +38,7 @@ class Observed:
     submitted: list[dict[str, str]] = field(default_factory=list)  # InferenceId, OutputLocation, FailureLocation
     resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
     targets: dict[str, int] = field(default_factory=dict)
+    polled: float = 0.0  # when S3 was last asked for async outputs
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -118,6 +119,30 @@ def runtime_client(be: Any, endpoint: Endpoint) -> Any:
     return be._no_retry_runtime
 
 
+NOT_READY_WAITS_S = (1.0, 2.0, 4.0)  # backoff before each retry of a ModelNotReadyException
+
+
+def invoke_endpoint(be: Any, endpoint: Endpoint, kwargs: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """InvokeEndpoint; (response, body). Serverless: retry a not-ready model, raise a clear line for a refusal."""
+    client = runtime_client(be, endpoint)
+    t0 = time.perf_counter()
+    for wait in (*NOT_READY_WAITS_S, None):
+        try:
+            resp = client.invoke_endpoint(**kwargs)
+            break
+        except Exception as exc:
+            clear = invoke_error(be, endpoint, exc)
+            if clear is None:
+                raise
+            if wait is None or "ModelNotReadyException" not in clear.message:
+                raise clear from None
+            be._say("invoke", f"{endpoint.name}: model not ready (cold start), retrying in {wait:g} s")
+            time.sleep(wait)
+    data = resp["Body"].read()
+    record(be, endpoint, (time.perf_counter() - t0) * 1000)
+    return resp, data
+
+
 def record(be: Any, endpoint: Endpoint, latency_ms: float) -> None:
     """Count a served request."""
     seen = _observed(be).get(endpoint.name)
@@ -131,13 +156,13 @@ def invoke_error(be: Any, endpoint: Endpoint, exc: BaseException) -> SageCliErro
     from sagecli.aws.session import error_code, error_line
 
     code = error_code(exc)
-    if code not in RUNTIME_ERRORS:
-        return None
     seen = _observed(be).get(endpoint.name)
+    if code not in RUNTIME_ERRORS or seen is None or seen.option != "serverless":
+        return None
     if seen is not None:
         with seen.lock:
             seen.refused[code] = seen.refused.get(code, 0) + 1
-    what = RUNTIME_ERRORS[code].format(max_concurrency=seen.max_concurrency if seen else "?")
+    what = RUNTIME_ERRORS[code].format(max_concurrency=seen.max_concurrency)
     return SageCliError(f"InvokeEndpoint {endpoint.name}: {code}: {what}", hint=error_line(exc))
 
 
@@ -254,8 +279,13 @@ def endpoint_stats(be: Any, endpoint: Endpoint) -> dict[str, Any]:
             "cold_starts": None, "worker_running": None}
 
 
+ASYNC_POLL_S = 2.0  # at most one round of HeadObject calls this often (the flow asks far more often)
+
+
 def _async_stats(be: Any, seen: Observed) -> dict[str, Any]:
-    for sub in list(seen.submitted):
+    fresh = time.monotonic() - seen.polled < min(be.poll_s, ASYNC_POLL_S)
+    seen.polled = seen.polled if fresh else time.monotonic()
+    for sub in [] if fresh else list(seen.submitted):
         iid = sub["InferenceId"]
         if iid in seen.resolved:
             continue
