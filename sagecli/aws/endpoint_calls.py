@@ -30,9 +30,14 @@ ASYNC_SCALE_NOTE = ("async: the endpoint starts with 1 instance; Application Aut
                     "not created here (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html)")
 
 
+ASYNC_ROLE_NOTE = ("async: the role must be able to read and write the run's S3 prefix and publish to the two "
+                   "SNS topics (https://docs.aws.amazon.com/sagemaker/latest/dg/"
+                   "async-inference-create-endpoint-prerequisites.html)")
+
+
 def plan_notes(inference: str) -> list[str]:
     """Caveats printed with the plan for an --inference option on SageMaker."""
-    return [ASYNC_SCALE_NOTE] if inference == "async" else []
+    return [ASYNC_ROLE_NOTE, ASYNC_SCALE_NOTE] if inference == "async" else []
 
 
 def topic_arn(region: str, account: str, name: str) -> str:
