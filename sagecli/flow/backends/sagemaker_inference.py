@@ -113,9 +113,12 @@ def runtime_client(be: Any, endpoint: Endpoint) -> Any:
     if not hasattr(be, "_no_retry_runtime"):
         from botocore.config import Config
 
+        from sagecli.aws.session import USER_AGENT
+
         be._no_retry_runtime = be.aws.session.client(
             "sagemaker-runtime", region_name=be.aws.region,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=50))
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=50,
+                          user_agent_extra=USER_AGENT))
     return be._no_retry_runtime
 
 
