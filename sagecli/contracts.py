@@ -62,11 +62,12 @@ __all__ = [
 
 # Step names in flow order (the flow and `--steps` use these exact strings).
 STEPS: tuple[str, ...] = (
-    "process", "train", "tune", "evaluate", "bias", "register", "deploy", "invoke", "rollout", "transform", "monitor",
-    "teardown",
+    "process", "features", "train", "tune", "evaluate", "bias", "register", "deploy", "invoke", "rollout", "transform",
+    "monitor", "teardown",
 )
-# run only when asked: tune and bias when named in --steps (tune would slow the default demo), rollout with --rollout
-OPT_IN_STEPS = ("tune", "rollout", "bias")
+# run only when asked: tune and bias when named in --steps (tune would slow the default demo), rollout with --rollout,
+# features when named (it needs pyarrow, and a real feature group on AWS)
+OPT_IN_STEPS = ("tune", "rollout", "bias", "features")
 DEFAULT_STEPS: tuple[str, ...] = tuple(s for s in STEPS if s not in OPT_IN_STEPS)
 
 # run-demo --inference: how the trained model serves (realtime is the default flow; batch has no endpoint).
@@ -139,6 +140,7 @@ class FlowOptions:
     tune_strategy: str = "Bayesian"  # tune: Strategy (Bayesian | Random locally)
     tune_early_stopping: str = "Auto"  # tune: TrainingJobEarlyStoppingType (Off | Auto)
     bias_max: tuple[tuple[str, float], ...] = ()  # bias: --bias-max NAME=VALUE, the ClarifyCheck-like condition
+    shap: bool = False  # bias: --shap, Kernel SHAP feature attributions as Clarify computes them
 
 
 @dataclass

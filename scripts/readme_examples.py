@@ -99,6 +99,18 @@ def jq(path: str) -> Callable[[str], str]:
     return pick
 
 
+def plan_requests(first: str) -> Callable[[str], str]:
+    """A plan's numbered request lines from the one matching `first` (bodies left out), then its cost lines."""
+    def pick(text: str) -> str:
+        lines = text.splitlines()
+        numbered = [line for line in lines if re.match(r"^\s*\d+\. ", line)]
+        start = next(i for i, line in enumerate(numbered) if re.search(first, line))
+        cost = from_line(r"^Cost estimate", through=r"^\S")(text).splitlines()
+        cost = lines[lines.index(cost[0]):next(i for i, line in enumerate(lines) if line.startswith("Every resource"))]
+        return "\n".join(["...", *numbered[start:], *cost]) + "\n"
+    return pick
+
+
 def ops_tail(n: int) -> Callable[[str], str]:
     """`| jq -r '.requests[-n:][] | "\\(.service) \\(.operation) -> \\(.creates)"'`: the plan's last n calls."""
     def pick(text: str) -> str:
@@ -139,15 +151,38 @@ def _mock_exam(env: dict[str, str]) -> list[Command]:
                     select=from_line("Mock exam result"))]
 
 
+def features_pit(text: str) -> str:
+    """`| jq '.steps[1].data.point_in_time'`: the features step's point-in-time join."""
+    data = json.loads(text)
+    step = next(s for s in data["steps"] if s["name"] == "features")
+    return json.dumps(step["data"]["point_in_time"], indent=2) + "\n"
+
+
 EXAMPLES: dict[str, Example] = {
     "help": Example([Command(["--help"])]),
     "run-demo": Example([Command(["run-demo"])], sample=True),
+    "run-demo-features": Example([
+        Command(["run-demo", "--steps", "process,features,train"], select=head(6)),
+        Command(["run-demo", "--steps", "process,features", "--json"], select=features_pit,
+                shown="sagecli run-demo --steps process,features --json | jq '.steps[1].data.point_in_time'")],
+        sample=True),
     "aws-dry-run": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--dry-run"],
                                     shown="sagecli run-demo --backend sagemaker --role-arn "
                                           "arn:aws:iam::<acct>:role/<role> --dry-run",
                                     select=from_line(r"^All \d+ requests validate",
                                                      through=r"Ctrl-C\.$"))],
                            aws=True),
+    "aws-tune-bias": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--steps",
+                                       "tune,bias,register", "--tune-max-jobs", "6", "--shap", "--dry-run"],
+                                      shown="sagecli run-demo --backend sagemaker --steps tune,bias,register "
+                                            "--tune-max-jobs 6 ...",
+                                      select=from_line(r"^Cost estimate", through=r"Processing rate may differ$"))],
+                             aws=True),
+    "aws-rollout": Example([Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--rollout", "canary",
+                                     "--steps", "deploy", "--dry-run"],
+                                    shown="sagecli run-demo --backend sagemaker --role-arn ... --rollout canary "
+                                          "--steps deploy --dry-run",
+                                    select=plan_requests(r"CreateTrainingJob: v2"))], aws=True),
     "aws-inference": Example([
         Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--inference", "serverless", "--dry-run"],
                 shown="sagecli run-demo --backend sagemaker --inference serverless --dry-run ...",

@@ -15,6 +15,7 @@ INSTANCE_ENUMS: dict[str, str] = {
     "training": "TrainingInstanceType",
     "hosting": "ProductionVariantInstanceType",
     "transform": "TransformInstanceType",
+    "processing": "ProcessingInstanceType",
 }
 PARTITION_PREFIX = {"cn-": "aws-cn", "us-gov-": "aws-us-gov"}
 

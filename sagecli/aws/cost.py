@@ -14,7 +14,7 @@ from sagecli.aws.api_calls import ApiCall
 
 # The SageMaker pricing component each billed resource falls under.
 COMPONENTS = {"TrainingJob": "Training", "Endpoint": "Hosting", "TransformJob": "Batch Transform",
-              "MonitoringSchedule": "Processing"}
+              "MonitoringSchedule": "Processing", "HyperParameterTuningJob": "Training", "ProcessingJob": "Processing"}
 
 
 @dataclass
@@ -54,10 +54,16 @@ def _billed(call: ApiCall) -> tuple[str, int, str] | None:
         if "AsyncInferenceConfig" in p:
             return v["InstanceType"], v["InitialInstanceCount"], "bills per instance-hour while instances run " \
                 "(0 after the scaling policy scales in)"
-        return v["InstanceType"], v["InitialInstanceCount"], "bills every hour while InService, used or not"
+        fleet = [*p["ProductionVariants"], *p.get("ShadowProductionVariants", [])]  # A/B and shadow variants bill too
+        return v["InstanceType"], sum(x["InitialInstanceCount"] for x in fleet), \
+            "bills every hour while InService, used or not"
     if call.operation == "CreateTransformJob":
         r = p["TransformResources"]
         return r["InstanceType"], r["InstanceCount"], "while the job runs"
+    if call.operation in ("CreateHyperParameterTuningJob", "CreateProcessingJob"):
+        from sagecli.aws.job_costs import billed
+
+        return billed(call)
     if call.operation == "CreateMonitoringSchedule":
         cc = p["MonitoringScheduleConfig"]["MonitoringJobDefinition"]["MonitoringResources"]["ClusterConfig"]
         return cc["InstanceType"], cc["InstanceCount"], "one job every hour while the schedule exists"
@@ -89,6 +95,11 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
         kb = load_kb()
     lines = []
     for call in plan:
+        if call.operation == "CreateFeatureGroup":  # billed per request unit (sagecli/aws/featurestore_calls.py)
+            from sagecli.aws.featurestore_calls import cost_fields
+
+            lines.append(CostLine(**cost_fields(call, plan)))
+            continue
         billed = _billed(call)
         if billed is None:
             continue
@@ -99,6 +110,10 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
             note += "; managed spot training bills less than on-demand (AWS: up to 90% less)"
         hours = call.params["StoppingCondition"].get("MaxWaitTimeInSeconds", call.params["StoppingCondition"][
             "MaxRuntimeInSeconds"]) / 3600 if call.operation == "CreateTrainingJob" else None
+        if call.operation in ("CreateHyperParameterTuningJob", "CreateProcessingJob"):
+            from sagecli.aws.job_costs import max_hours
+
+            hours = max_hours(call)
         lines.append(CostLine(resource, itype, count, None if usd is None else usd * count, bound, note, hours))
     from sagecli.aws.endpoint_calls import inference_cost_lines
 

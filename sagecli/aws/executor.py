@@ -18,7 +18,8 @@ from sagecli.aws.validate import check
 from sagecli.errors import SageCliError
 
 ARN_KEYS = ("TrainingJobArn", "ModelPackageGroupArn", "ModelPackageArn", "ModelArn", "EndpointConfigArn",
-            "EndpointArn", "TransformJobArn", "MonitoringScheduleArn", "TopicArn", "ScalableTargetARN", "PolicyARN")
+            "EndpointArn", "TransformJobArn", "MonitoringScheduleArn", "HyperParameterTuningJobArn", "ProcessingJobArn",
+            "FeatureGroupArn", "TopicArn", "ScalableTargetARN", "PolicyARN")
 
 
 class Executor:

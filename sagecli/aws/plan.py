@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagecli.aws import api_calls as calls
+from sagecli.aws import clarify_calls, tuning_calls
 from sagecli.aws.api_calls import ApiCall
 from sagecli.aws.validate import problems_for
 from sagecli.contracts import DEFAULT_MODEL_PACKAGE_GROUP
@@ -76,6 +77,10 @@ class PlanSpec:
     group_exists: bool = False
     group_name: str = DEFAULT_MODEL_PACKAGE_GROUP  # the register step's ModelPackageGroupName
     steps: tuple[str, ...] = ("process", "train", "evaluate", "register", "deploy", "transform")
+    features: dict[str, Any] | None = None  # the features step's group: name, definitions, sample, count
+    tuning: dict[str, Any] | None = None  # the tune step: name, config, tuned (aws/tuning_calls.py)
+    clarify: dict[str, Any] | None = None  # the bias step: its Clarify job's settings (aws/clarify_calls.py)
+    rollout: Any = None  # run-demo --rollout: a contracts.RolloutSpec (sagecli/aws/rollout_calls.py)
     inference: str = "realtime"  # --inference: serverless | async | multi-model plan in endpoint_calls.py
     memory_size_mb: int = 2048
     max_concurrency: int = 5
@@ -102,15 +107,25 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
         names = shard_names(files[0], spec.instance_count) if channel == "train" and files else files
         out += [calls.put_object(lay.uri("input", channel, f), spec.run_id, f"{channel}/{f}") for f in names]
     steps = set(spec.steps)
+    if spec.features is not None:  # the features step (sagecli/aws/featurestore_calls.py)
+        from sagecli.aws.featurestore_calls import plan_calls
+
+        out += plan_calls(s3_uri=lay.uri("feature-store"), role_arn=spec.role_arn, run_id=spec.run_id,
+                          **spec.features)
     job = lay.name("train")
+    train_call = calls.create_training_job(
+        name=job, image=spec.image, role_arn=spec.role_arn,
+        channels={k: channel_uris[k] for k in ("train", "validation") if k in channel_uris},
+        hyperparameters=spec.hyperparameters, input_mode=spec.input_mode, instance_type=spec.instance_type,
+        instance_count=spec.instance_count, output_path=lay.uri("output") + "/",
+        max_runtime_s=spec.max_runtime_s, run_id=spec.run_id, spot=spec.spot,
+        checkpoint_uri=lay.uri("checkpoints") + "/")
     if "train" in steps:
-        out.append(calls.create_training_job(
-            name=job, image=spec.image, role_arn=spec.role_arn,
-            channels={k: channel_uris[k] for k in ("train", "validation") if k in channel_uris},
-            hyperparameters=spec.hyperparameters, input_mode=spec.input_mode, instance_type=spec.instance_type,
-            instance_count=spec.instance_count, output_path=lay.uri("output") + "/",
-            max_runtime_s=spec.max_runtime_s, run_id=spec.run_id, spot=spec.spot,
-            checkpoint_uri=lay.uri("checkpoints") + "/"))
+        out.append(train_call)
+    out += tuning_calls.plan_calls(spec.tuning, train_call, spec.run_id)
+    out += clarify_calls.plan_calls(spec.clarify, role_arn=spec.role_arn, layout=lay, run_id=spec.run_id,
+                                    instance_type=spec.instance_type,
+                                    model_image=None if steps & {"deploy", "transform"} else spec.image)
     artifact = lay.uri("output", job, "output", "model.tar.gz")
     if "register" in steps:
         out += _register_calls(spec, artifact, lay)
@@ -132,6 +147,10 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
                 name=lay.name("monitor"), endpoint_name=lay.endpoint, image=spec.monitoring_image,
                 role_arn=spec.role_arn, output_uri=lay.uri("monitoring") + "/", instance_type=spec.instance_type,
                 run_id=spec.run_id))
+    if "rollout" in steps and "deploy" in steps and spec.rollout is not None:
+        from sagecli.aws.rollout_calls import plan_rollout
+
+        out += plan_rollout(spec, lay, out)
     if "transform" in steps:
         out.append(calls.create_transform_job(
             name=lay.name("transform"), model_name=model, input_uri=channel_uris.get("transform", lay.uri("input")),

@@ -16,7 +16,7 @@ from typing import Any
 from sagecli.aws.api_calls import TAG_KEY
 from sagecli.aws.ledger import Entry, all_ledgers
 from sagecli.aws.session import AwsContext, error_line
-from sagecli.aws.teardown import KIND_ORDER, delete_one, is_gone
+from sagecli.aws.teardown import JOB_KINDS, KIND_ORDER, delete_one, is_gone
 from sagecli.errors import UsageError
 
 # kind -> (list method, list key, name key, arn key, status key or None)
@@ -25,6 +25,11 @@ LISTERS: dict[str, tuple[str, str, str, str, str | None]] = {
                            "MonitoringScheduleArn", None),
     "TransformJob": ("list_transform_jobs", "TransformJobSummaries", "TransformJobName", "TransformJobArn",
                      "TransformJobStatus"),
+    "HyperParameterTuningJob": ("list_hyper_parameter_tuning_jobs", "HyperParameterTuningJobSummaries",
+                                "HyperParameterTuningJobName", "HyperParameterTuningJobArn",
+                                "HyperParameterTuningJobStatus"),
+    "ProcessingJob": ("list_processing_jobs", "ProcessingJobSummaries", "ProcessingJobName", "ProcessingJobArn",
+                      "ProcessingJobStatus"),
     "TrainingJob": ("list_training_jobs", "TrainingJobSummaries", "TrainingJobName", "TrainingJobArn",
                     "TrainingJobStatus"),
     "Endpoint": ("list_endpoints", "Endpoints", "EndpointName", "EndpointArn", "EndpointStatus"),
@@ -32,6 +37,8 @@ LISTERS: dict[str, tuple[str, str, str, str, str | None]] = {
     "Model": ("list_models", "Models", "ModelName", "ModelArn", None),
     "ModelPackageGroup": ("list_model_package_groups", "ModelPackageGroupSummaryList", "ModelPackageGroupName",
                           "ModelPackageGroupArn", None),
+    "FeatureGroup": ("list_feature_groups", "FeatureGroupSummaries", "FeatureGroupName", "FeatureGroupArn",
+                     "FeatureGroupStatus"),
 }
 DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -99,7 +106,7 @@ def find_tagged(aws: AwsContext, run_id: str | None = None, older_than: timedelt
         except Exception as exc:  # e.g. an API the account or the endpoint does not offer
             warn(f"cannot list {kind}: {error_line(exc)}")
             continue
-        if kind in ("TrainingJob", "TransformJob"):  # finished jobs are records that bill nothing: only stop runners
+        if kind in JOB_KINDS:  # finished jobs are records that bill nothing: only stop runners
             items = [i for i in items if i.get(status_key or "") in ("InProgress", "Stopping")]
         for item in items:
             tag = _run_tag(sm, item[arn_key])
@@ -114,6 +121,13 @@ def find_tagged(aws: AwsContext, run_id: str | None = None, older_than: timedelt
 
     found += [Found(*item) for item in tagged_leftovers(aws, run_id, warn) if keep(item[4])]
     found += _s3_prefixes(aws, run_id, keep, buckets, warn)
+    try:  # run-demo --rollout's CloudWatch alarms (sagecli/aws/rollout_calls.py)
+        from sagecli.aws.rollout_calls import tagged_alarms
+
+        found += [Found("CloudWatchAlarm", n, arn, tag, at) for n, arn, tag, at in tagged_alarms(aws, run_id)
+                  if keep(at)]
+    except Exception as exc:  # noqa: BLE001 - no CloudWatch access: the rest can still be cleaned up
+        warn(f"cannot list CloudWatchAlarm: {error_line(exc)}")
     order = {k: i for i, k in enumerate(KIND_ORDER)}
     return sorted(found, key=lambda f: (order.get(f.kind, 99), f.name))
 

@@ -27,11 +27,12 @@ GONE_CODES = {"ResourceNotFound", "NoSuchBucket", "NoSuchKey", "404", "NotFound"
 STOP_WAIT_S = 600.0  # a stopped job may still upload its model or outputs; wait for that before emptying S3
 STOP_POLL_S = 5.0
 ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until it is InService or Failed
+JOB_KINDS = ("TrainingJob", "TransformJob", "HyperParameterTuningJob", "ProcessingJob")  # stopped, never deleted
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
-KIND_ORDER = ["MonitoringSchedule", "TransformJob", "ScalingPolicy", "ScalableTarget",
-              "Endpoint", "EndpointConfig", "Model", "ModelPackage",
-              "ModelPackageGroup", "TrainingJob", "SnsTopic", "S3Prefix", "S3Bucket"]
+KIND_ORDER = ["CloudWatchAlarm", "MonitoringSchedule", "ProcessingJob", "HyperParameterTuningJob",
+              "TransformJob", "ScalingPolicy", "ScalableTarget", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
+              "ModelPackageGroup", "TrainingJob", "FeatureGroup", "SnsTopic", "S3Prefix", "S3Bucket"]
 
 
 def is_gone(exc: BaseException) -> bool:
@@ -131,6 +132,9 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         "Model": lambda: sm.delete_model(ModelName=name),
         "ModelPackage": lambda: sm.delete_model_package(ModelPackageName=entry.arn or name),
     }
+    if kind == "CloudWatchAlarm":  # run-demo --rollout's auto-rollback alarms
+        aws.client("cloudwatch").delete_alarms(AlarmNames=[name])
+        return "deleted"
     if kind in actions:
         actions[kind]()
         return "deleted"
@@ -142,8 +146,20 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         return delete_resource(aws, kind, name, entry.arn)
     if kind in ("TrainingJob", "TransformJob"):
         return _stop_job(sm, kind, name)
+    if kind == "HyperParameterTuningJob":  # stopping it stops its training jobs
+        from sagecli.aws.tuning_calls import stop_tuning
+
+        return stop_tuning(sm, name)
+    if kind == "ProcessingJob":
+        from sagecli.aws.clarify_calls import stop_processing
+
+        return stop_processing(sm, name)
     if kind == "ModelPackageGroup":
         return _delete_group(sm, name)
+    if kind == "FeatureGroup":  # waits out Creating (sagecli/aws/featurestore_calls.py)
+        from sagecli.aws.featurestore_calls import delete_feature_group
+
+        return delete_feature_group(sm, name, STOP_POLL_S)
     if kind == "S3Prefix":
         return _empty_prefix(aws.client("s3"), name)
     if kind == "S3Bucket":
@@ -201,7 +217,7 @@ def teardown(aws: AwsContext, ledger: Ledger, keep_endpoint: bool = False,
                     say(f"could not delete {entry.kind} {entry.name}: {error_line(exc)}")
                     continue
             state = "kept" if done.startswith("kept") else "stopped" if done.startswith("stopped") else \
-                "finished" if entry.kind in ("TrainingJob", "TransformJob") else "deleted"
+                "finished" if entry.kind in JOB_KINDS else "deleted"
             ledger.mark(entry, state, note=done)
             (report.kept if state == "kept" else report.removed).append(entry)
             say(f"{entry.kind} {entry.name}: {done}")

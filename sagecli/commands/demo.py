@@ -21,7 +21,7 @@ def run_demo(
     = "local",
     steps: Annotated[str, typer.Option(help="Comma-separated steps to run (prerequisites are added); "
                                              "add tune for Automatic Model Tuning, bias for "
-                                             "bias metrics (local backend).")] = ALL_STEPS,
+                                             "bias metrics.")] = ALL_STEPS,
     run_dir: Annotated[Path | None, typer.Option(help="Artifact folder (default $SAGECLI_HOME/runs/<run-id>).")]
     = None,
     seed: Annotated[int, typer.Option(help="Random seed for data, training and traffic.")] = 7,
@@ -88,14 +88,17 @@ def run_demo(
                                                "MaxNumberOfTrainingJobs.")] = 8,
     tune_parallel: Annotated[int, typer.Option(min=1, max=16, help="Tune step: MaxParallelTrainingJobs (jobs run "
                                                "at the same time).")] = 2,
-    tune_strategy: Annotated[str, typer.Option(help="Tune step: Bayesian (optuna TPE stands in) or Random.")]
+    tune_strategy: Annotated[str, typer.Option(help="Tune step: Bayesian (locally optuna TPE stands in; "
+                                               "SageMaker's own on --backend sagemaker) or Random.")]
     = "Bayesian",
     tune_early_stopping: Annotated[str, typer.Option(help="Tune step: TrainingJobEarlyStoppingType, Auto or "
                                                      "Off.")] = "Auto",
     bias_max: Annotated[list[str] | None, typer.Option(
         "--bias-max", metavar="METRIC=LIMIT",
-        help="Bias step (--steps ...,bias; a local stand-in, Clarify is closed to new customers): reject the model "
+        help="Bias step (--steps ...,bias; local metrics, or a Clarify job on sagemaker): reject the model "
              "when METRIC is further than LIMIT from parity, e.g. DPPL=0.1 (repeatable).")] = None,
+    shap: Annotated[bool, typer.Option("--shap", help="Bias step: also Kernel SHAP feature attributions "
+                                       "(explanations_shap/out.csv, as Clarify writes them).")] = False,
     export_pipeline: Annotated[Path | None, typer.Option(help="Write the chosen steps as a SageMaker Pipelines "
                                                          "definition to this file and stop (nothing runs).")] = None,
     provisioned_concurrency: Annotated[int | None, typer.Option(min=1, max=200, help="Serverless "
@@ -116,7 +119,7 @@ def run_demo(
                  "rolling_batch_percent": batch_size, "wait_interval_s": wait_interval, "bake_s": bake,
                  "max_execution_s": max_execution_time, "fault": fault} if rollout or fault else None,
         tune={"max_jobs": tune_max_jobs, "max_parallel": tune_parallel, "strategy": tune_strategy,
-              "early_stopping": tune_early_stopping}, bias_max=bias_max or [],
+              "early_stopping": tune_early_stopping}, bias_max=bias_max or [], shap=shap,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out,
                          "provisioned_concurrency": provisioned_concurrency})

@@ -29,7 +29,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                   model_package_group: str = DEFAULT_MODEL_PACKAGE_GROUP, inference: str = "realtime",
                   memory_size_mb: int = 2048, max_concurrency: int = 5, idle_timeout_s: float = 3.0,
                   rollout: Mapping[str, Any] | None = None,
-                  tune: Mapping[str, Any] | None = None, bias_max: Sequence[str] = ()) -> FlowOptions:
+                  tune: Mapping[str, Any] | None = None, bias_max: Sequence[str] = (),
+                  shap: bool = False) -> FlowOptions:
     """Validate and assemble the options of a run."""
     from sagecli.train.jobdir import normalise_input_mode
 
@@ -56,7 +57,9 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
                        startup_timeout_s=startup_timeout_s, model_package_group=model_package_group,
                        inference=inference.strip().lower(), memory_size_mb=memory_size_mb,
                        max_concurrency=max_concurrency, idle_timeout_s=idle_timeout_s, **tune_options(tune or {}),
-                       bias_max=bias_limits(bias_max, chosen))
+                       bias_max=bias_limits(bias_max, chosen), shap=shap)
+    if shap and "bias" not in chosen:
+        raise UsageError("--shap needs the bias step", hint="add it: --steps ...,bias")
     from sagecli.flow.inference import validate_inference
 
     validate_inference(opts)
@@ -121,14 +124,8 @@ AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket"
 def check_backend_options(backend: str, options: FlowOptions) -> None:
     """A usage error when sagemaker-only options are given to the local backend."""
     if backend != "local":
-        if options.rollout is not None:
-            raise UsageError("--rollout runs on --backend local only for now", hint="use --backend local")
-        if "tune" in options.steps:
-            raise UsageError("the tune step runs on --backend local only for now",
-                             hint="use --backend local, or leave tune out of --steps")
-        if "bias" in options.steps:
-            raise UsageError("the bias step runs on --backend local only for now (Clarify is closed to new "
-                             "customers)", hint="use --backend local, or leave bias out of --steps")
+        if options.rollout is not None and options.rollout.fault:  # on AWS the alarms watch real metrics
+            raise UsageError("--fault runs on --backend local only", hint="leave out --fault on sagemaker")
         return
     given = [flag for key, flag in AWS_ONLY.items() if options.backend_options.get(key)]
     if options.instance_count > 1:

@@ -97,14 +97,17 @@ def _fmt(value: float | None) -> str:
     return "undefined" if value is None else f"{value:+.4f}"
 
 
-def report_text(doc: Mapping[str, Any], condition: Mapping[str, Any] | None, counts: Mapping[str, int]) -> str:
+def report_text(doc: Mapping[str, Any], condition: Mapping[str, Any] | None, counts: Mapping[str, int],
+                note: str = NOTE) -> str:
     """report.md: the metrics as two tables, then the condition."""
-    lines = ["# Bias report (local stand-in for SageMaker Clarify)", "", f"> {NOTE}.", "",
+    title = "local stand-in for SageMaker Clarify" if note == NOTE else "SageMaker Clarify processing job"
+    post_rows = "the test set" if note == NOTE else "the training rows (one Clarify dataset)"
+    lines = [f"# Bias report ({title})", "", f"> {note}.", "",
              f"Facet `{counts['facet']}` = {FACET_VALUE} (facet d, {counts['d']} training rows) against the other "
              f"{counts['a']} rows; label `{LABEL}` = {LABEL_VALUE} is the positive outcome; CDD groups: "
              f"`{GROUP_VARIABLE}`.", ""]
     for key, title in (("pre_training_bias_metrics", "Pre-training (training data labels)"),
-                       ("post_training_bias_metrics", "Post-training (model predictions on the test set)")):
+                       ("post_training_bias_metrics", f"Post-training (model predictions on {post_rows})")):
         if key not in doc:
             continue
         lines += [f"## {title}", "", "| metric | value | description |", "|---|---|---|"]
@@ -122,12 +125,15 @@ def report_text(doc: Mapping[str, Any], condition: Mapping[str, Any] | None, cou
 
 
 def bias_step(run: RunState, res: StepResult) -> None:
-    """Compute the metrics on the train split (labels) and the test split (predictions), write the files."""
+    """Compute the metrics on the train split (labels) and the test split (predictions), write the files.
+
+    On --backend sagemaker a Clarify processing job computes them instead (sagecli/flow/bias_sagemaker.py; the
+    flow's bias step picks it).
+    """
     import numpy as np
 
     from sagecli.flow.data import FACET_NAME, FEATURES, make_facet
     from sagecli.flow.scoring import run_model_scores
-    from sagecli.paths import atomic_write_text
 
     opts = run.ctx.options
     group_col = [name for name, _ in FEATURES].index(GROUP_VARIABLE)
@@ -139,29 +145,75 @@ def bias_step(run: RunState, res: StepResult) -> None:
     pred = (np.asarray(run_model_scores(run, x_test)) > THRESHOLD).astype(np.int64)
     post = bm.post_training_metrics(y_test, pred, d_test, x_test[:, group_col], x_test)
     doc = analysis_document(FACET_NAME, pre, post)
+    headers = [LABEL, *(name for name, _ in FEATURES), FACET_NAME]
+    config = analysis_config(FACET_NAME, headers, dict(opts.bias_max))
+    if opts.shap:
+        doc["explanations"], config["methods"]["shap"] = local_shap(run, x_train, x_test)
+    finish(run, res, doc, pre, post, config, dataset_csv(headers, x_train, y_train, d_train),
+           {"facet": FACET_NAME, "d": int(d_train.sum()), "a": int(len(d_train) - d_train.sum())}, NOTE)
+
+
+def baseline_row(x_train: Any) -> list[float]:
+    """SHAP's baseline: one row of the training features' means (Clarify takes any rows; one keeps it cheap)."""
+    import numpy as np
+
+    return [float(v) for v in np.asarray(x_train, dtype=np.float64).mean(axis=0)]
+
+
+def local_shap(run: RunState, x_train: Any, x_test: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Kernel SHAP on the test rows (sagecli/flow/shap.py): writes explanations_shap/out.csv; returns the
+    analysis.json section and the methods.shap configuration."""
+    from sagecli.flow import shap
+    from sagecli.flow.data import FEATURES
+    from sagecli.paths import atomic_write_text
+    from sagecli.serve.model import load_model_dir
+
+    assert run.model_dir is not None
+    model = load_model_dir(run.model_dir)
+    base = [baseline_row(x_train)]
+    seed = run.ctx.options.seed
+    result = shap.kernel_shap(model.predict, x_test, base, shap.DEFAULT_NUM_SAMPLES, seed=seed)
+    names = [name for name, _ in FEATURES]
+    atomic_write_text(run.ctx.run_dir / "bias" / "explanations_shap" / "out.csv", shap.local_csv(names, result.values))
+    return shap.explanations_section(names, result), shap.shap_config(base, shap.DEFAULT_NUM_SAMPLES, seed=seed)
+
+
+def finish(run: RunState, res: StepResult, doc: dict[str, Any], pre: Mapping[str, float | None],
+           post: Mapping[str, float | None], config: Mapping[str, Any], dataset: str, counts: Mapping[str, Any],
+           note: str) -> None:
+    """What both backends do with the metrics: the files, the condition, the step's data and summary."""
+    from sagecli.flow import shap
+    from sagecli.flow.data import FACET_NAME
+    from sagecli.paths import atomic_write_text
+
+    opts = run.ctx.options
     limits = dict(opts.bias_max)
     condition = check_condition(limits, {**pre, **post}) if limits else None
     out = run.ctx.run_dir / "bias"
-    counts = {"facet": FACET_NAME, "d": int(d_train.sum()), "a": int(len(d_train) - d_train.sum())}
-    headers = [LABEL, *(name for name, _ in FEATURES), FACET_NAME]
     atomic_write_text(out / "analysis.json", json.dumps(doc, indent=2) + "\n")
-    atomic_write_text(out / "analysis_config.json", json.dumps(analysis_config(FACET_NAME, headers, limits), indent=2))
-    atomic_write_text(out / "train-with-facet.csv", dataset_csv(headers, x_train, y_train, d_train))
-    atomic_write_text(out / "report.md", report_text(doc, condition, counts))
+    atomic_write_text(out / "analysis_config.json", json.dumps(config, indent=2))
+    atomic_write_text(out / "train-with-facet.csv", dataset)
+    atomic_write_text(out / "report.md", report_text(doc, condition, counts, note))
     run.bias = {"condition": condition}
-    res.artifacts = {"analysis": str(out / "analysis.json"), "report": str(out / "report.md"),
+    res.artifacts = {**res.artifacts, "analysis": str(out / "analysis.json"), "report": str(out / "report.md"),
                      "config": str(out / "analysis_config.json"), "dataset": str(out / "train-with-facet.csv")}
-    res.data = {"facet": FACET_NAME, "facet_value": FACET_VALUE, "note": NOTE, "pre_training": pre,
+    res.data = {**res.data, "facet": FACET_NAME, "facet_value": FACET_VALUE, "note": note, "pre_training": pre,
                 "post_training": post, "condition": condition}
-    res.summary = summary_line(pre, post, condition)
+    res.summary = summary_line(pre, post, condition, note)
+    if "explanations" in doc:
+        top = shap.top_features(doc["explanations"], 3)
+        res.data["shap"] = {"global_shap_values": doc["explanations"]["kernel_shap"]["label0"]["global_shap_values"],
+                            "top": [name for name, _ in top]}
+        res.artifacts["explanations"] = str(out / "explanations_shap" / "out.csv")
+        res.summary += "; SHAP top: " + ", ".join(name for name, _ in top)
 
 
 def summary_line(pre: Mapping[str, float | None], post: Mapping[str, float | None],
-                 condition: Mapping[str, Any] | None) -> str:
+                 condition: Mapping[str, Any] | None, note: str = NOTE) -> str:
     """One line for the live view: the headline metrics and the condition's verdict."""
     short = {k: "undefined" if v is None else f"{v:+.3f}" for k, v in {**pre, **post}.items()}
     text = f"DPL {short['DPL']} CI {short['CI']}; DPPL {short['DPPL']} DI {short['DI']}"
     if condition:
         failed = [c["metric"] for c in condition["checks"] if not c["passed"]]
         text += "; check " + ("passed" if not failed else "FAILED: " + ", ".join(failed))
-    return text + " (local stand-in; Clarify closed to new customers)"
+    return text + (" (local stand-in; Clarify closed to new customers)" if note == NOTE else " (SageMaker Clarify)")

@@ -8,6 +8,7 @@ from sagecli.errors import UsageError
 # step -> steps it needs (run automatically when a later step is chosen alone)
 NEEDS: dict[str, tuple[str, ...]] = {
     "process": (),
+    "features": ("process",),
     "train": ("process",),
     "tune": ("process",),
     "evaluate": ("train",),
@@ -35,7 +36,7 @@ def plan_steps(chosen: tuple[str, ...]) -> tuple[list[str], list[str]]:
                 want.add(need)
                 stack.append(need)
     _tune_trains(want, chosen)
-    if want & {"deploy", "train", "transform", "tune"}:
+    if want & {"deploy", "train", "transform", "tune", "features"}:
         want.add("teardown")
     ordered = [s for s in STEPS if s in want]
     return ordered, [s for s in ordered if s not in chosen and s != "teardown"]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sagecli.aws.rollout_calls import NEW_VERSION  # the second version's hyperparameters (both backends)
 from sagecli.contracts import RolloutSpec, RunState, StepFailed, StepResult
 from sagecli.flow.rollout_plan import (
     ROLLING_FLEET,
@@ -30,7 +31,6 @@ from sagecli.flow.rollout_plan import (
     variants_of,
 )
 
-NEW_VERSION = ("v2", {"max_depth": "6", "eta": "0.3"})  # the second version's hyperparameters
 CALLERS = 2  # threads sending steady traffic during the rollout
 SLOW_FAULT_S = 0.4  # new-version-slow: each answer waits this long (over the default 250 ms latency alarm)
 
@@ -125,6 +125,11 @@ class Fleet:
 
 def rollout_step(run: RunState, res: StepResult) -> None:
     """Deploy version 2 through --rollout, with alarms, auto-rollback and per-variant caller accounting."""
+    if run.backend.name == "sagemaker":  # UpdateEndpoint with guardrails: sagecli/flow/backends/sagemaker_rollout.py
+        from sagecli.flow.backends.sagemaker_rollout import rollout_on_sagemaker
+
+        rollout_on_sagemaker(run, res)
+        return
     from sagecli.flow.data import format_rows
     from sagecli.serve.router import Router, Variant
 

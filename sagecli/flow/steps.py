@@ -72,6 +72,13 @@ def process(run: RunState, res: StepResult) -> None:
     res.summary = ", ".join(f"{k} {v}" for k, v in sizes.items()) + f" rows, {len(run.dataset.feature_names)} features"
 
 
+def features(run: RunState, res: StepResult) -> None:
+    """Feature Store: a feature group (offline + online store); training reads it point in time (flow/features.py)."""
+    from sagecli.flow.features import features_step
+
+    features_step(run, res)
+
+
 def train(run: RunState, res: StepResult) -> None:
     """One training job with the built-in XGBoost hyperparameters; a Failed job stops the flow."""
     opts = run.ctx.options
@@ -123,6 +130,11 @@ def evaluate(run: RunState, res: StepResult) -> None:
 
 def bias(run: RunState, res: StepResult) -> None:
     """Clarify-style bias metrics for the demo's facet (sagecli/flow/bias.py); --bias-max can fail registration."""
+    if run.backend.name == "sagemaker":  # a Clarify processing job (sagecli/flow/bias_sagemaker.py)
+        from sagecli.flow.bias_sagemaker import sagemaker_bias_step
+
+        sagemaker_bias_step(run, res)
+        return
     from sagecli.flow.bias import bias_step
 
     bias_step(run, res)
@@ -336,5 +348,5 @@ def teardown(run: RunState, res: StepResult, keep: bool) -> None:
 STEP_FUNCS: dict[str, Callable[[Any, Any], None]] = {
     "process": process, "train": train, "evaluate": evaluate, "register": register, "deploy": deploy,
     "invoke": invoke, "transform": transform, "monitor": monitor, "rollout": rollout, "tune": tune,
-    "bias": bias,
+    "bias": bias, "features": features,
 }

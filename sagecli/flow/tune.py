@@ -37,9 +37,9 @@ from typing import Any
 from sagecli.contracts import COMPLETED, FAILED, STOPPED, RunState, StepFailed, StepResult, TrainingResult
 from sagecli.flow import tune_spec as spec
 
-DESCRIBE_FILE = "describe-hyper-parameter-tuning-job.json"
-JOBS_FILE = "list-training-jobs-for-hyper-parameter-tuning-job.json"
-OBJECTIVE = "validation:auc"
+DESCRIBE_FILE = spec.DESCRIBE_FILE
+JOBS_FILE = spec.JOBS_FILE
+OBJECTIVE = spec.OBJECTIVE
 
 
 def sampler_note(strategy: str, max_jobs: int) -> str:
@@ -280,15 +280,20 @@ def training_job_definition(channels: Mapping[str, Path], static_hps: Mapping[st
 
 
 def tune_step(run: RunState, res: StepResult) -> None:
-    """The flow's tune step (local backend only): run the tuning job; its best job's model continues."""
+    """The flow's tune step: run the tuning job (here, or on SageMaker); its best job's model continues."""
     import json
 
     from sagecli.flow.backends.local import uri_to_path
     from sagecli.flow.scoring import DEFAULT_HYPERPARAMETERS
     from sagecli.paths import atomic_write_text
 
+    if run.backend.name == "sagemaker":  # a real tuning job (sagecli/flow/tune_sagemaker.py)
+        from sagecli.flow.tune_sagemaker import sagemaker_tune_step
+
+        sagemaker_tune_step(run, res)
+        return
     if run.backend.name != "local":
-        raise StepFailed("the tune step runs on --backend local only for now")
+        raise StepFailed(f"the tune step does not run on --backend {run.backend.name}")
     from sagecli.deps import require
 
     require("xgboost")

@@ -33,6 +33,9 @@ STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")  # botocore HyperParame
 LOCAL_STRATEGIES = ("Bayesian", "Random")
 EARLY_STOPPING = ("Off", "Auto")  # botocore TrainingJobEarlyStoppingType
 EARLY_STOPPING_DOC = "https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-early-stopping.html"
+DESCRIBE_FILE = "describe-hyper-parameter-tuning-job.json"  # <run>/tuning/<name>/, both backends
+JOBS_FILE = "list-training-jobs-for-hyper-parameter-tuning-job.json"
+OBJECTIVE = "validation:auc"
 TUNING_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")  # HyperParameterTuningJobName
 
 # What the demo tunes: the built-in XGBoost job with one range of each kind and both scalings.

@@ -155,7 +155,7 @@ def summary_rows(result: Any) -> list[tuple[str, str]]:
     if ev is not None and ev.data.get("metrics"):
         rows.append(("Test metrics", ", ".join(f"{k} {v:.4f}" for k, v in ev.data["metrics"].items())))
     for name, label in (("tune", "Tuning"), ("bias", "Bias"), ("register", "Model package"),
-                        ("transform", "Batch transform"), ("monitor", "Monitor")):
+                        ("transform", "Batch transform"), ("monitor", "Monitor"), ("features", "Feature Store")):
         step = by.get(name)
         shown = ("ok",) if result.error else ("ok", "skipped")  # after a failure, later steps just did not run
         if step is not None and step.status in shown and step.summary:
@@ -177,6 +177,10 @@ def rollout_rows(by: dict[str, Any]) -> list[tuple[str, str]]:
     rep = step.data.get("rollout") if step is not None else None
     if not rep:
         return []
+    if rep.get("backend") == "sagemaker":  # UpdateEndpoint with guardrails: sagecli/flow/backends/sagemaker_rollout.py
+        from sagecli.flow.backends.sagemaker_rollout import summary_rows as sagemaker_rows
+
+        return sagemaker_rows(step.summary, rep)
     new = rep["variants"]["new"]
     moves = " -> ".join(f"{t['t_s']:.1f}s {t['shares'].get(new, 0) * 100:.0f}%" for t in rep["timeline"])
     what = "a copy of every request (responses logged)" if rep["strategy"] == "shadow" else f"share {moves}"

@@ -61,8 +61,9 @@ def test_settings_are_checked_against_the_knowledge_base() -> None:
         _options(rollout={"strategy": None, "fault": "new-version"})
     with pytest.raises(UsageError, match="keep-endpoint"):
         _options(keep_endpoint=True, rollout={"strategy": "canary"})
-    with pytest.raises(UsageError, match="local only"):
-        check_backend_options("sagemaker", _options(rollout={"strategy": "canary"}))
+    check_backend_options("sagemaker", _options(rollout={"strategy": "canary"}))  # issue 14: runs on SageMaker
+    with pytest.raises(UsageError, match="--fault runs on --backend local only"):
+        check_backend_options("sagemaker", _options(rollout={"strategy": "canary", "fault": "new-version"}))
 
 
 def test_metrics_are_cloudwatch_shaped_and_alarms_fire_on_errors_or_latency() -> None:

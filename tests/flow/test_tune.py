@@ -106,11 +106,10 @@ def test_strategies_sagemaker_has_but_this_machine_does_not_are_refused() -> Non
             spec.tuning_config(strategy, 4, 2, spec.DEFAULT_RANGES, "validation:auc", "Maximize", "Off", 1)
 
 
-def test_tune_on_sagemaker_is_refused_in_one_line() -> None:
+def test_tune_on_sagemaker_passes_the_option_check() -> None:
     from sagecli.commands.demo_run import check_backend_options
 
-    with pytest.raises(UsageError, match="the tune step runs on --backend local only for now"):
-        check_backend_options("sagemaker", FlowOptions(steps=("tune",)))
+    check_backend_options("sagemaker", FlowOptions(steps=("tune",)))  # a real tuning job: tests/aws/test_sm_tune.py
     check_backend_options("sagemaker", FlowOptions())  # the default steps do not include tune
 
 

@@ -72,14 +72,16 @@ class SageMakerBackend:
         from sagecli.aws.cost import estimate
         from sagecli.aws.endpoint_calls import plan_notes
         from sagecli.aws.render import render_plan
+        from sagecli.flow.features import feature_plan
         from sagecli.flow.plan import plan_steps
 
         o = ctx.options
         region = checks.check_region(session.resolve_region(self.opts.get("region")))
         role = checks.check_role_arn(self.opts.get("role_arn"), region)
         steps = set(plan_steps(o.steps)[0])
-        uses = {"training": "train", "hosting": "deploy", "transform": "transform"}
-        checks.check_instance_type(o.instance_type, tuple(use for use, step in uses.items() if step in steps))
+        uses = {"training": ("train", "tune"), "hosting": ("deploy", "bias"), "transform": ("transform",),
+                "processing": ("bias",)}  # bias: a Clarify processing job and its shadow endpoint
+        checks.check_instance_type(o.instance_type, tuple(use for use, names in uses.items() if steps & set(names)))
         checks.check_input_mode(o.input_mode)
         checks.check_counts(o.instance_count, self.max_runtime_s)
         if o.entry_point is not None:
@@ -104,8 +106,10 @@ class SageMakerBackend:
             sampling_percentage=o.sampling_percentage, max_payload_mb=o.max_payload_mb, join_source=o.join_source,
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
-            steps=tuple(plan_steps(o.steps)[0]), inference=o.inference, memory_size_mb=o.memory_size_mb,
-            max_concurrency=o.max_concurrency, provisioned_concurrency=self.opts.get("provisioned_concurrency"))
+            steps=tuple(plan_steps(o.steps)[0]), features=feature_plan(ctx) if "features" in steps else None,
+            tuning=self._plan_extra("tune", region), clarify=self._plan_extra("bias", region), rollout=o.rollout,
+            inference=o.inference, memory_size_mb=o.memory_size_mb, max_concurrency=o.max_concurrency,
+            provisioned_concurrency=self.opts.get("provisioned_concurrency"))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -128,6 +132,26 @@ class SageMakerBackend:
         self.ledger = Ledger.create(ctx.run_id, self.aws.account, region)
         self.exe = Executor(self.aws, self.ledger)
         ctx.emit("process", f"ledger {self.ledger.path}")
+
+    def _plan_extra(self, step: str, region: str) -> Any:
+        """What the plan needs for the tune or bias step, when chosen (flow/tune_sagemaker.py, bias_sagemaker.py)."""
+        from sagecli.flow.plan import plan_steps
+
+        if step not in plan_steps(self.ctx.options.steps)[0]:
+            return None
+        if step == "tune":
+            from sagecli.flow.tune_sagemaker import plan_settings
+
+            return plan_settings(self.ctx.options, self.ctx.run_id)
+        from sagecli.flow.bias_sagemaker import plan_settings as bias_settings
+
+        return bias_settings(self.ctx.options, region)
+
+    def clarify(self, model_artifact: str, config: dict[str, Any], dataset: bytes, dest: Path) -> Any:
+        """Run a Clarify processing job on the model (aws/clarify_calls.py, flow/bias_sagemaker.py)."""
+        from sagecli.flow.bias_sagemaker import run_clarify
+
+        return run_clarify(self, model_artifact, config, dataset, dest)
 
     def _hyperparameters(self) -> dict[str, str]:
         from sagecli.flow.steps import DEFAULT_HYPERPARAMETERS
@@ -167,19 +191,23 @@ class SageMakerBackend:
             call = calls.put_object(lay.uri("input", "train", name), self.ctx.run_id, name)
             self.exe.put_bytes(call, b"".join(lines[i::count]))
 
-    def train(self, request: TrainingRequest) -> TrainingResult:
-        """CreateTrainingJob and wait, showing status and secondary status."""
-        from sagecli.aws.executor import wait_for
-
+    def training_call(self, request: TrainingRequest) -> Any:
+        """The CreateTrainingJob request for a training request (the train step's; tune's definition too)."""
         assert self.layout is not None
         lay = self.layout
-        call = calls.create_training_job(
+        return calls.create_training_job(
             name=request.job_name, image=self.image, role_arn=self.spec.role_arn, channels=request.channels,
             hyperparameters=request.hyperparameters, input_mode=request.input_mode,
             instance_type=request.instance_type, instance_count=request.instance_count,
             output_path=lay.uri("output") + "/", max_runtime_s=min(request.max_runtime_s, self.max_runtime_s),
             run_id=self.ctx.run_id, content_type=request.content_type, spot=self.spec.spot,
             checkpoint_uri=lay.uri("checkpoints") + "/")
+
+    def train(self, request: TrainingRequest) -> TrainingResult:
+        """CreateTrainingJob and wait, showing status and secondary status."""
+        from sagecli.aws.executor import wait_for
+
+        call = self.training_call(request)
         t0 = time.monotonic()
         self.exe.call(call)
         sm = self.aws.client("sagemaker")
@@ -193,6 +221,14 @@ class SageMakerBackend:
             metrics=[MetricPoint(k, v) for k, v in final.items()], final_metrics=final,
             failure_reason=desc.get("FailureReason"), secondary_status=desc.get("SecondaryStatus"),
             duration_s=time.monotonic() - t0, arn=desc.get("TrainingJobArn"))
+
+    def tune(self, request: TrainingRequest, name: str, config: dict[str, Any], tuned: set[str]) -> Any:
+        """CreateHyperParameterTuningJob from the train step's request, wait, the best job (aws/tuning_calls.py)."""
+        from sagecli.aws import tuning_calls
+
+        call = tuning_calls.plan_call(name, config, self.training_call(request), tuned, self.ctx.run_id)
+        return tuning_calls.run_tuning(self.exe, self.aws.client("sagemaker"), call,
+                                       lambda m: self._say("tune", m), self.poll_s, self.max_runtime_s * 3)
 
     def download(self, uri: str, dest: Path) -> list[Path]:
         """Copy an S3 object or prefix to a local directory."""
@@ -384,6 +420,12 @@ class SageMakerBackend:
                 return files
             self._say("monitor", f"waiting for capture files: {records}/{min_records} (S3 delivery lags)")
             time.sleep(min(self.poll_s, 10))
+
+    def feature_store(self) -> Any:
+        """The features step's feature group on SageMaker (sagecli/aws/featurestore_calls.py)."""
+        from sagecli.aws.featurestore_calls import AwsFeatureStore
+
+        return AwsFeatureStore(self)
 
     # -- ledger and teardown --------------------------------------------------------------------
     def created(self) -> list[Resource]:
