@@ -2,7 +2,9 @@
 
 - InvokeEndpoint with TargetModel on a Mode MultiModel model scores with `<ModelDataUrl><TargetModel>`;
 - InvokeEndpoint on a ServerlessConfig variant admits MaxConcurrency requests at a time and answers the rest
-  with ThrottlingException; a cold endpoint (first request, or idle for COLD_AFTER_S) takes COLD_S to start;
+  with ThrottlingException; a cold endpoint (first request, or idle for COLD_AFTER_S) takes COLD_S to start.
+  Both hook fake_sagemaker's load_booster and predict (looked up by module name at call time), so they hold
+  under any wrapper of its InvokeEndpoint (fakes/rollout.py wraps invoke_like_sagemaker);
 - InvokeEndpointAsync reads the input object, then (a moment later, in a thread) writes `<S3OutputPath>/<id>.out`
   or `<S3FailurePath>/<id>-error.out` and publishes an SNS-shaped notification to the Success/Error topic
   (moto's SNS: publishing to a deleted topic fails, so the topics must live as long as the endpoint).
@@ -66,41 +68,45 @@ def _score(url: str, model_data_url: str, body: bytes) -> bytes:
     return ("\n".join(f"{s:.7g}" for s in fs.predict(fs.load_booster(url, model_data_url), x)) + "\n").encode()
 
 
-def invoke(original: Any, url: str, endpoint: str, body: bytes, content_type: str, accept: str,
-           inference_id: str | None) -> tuple[int, dict[str, str], bytes]:
-    """InvokeEndpoint: TargetModel for multi-model, MaxConcurrency and cold starts for serverless."""
-    found = _config(endpoint)
+def _refuse(code: str, message: str) -> Exception:
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(code, message)
+
+
+def load_booster(original: Any, url: str, model_data_url: str) -> Any:
+    """A multi-model ModelDataUrl is a prefix: the request's TargetModel names the model.tar.gz under it."""
+    if not model_data_url.endswith("/"):
+        return original(url, model_data_url)
     target = getattr(_REQUEST, "target", None)
-    if found is None:
-        return original(url, endpoint, body, content_type, accept, inference_id)
-    cfg, variant, container = found
-    if container.get("Mode") == "MultiModel":
-        bad = _invalid("InvokeEndpoint", {"EndpointName": endpoint, "Body": body, "ContentType": content_type,
-                                          "Accept": accept, "TargetModel": target})
-        if bad or not target:
-            return bad or _error("ValidationError", "TargetModel is required for a multi-model endpoint")
-        prefix = container["ModelDataUrl"]
-        if not prefix.endswith("/"):
-            return _error("ValidationError", f"ModelDataUrl {prefix} is not a prefix")
-        try:
-            out = _score(url, prefix + target, body)
-        except Exception as exc:  # a missing model.tar.gz
-            return _error("ValidationError", f"Failed to download model data {prefix + target}: {exc}")
-        return 200, {"Content-Type": "text/csv; charset=utf-8",
-                     "x-Amzn-Invoked-Production-Variant": variant["VariantName"]}, out
-    serverless = variant.get("ServerlessConfig")
+    if not target:
+        raise _refuse("ValidationError", "TargetModel is required for a multi-model endpoint")
+    bad = _invalid("InvokeEndpoint", {"EndpointName": getattr(_REQUEST, "endpoint", "x"), "Body": b"",
+                                      "ContentType": "text/csv", "TargetModel": target})
+    if bad:
+        raise _refuse("ValidationError", json.loads(bad[2])["message"])
+    try:
+        return original(url, model_data_url + target)
+    except Exception as exc:  # a missing model.tar.gz
+        raise _refuse("ValidationError", f"Failed to download model data {model_data_url + target}: {exc}") from None
+
+
+def predict(original: Any, booster: Any, x: Any) -> list[float]:
+    """On a serverless endpoint: MaxConcurrency requests at a time (the rest throttled), a cold start when idle."""
+    endpoint = getattr(_REQUEST, "endpoint", None)
+    found = _config(endpoint) if endpoint else None
+    serverless = found[1].get("ServerlessConfig") if found else None
     if not serverless:
-        return original(url, endpoint, body, content_type, accept, inference_id)
+        return original(booster, x)
     with _LOCK:
         if _IN_FLIGHT.get(endpoint, 0) >= serverless["MaxConcurrency"]:
-            return _error("ThrottlingException", "Rate exceeded", 400)
+            raise _refuse("ThrottlingException", "Rate exceeded")
         _IN_FLIGHT[endpoint] = _IN_FLIGHT.get(endpoint, 0) + 1
         cold = time.monotonic() - _LAST_SEEN.get(endpoint, -1e9) > COLD_AFTER_S
-
     try:
         if cold:
             time.sleep(COLD_S)
-        return original(url, endpoint, body, content_type, accept, inference_id)
+        return original(booster, x)
     finally:
         with _LOCK:
             _IN_FLIGHT[endpoint] -= 1
@@ -189,21 +195,8 @@ def patches(url_box: dict[str, str]) -> list[Any]:
     """mock.patch objects: TargetModel and serverless behaviour on InvokeEndpoint, and InvokeEndpointAsync."""
     from unittest import mock
 
-    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
-
-    _URL["box"] = url_box  # type: ignore[assignment]
-    orig_call = SageMakerRuntimeResponse.call_action
-    original = fs.invoke_like_sagemaker
-
-    def call_action(self: Any) -> Any:  # remember the headers fake_sagemaker's invoke_endpoint does not pass on
-        _REQUEST.target = self.headers.get("X-Amzn-SageMaker-Target-Model")
-        return orig_call(self)
-
-    def invoke_like_sagemaker(url: str, endpoint: str, body: bytes, content_type: str, accept: str,
-                              inference_id: str | None) -> Any:
-        return invoke(original, url, endpoint, body, content_type, accept, inference_id)
-
     from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
     orig_register = ApplicationAutoScalingResponse.register_scalable_target
 
@@ -220,9 +213,29 @@ def patches(url_box: dict[str, str]) -> list[Any]:
                 {"__type": "ResourceNotFoundException", "message": f"No scalable target {arn}"})
         return json.dumps({"Tags": _TARGET_TAGS.get(arn, {})})
 
+    _URL["box"] = url_box  # type: ignore[assignment]
+    orig_call = SageMakerRuntimeResponse.call_action
+    orig_load, orig_predict = fs.load_booster, fs.predict
+
+    def call_action(self: Any) -> Any:  # the request's endpoint and TargetModel, for load_booster and predict
+        _REQUEST.target = self.headers.get("X-Amzn-SageMaker-Target-Model")
+        _REQUEST.endpoint = self.path.split("/")[2] if self.path.startswith("/endpoints/") else None
+        try:
+            return orig_call(self)
+        finally:
+            _REQUEST.target = _REQUEST.endpoint = None
+
+    def load_booster_(url: str, model_data_url: str) -> Any:
+        return load_booster(orig_load, url, model_data_url)
+
+    def predict_(booster: Any, x: Any) -> list[float]:
+        return predict(orig_predict, booster, x)
+
+    # fake_sagemaker's InvokeEndpoint (and any wrapper of it, e.g. fakes/rollout.py) calls these by module name
     return [mock.patch.object(ApplicationAutoScalingResponse, "register_scalable_target", register_scalable_target),
             mock.patch.object(ApplicationAutoScalingResponse, "list_tags_for_resource", list_tags_for_resource,
                               create=True),
             mock.patch.object(SageMakerRuntimeResponse, "call_action", call_action),
-            mock.patch.object(fs, "invoke_like_sagemaker", invoke_like_sagemaker),
+            mock.patch.object(fs, "load_booster", load_booster_),
+            mock.patch.object(fs, "predict", predict_),
             mock.patch.object(SageMakerRuntimeResponse, "invoke_endpoint_async", invoke_async)]
