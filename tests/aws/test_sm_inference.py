@@ -127,10 +127,17 @@ def test_serverless_flow_counts_throttles_and_tears_down(fake, tmp_path):
     _nothing_left(fake)
 
 
-def test_the_cli_runs_async_on_sagemaker_and_leaves_nothing(fake):
-    res = run_cli(*AWS_ARGS, "--yes", "--json", "--rows", "300", "--inference", "async", "--steps", STEPS,
+@pytest.mark.parametrize("inference", ["async", "multi-model"])
+def test_the_cli_runs_what_the_plan_showed_and_leaves_nothing(fake, inference):
+    planned = [r["operation"] for r in _plan("--inference", inference, "--rows", "300")["requests"]
+               if r["service"] != "s3"]
+    res = run_cli(*AWS_ARGS, "--yes", "--json", "--rows", "300", "--inference", inference, "--steps", STEPS,
                   timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
+    sent = [op for op in fake.faults.seen if op in set(planned)]
+    assert sent == planned  # the approved plan's create calls, in its order
+    if inference == "multi-model":
+        return
     summary = json.loads(res.stdout)
     assert [s["status"] for s in summary["steps"]] == ["ok"] * 6 + ["ok"]  # the six steps, then teardown
     assert next(s for s in summary["steps"] if s["name"] == "invoke")["summary"].startswith("async on SageMaker")
