@@ -111,6 +111,14 @@ def plan_requests(first: str) -> Callable[[str], str]:
     return pick
 
 
+def ops_tail(n: int) -> Callable[[str], str]:
+    """`| jq -r '.requests[-n:][] | "\\(.service) \\(.operation) -> \\(.creates)"'`: the plan's last n calls."""
+    def pick(text: str) -> str:
+        return "".join(f"{r['service']} {r['operation']} -> {r['creates']}\n"
+                       for r in json.loads(text)["requests"][-n:])
+    return pick
+
+
 def short_json(text: str) -> str:
     """A recommender's --json with each decision's first two rows cut to their first reason and source."""
     data = json.loads(text)
@@ -179,6 +187,16 @@ EXAMPLES: dict[str, Example] = {
                                     shown="sagecli run-demo --backend sagemaker --role-arn ... --rollout canary "
                                           "--steps deploy --dry-run",
                                     select=plan_requests(r"CreateTrainingJob: v2"))], aws=True),
+    "aws-inference": Example([
+        Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--inference", "serverless", "--dry-run"],
+                shown="sagecli run-demo --backend sagemaker --inference serverless --dry-run ...",
+                select=from_line(r"^Cost estimate", through=r"serverless-endpoints\.html")),
+        Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--inference", "async", "--dry-run",
+                 "--json", "--steps", "process,train,evaluate,register,deploy,invoke"],
+                shown="sagecli run-demo --backend sagemaker --inference async --dry-run --json ... \\\n"
+                      "  | jq -r '.requests[-6:][] | \"\\(.service) \\(.operation) -> \\(.creates)\"'",
+                select=ops_tail(6)),
+    ], aws=True),
     "bad-input": Example([
         Command(["run-demo", "--backend", "sagemaker", "--instance-type", "ml.t2.medium", "--region", "us-east-1",
                  "--role-arn", ROLE, "--dry-run"], stream="err", code=1,

@@ -49,6 +49,11 @@ def _billed(call: ApiCall) -> tuple[str, int, str] | None:
         return rc["InstanceType"], rc["InstanceCount"], f"stopped by SageMaker after {hours:g} h at most"
     if call.operation == "CreateEndpointConfig":
         v = p["ProductionVariants"][0]
+        if "ServerlessConfig" in v:  # no instances: endpoint_calls.inference_cost_lines prices it
+            return None
+        if "AsyncInferenceConfig" in p:
+            return v["InstanceType"], v["InitialInstanceCount"], "bills per instance-hour while instances run " \
+                "(0 after the scaling policy scales in)"
         fleet = [*p["ProductionVariants"], *p.get("ShadowProductionVariants", [])]  # A/B and shadow variants bill too
         return v["InstanceType"], sum(x["InitialInstanceCount"] for x in fleet), \
             "bills every hour while InService, used or not"
@@ -110,4 +115,6 @@ def estimate(plan: list[ApiCall], region: str, kb: Any | None = None) -> list[Co
 
             hours = max_hours(call)
         lines.append(CostLine(resource, itype, count, None if usd is None else usd * count, bound, note, hours))
-    return lines
+    from sagecli.aws.endpoint_calls import inference_cost_lines
+
+    return lines + [CostLine(**fields) for fields in inference_cost_lines(plan)]

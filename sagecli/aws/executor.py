@@ -19,7 +19,7 @@ from sagecli.errors import SageCliError
 
 ARN_KEYS = ("TrainingJobArn", "ModelPackageGroupArn", "ModelPackageArn", "ModelArn", "EndpointConfigArn",
             "EndpointArn", "TransformJobArn", "MonitoringScheduleArn", "HyperParameterTuningJobArn", "ProcessingJobArn",
-            "FeatureGroupArn")
+            "FeatureGroupArn", "TopicArn", "ScalableTargetARN", "PolicyARN")
 
 
 class Executor:

@@ -81,6 +81,10 @@ class PlanSpec:
     tuning: dict[str, Any] | None = None  # the tune step: name, config, tuned (aws/tuning_calls.py)
     clarify: dict[str, Any] | None = None  # the bias step: its Clarify job's settings (aws/clarify_calls.py)
     rollout: Any = None  # run-demo --rollout: a contracts.RolloutSpec (sagecli/aws/rollout_calls.py)
+    inference: str = "realtime"  # --inference: serverless | async | multi-model plan in endpoint_calls.py
+    memory_size_mb: int = 2048
+    max_concurrency: int = 5
+    provisioned_concurrency: int | None = None
 
 
 def shard_names(file_name: str, count: int) -> list[str]:
@@ -126,9 +130,13 @@ def build_plan(spec: PlanSpec) -> list[ApiCall]:
     if "register" in steps:
         out += _register_calls(spec, artifact, lay)
     model = lay.name("model")
-    if steps & {"deploy", "transform"}:
+    if "transform" in steps or ("deploy" in steps and spec.inference != "multi-model"):
         out.append(calls.create_model(model, spec.image, artifact, spec.role_arn, spec.run_id))
-    if "deploy" in steps:
+    if "deploy" in steps and spec.inference in ("serverless", "async", "multi-model"):
+        from sagecli.aws.endpoint_calls import plan_inference
+
+        out += plan_inference(spec, lay, VARIANT)
+    elif "deploy" in steps:
         out.append(calls.create_endpoint_config(
             name=lay.name("config"), model_name=model, variant=VARIANT, instance_type=spec.instance_type,
             instance_count=1, run_id=spec.run_id, capture_uri=lay.uri("datacapture"),

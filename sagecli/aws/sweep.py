@@ -118,6 +118,9 @@ def find_tagged(aws: AwsContext, run_id: str | None = None, older_than: timedelt
         if kind == "ModelPackageGroup":  # versions are tagged even when their group is not (a shared group)
             for item in items:
                 found += [f for f in _packages(sm, item[name_key], run_id) if keep(f.created)]
+    from sagecli.aws.endpoint_calls import tagged_leftovers  # --inference async: SNS topics, scaling targets
+
+    found += [Found(*item) for item in tagged_leftovers(aws, run_id, warn) if keep(item[4])]
     found += _s3_prefixes(aws, run_id, keep, buckets, warn)
     try:  # run-demo --rollout's CloudWatch alarms (sagecli/aws/rollout_calls.py)
         from sagecli.aws.rollout_calls import tagged_alarms

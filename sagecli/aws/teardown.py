@@ -21,7 +21,8 @@ from sagecli.aws.ledger import Entry, Ledger
 from sagecli.aws.session import AwsContext, error_code, error_line
 
 # Deleting one of these stops a charge or frees a name; the rest are records.
-KEEP_WITH_ENDPOINT = {"Endpoint", "EndpointConfig", "Model", "MonitoringSchedule", "S3Prefix", "S3Bucket"}
+KEEP_WITH_ENDPOINT = {"Endpoint", "EndpointConfig", "Model", "MonitoringSchedule", "S3Prefix", "S3Bucket",
+                      "ScalingPolicy", "ScalableTarget", "SnsTopic"}  # the last three: --inference async
 GONE_CODES = {"ResourceNotFound", "NoSuchBucket", "NoSuchKey", "404", "NotFound"}
 STOP_WAIT_S = 600.0  # a stopped job may still upload its model or outputs; wait for that before emptying S3
 STOP_POLL_S = 5.0
@@ -29,9 +30,10 @@ ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until
 JOB_KINDS = ("TrainingJob", "TransformJob", "HyperParameterTuningJob", "ProcessingJob")  # stopped, never deleted
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
-KIND_ORDER = ["PipelineExecution", "CloudWatchAlarm", "MonitoringSchedule", "ProcessingJob", "HyperParameterTuningJob",
-              "TransformJob", "Endpoint", "EndpointConfig", "Model", "ModelPackage",
-              "ModelPackageGroup", "TrainingJob", "FeatureGroup", "Pipeline", "S3Prefix", "S3Bucket"]
+KIND_ORDER = ["PipelineExecution", "CloudWatchAlarm", "MonitoringSchedule", "ProcessingJob",
+              "HyperParameterTuningJob", "TransformJob", "ScalingPolicy", "ScalableTarget", "Endpoint",
+              "EndpointConfig", "Model", "ModelPackage", "ModelPackageGroup", "TrainingJob", "FeatureGroup",
+              "Pipeline", "SnsTopic", "S3Prefix", "S3Bucket"]
 
 
 def is_gone(exc: BaseException) -> bool:
@@ -139,6 +141,10 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         return "deleted"
     if kind == "Endpoint":
         return _delete_endpoint(sm, name)
+    if kind in ("ScalingPolicy", "ScalableTarget", "SnsTopic"):  # --inference async (endpoint_calls.py)
+        from sagecli.aws.endpoint_calls import delete_resource
+
+        return delete_resource(aws, kind, name, entry.arn)
     if kind in ("TrainingJob", "TransformJob"):
         return _stop_job(sm, kind, name)
     if kind == "HyperParameterTuningJob":  # stopping it stops its training jobs

@@ -103,6 +103,8 @@ def run_demo(
                                                          "definition to this file and stop (nothing runs).")] = None,
     as_pipeline: Annotated[bool, typer.Option("--as-pipeline", help="Run the steps as a SageMaker Pipelines "
                                               "execution (locally: with step caching).")] = False,
+    provisioned_concurrency: Annotated[int | None, typer.Option(min=1, max=200, help="Serverless "
+                                                                "ProvisionedConcurrency (sagemaker backend).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
@@ -121,7 +123,8 @@ def run_demo(
         tune={"max_jobs": tune_max_jobs, "max_parallel": tune_parallel, "strategy": tune_strategy,
               "early_stopping": tune_early_stopping}, bias_max=bias_max or [], shap=shap,
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
-                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out})
+                         "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out,
+                         "provisioned_concurrency": provisioned_concurrency})
     if export_pipeline is not None:
         from sagecli.commands.demo_run import export_and_report
 

@@ -117,7 +117,8 @@ def tune_options(tune: Mapping[str, Any]) -> dict[str, Any]:
 # Options that only mean something on AWS: given to the local backend they were most likely meant for
 # `--backend sagemaker`, so the run stops instead of quietly ignoring them.
 AWS_ONLY = {"role_arn": "--role-arn", "region": "--region", "bucket": "--bucket", "spot": "--spot",
-            "monitoring_schedule": "--monitoring-schedule", "dry_run": "--dry-run"}
+            "monitoring_schedule": "--monitoring-schedule", "dry_run": "--dry-run",
+            "provisioned_concurrency": "--provisioned-concurrency"}
 
 
 def check_backend_options(backend: str, options: FlowOptions) -> None:
@@ -125,9 +126,6 @@ def check_backend_options(backend: str, options: FlowOptions) -> None:
     if backend != "local":
         if options.rollout is not None and options.rollout.fault:  # on AWS the alarms watch real metrics
             raise UsageError("--fault runs on --backend local only", hint="leave out --fault on sagemaker")
-        if options.inference in ("serverless", "async", "multi-model"):
-            raise UsageError(f"--inference {options.inference} runs on --backend local only for now",
-                             hint="use --backend local, or --inference realtime|batch on sagemaker")
         return
     given = [flag for key, flag in AWS_ONLY.items() if options.backend_options.get(key)]
     if options.instance_count > 1:

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sagecli.aws.endpoint_calls import MME_VARIANTS  # the plan on SageMaker trains the same versions
 from sagecli.contracts import INFERENCE_OPTIONS, INFERENCE_RECORDS, FlowOptions, RunState, StepResult
 from sagecli.errors import UsageError
 
@@ -46,6 +47,11 @@ def validate_inference(options: FlowOptions) -> None:
     if not int(conc["min"]) <= options.max_concurrency <= int(conc["max"]):
         raise UsageError(f"--max-concurrency {options.max_concurrency} is out of range",
                          hint=f"MaxConcurrency is {int(conc['min'])}-{int(conc['max'])} ({conc['source']})")
+    prov = options.backend_options.get("provisioned_concurrency")
+    if prov is not None and not 1 <= int(prov) <= options.max_concurrency:
+        src = _limit(rec, "provisioned_concurrency")["source"]
+        raise UsageError(f"--provisioned-concurrency {prov} is out of range",
+                         hint=f"ProvisionedConcurrency is 1 to MaxConcurrency ({options.max_concurrency}) ({src})")
 
 
 def no_capture_reason(inference: str) -> str | None:
@@ -91,11 +97,17 @@ def serverless_extras(run: RunState, res: StepResult) -> dict[str, Any]:
     assert run.endpoint is not None
     opts = run.ctx.options
     stats = run.backend.endpoint_stats
-    deadline = time.monotonic() + opts.idle_timeout_s + 10.0
-    run.ctx.emit("invoke", f"idle: waiting {opts.idle_timeout_s:g} s for the endpoint to scale to zero")
-    while stats(run.endpoint)["worker_running"] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    zero = not stats(run.endpoint)["worker_running"]
+    zero: bool | None = None
+    if _client_measured(stats(run.endpoint)):  # SageMaker releases capacity when it decides; nothing shows it
+        run.ctx.emit("invoke", f"idle: waiting {opts.idle_timeout_s:g} s (SageMaker does not report when a "
+                               "serverless endpoint is at zero)")
+        time.sleep(opts.idle_timeout_s)
+    else:
+        deadline = time.monotonic() + opts.idle_timeout_s + 10.0
+        run.ctx.emit("invoke", f"idle: waiting {opts.idle_timeout_s:g} s for the endpoint to scale to zero")
+        while stats(run.endpoint)["worker_running"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        zero = not stats(run.endpoint)["worker_running"]
     x_test, _ = run.dataset.splits["test"]
     body = format_rows(x_test[:1]).rstrip("\n").encode()
     callers = 2 * opts.max_concurrency
@@ -121,8 +133,19 @@ def serverless_extras(run: RunState, res: StepResult) -> dict[str, Any]:
             "burst_throttled": outcomes.count("throttled")}
 
 
+def _client_measured(info: dict[str, Any]) -> bool:
+    """True for the sagemaker backend's stats: what the client saw, not the worker's own counters."""
+    return info.get("measured") == "client"
+
+
 def serverless_summary(info: dict[str, Any]) -> str:
     """One line: cold starts, throttles, warm latency."""
+    if _client_measured(info):
+        warm = info.get("warm_latency_ms_p50")
+        return (f"serverless {info['memory_size_mb']} MB on SageMaker: {info['invocations']} invocations, first "
+                f"{info['first_request_ms']} ms (any cold start is in it), {info['throttled']} throttled at "
+                f"MaxConcurrency {info['max_concurrency']}" + (f", warm p50 {warm:.1f} ms" if warm is not None else "")
+                + f", at most {info['compute_gb_s_at_most']} GB-s (client-timed)")
     cold = ", ".join(f"{c:.0f}" for c in info["cold_start_ms"])
     warm = info.get("warm_latency_ms_p50")
     return (f"serverless {info['memory_size_mb']} MB: {info['invocations']} invocations, "
@@ -150,7 +173,8 @@ def async_invoke(run: RunState, res: StepResult) -> None:
     assert run.endpoint is not None
     backend: Any = run.backend
     x_test, _ = run.dataset.splits["test"]
-    bucket = f"s3://sagecli-local/async-input/{run.ctx.run_id}"
+    bucket = backend.run_uri("async-input") if hasattr(backend, "run_uri") else \
+        f"s3://sagecli-local/async-input/{run.ctx.run_id}"
     sent: list[tuple[str, int, int]] = []  # inference id, first row, rows
     t0 = time.perf_counter()
     for i in range(0, len(x_test), ASYNC_FILE_ROWS):
@@ -186,16 +210,18 @@ def async_invoke(run: RunState, res: StepResult) -> None:
     diff = prediction_gap(scores, run_model_scores(run, parse_numeric(format_rows(x_test))))
     if diff > 1e-4:
         raise StepFailed(f"async outputs differ from the evaluated model on the rows sent (max diff {diff:.3g})")
-    run.ctx.emit("invoke", f"queue empty: waiting {run.ctx.options.idle_timeout_s:g} s for scale to zero")
-    deadline = time.monotonic() + run.ctx.options.idle_timeout_s + 10.0
-    while stats(run.endpoint)["worker_running"] and time.monotonic() < deadline:
-        time.sleep(0.05)
+    if not _client_measured(info):
+        run.ctx.emit("invoke", f"queue empty: waiting {run.ctx.options.idle_timeout_s:g} s for scale to zero")
+        deadline = time.monotonic() + run.ctx.options.idle_timeout_s + 10.0
+        while stats(run.endpoint)["worker_running"] and time.monotonic() < deadline:
+            time.sleep(0.05)
     final = {k: v for k, v in stats(run.endpoint).items() if k != "results"}
     info = {**final, "requests": len(sent) + 1, "rows": len(x_test), "all_results_ms": round(done_ms, 1),
             "failure_location": bad["FailureLocation"], "cost_model": cost_model("async")}
     res.data = {"requests": len(sent) + 1, "rows": len(x_test), "max_abs_diff_vs_local": diff, "inference": info}
-    res.artifacts = {"notifications": str(run.ctx.run_dir / "sns"), "metrics": info["metrics"],
-                     "failure": bad["FailureLocation"]}
+    res.artifacts = {"failure": bad["FailureLocation"]}
+    if not _client_measured(info):
+        res.artifacts.update(notifications=str(run.ctx.run_dir / "sns"), metrics=info["metrics"])
     run.wave1_requests = len(sent)
     res.summary = async_summary(info)
 
@@ -204,6 +230,10 @@ def _notification(info: dict[str, Any], inference_id: str) -> dict[str, Any]:
     import json
 
     for r in info.get("results", []):
+        if r["inference_id"] == inference_id and "notification" not in r:  # SageMaker: the object that appeared
+            return {"invocationStatus": "Completed" if r["ok"] else "Failed",
+                    "responseParameters": {"outputLocation": r["location"]},
+                    "failureReason": f"see {r['location']}"}
         if r["inference_id"] == inference_id:
             return json.loads(json.loads(Path(r["notification"]).read_text())["Message"])
     raise KeyError(inference_id)
@@ -211,6 +241,9 @@ def _notification(info: dict[str, Any], inference_id: str) -> dict[str, Any]:
 
 def async_summary(info: dict[str, Any]) -> str:
     """One line: outcomes, cold starts, queue wait, backlog, scale to zero."""
+    if _client_measured(info):
+        return (f"async on SageMaker: {info['completed']} completed, {info['failed']} failed (failure object in S3), "
+                f"all results in {info['all_results_ms']:.0f} ms; scale-in to 0 is left to the scaling policy")
     cold = ", ".join(f"{c:.0f}" for c in info["cold_start_ms"])
     return (f"async: {info['completed']} completed, {info['failed']} failed (failure file + error notification), "
             f"{info['cold_starts']} cold start(s) ({cold} ms), backlog peak {info['backlog_peak']}, "
@@ -218,9 +251,6 @@ def async_summary(info: dict[str, Any]) -> str:
             + ("scaled to zero" if not info["worker_running"] else "still running"))
 
 
-# Extra model versions a multi-model endpoint hosts beside the trained one (other hyperparameters).
-MME_VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
-    ("depth-2", {"max_depth": "2"}), ("depth-6", {"max_depth": "6"}))
 
 
 def train_version(run: RunState, name: str, extra: dict[str, str], step: str) -> str:
@@ -250,7 +280,7 @@ def multi_model_artifacts(run: RunState) -> Any:
     artifacts = {"model-main.tar.gz": run.training.model_artifact}
     for name, extra in MME_VARIANTS:
         artifacts[f"model-{name}.tar.gz"] = train_version(run, name, extra, "deploy")
-    prefix = f"s3://sagecli-local/mme/{run.ctx.run_id}"
+    prefix = backend.run_uri("mme") if hasattr(backend, "run_uri") else f"s3://sagecli-local/mme/{run.ctx.run_id}"
     sizes: dict[str, int] = {}
     local: dict[str, Path] = {}
     for name, uri in artifacts.items():
@@ -259,9 +289,10 @@ def multi_model_artifacts(run: RunState) -> Any:
         backend.put_object(f"{prefix}/{name}", tarball.read_bytes())
         local[name] = extract_model(tarball, run.ctx.run_dir / "mme" / name.removesuffix(".tar.gz") / "extracted")
         sizes[name] = dir_size(local[name])
-    budget = sum(sizes.values()) - 1  # any two models fit, all three do not: the third load evicts
+    on_aws = hasattr(backend, "run_uri")  # SageMaker sizes its own cache; its ModelDataUrl ends with a slash
+    budget = None if on_aws else sum(sizes.values()) - 1  # any two models fit, all three do not: the third evicts
     run.inference_state = {"models": sizes, "budget": budget, "prefix": prefix, "local": local}
-    return MultiModelSpec(model_data_prefix=prefix, cache_bytes=budget)
+    return MultiModelSpec(model_data_prefix=prefix + "/" if on_aws else prefix, cache_bytes=budget or 0)
 
 
 def multi_model_invoke(run: RunState, res: StepResult) -> None:
@@ -285,10 +316,16 @@ def multi_model_invoke(run: RunState, res: StepResult) -> None:
     warm_ms: list[float] = []
     loads_seen = 0
     diff = 0.0
+    on_aws = _client_measured(backend.endpoint_stats(run.endpoint))
+    used: set[str] = set()
     for target in sequence:
         out = backend.invoke_target(run.endpoint, body, target)
-        events = backend.endpoint_stats(run.endpoint)["events"]
-        loads = sum(e["event"] == "load" for e in events)
+        if on_aws:  # SageMaker loads a model on its first request (evictions show only in CloudWatch)
+            used.add(target)
+            loads = len(used)
+        else:
+            events = backend.endpoint_stats(run.endpoint)["events"]
+            loads = sum(e["event"] == "load" for e in events)
         (cold_ms if loads > loads_seen else warm_ms).append(out.latency_ms)
         if loads > loads_seen:
             run.ctx.emit("invoke", f"{target}: loaded on first use in {out.latency_ms:.0f} ms")
@@ -297,7 +334,7 @@ def multi_model_invoke(run: RunState, res: StepResult) -> None:
         diff = max(diff, prediction_gap(scores, load_model_dir(mme["local"][target]).predict(as_sent)))
     if diff > 1e-4:
         raise StepFailed(f"multi-model predictions differ from the models' own (max diff {diff:.3g})")
-    events = backend.endpoint_stats(run.endpoint)["events"]
+    events = [] if on_aws else backend.endpoint_stats(run.endpoint)["events"]
     evictions = [e["model"] for e in events if e["event"] == "evict"]
     warm = sorted(warm_ms)
     info = {"option": "multi-model", "models": len(names), "requests": len(sequence), "cache_bytes": mme["budget"],
@@ -306,9 +343,12 @@ def multi_model_invoke(run: RunState, res: StepResult) -> None:
             "cold_request_ms": [round(v, 1) for v in cold_ms],
             "warm_latency_ms_p50": round(warm[len(warm) // 2], 3) if warm else None,
             "cost_model": cost_model("multi-model")}
+    cache = f"{len(evictions)} eviction(s) under a {mme['budget']} byte cache"
+    if on_aws:  # the instance's cache is SageMaker's: CloudWatch ModelCacheHit / ModelUnloadingTime show it
+        info.update(evictions=None, evicted=None, cache_bytes=None, measured="client")
+        cache = "evictions not visible to the client (CloudWatch ModelCacheHit)"
     info["summary"] = (f"multi-model: {len(names)} models, {len(sequence)} requests with TargetModel, "
                        f"{loads_seen} cold loads ({', '.join(f'{v:.0f}' for v in cold_ms)} ms), "
-                       f"{len(evictions)} eviction(s) under a {mme['budget']} byte cache, warm p50 "
-                       f"{info['warm_latency_ms_p50']:.1f} ms")
+                       f"{cache}, warm p50 {info['warm_latency_ms_p50']:.1f} ms")
     res.data = {"requests": len(sequence), "max_abs_diff_vs_local": diff, "inference": info}
     res.summary = info["summary"]

@@ -198,11 +198,13 @@ def deploy(run: RunState, res: StepResult) -> None:
         mme = run.inference_state
         res.data.update(inference="multi-model", models=list(mme["models"]), cache_bytes=mme["budget"],
                         model_data_prefix=mme["prefix"])
-        res.summary += (f" (multi-model: {len(mme['models'])} models under one prefix, a {mme['budget']} byte cache "
-                        "that holds all but one)")
+        cache = f"a {mme['budget']} byte cache that holds all but one" if mme["budget"] is not None else \
+            "SageMaker's own model cache"  # --backend sagemaker
+        res.summary += f" (multi-model: {len(mme['models'])} models under one prefix, {cache})"
     elif opts.inference == "async":
         res.data.update(inference="async", idle_timeout_s=opts.idle_timeout_s)
-        res.summary += " (async: queue, no instance until the first request)"
+        res.summary += " (async: queue, no instance until the first request)" if run.endpoint.url else \
+            " (async: 1 instance, a scaling target with MinCapacity 0)"  # --backend sagemaker
 
 
 def _invoke_rows(run: RunState, x: Any, batch: int, tag: str) -> list[float]:

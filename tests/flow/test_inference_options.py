@@ -53,8 +53,13 @@ def test_serverless_settings_are_validated_from_the_knowledge_base() -> None:
         _options(inference="multi-modal")
     with pytest.raises(UsageError, match="keep-endpoint"):
         _options(inference="serverless", keep_endpoint=True)
-    with pytest.raises(UsageError, match="local only"):
-        check_backend_options("sagemaker", _options(inference="serverless"))
+    for option in ("serverless", "async", "multi-model"):  # issue 14: they run on SageMaker too now
+        assert check_backend_options("sagemaker", _options(inference=option)) is None
+    with pytest.raises(UsageError, match="--provisioned-concurrency only applies to --backend sagemaker"):
+        check_backend_options("local", _options(inference="serverless",
+                                                backend_options={"provisioned_concurrency": 2}))
+    with pytest.raises(UsageError, match="provisioned-concurrency 6 is out of range"):
+        _options(inference="serverless", max_concurrency=5, backend_options={"provisioned_concurrency": 6})
 
 
 def test_first_request_pays_a_cold_start_and_idle_scales_to_zero(serverless) -> None:

@@ -70,6 +70,7 @@ class SageMakerBackend:
         """Checks, plan, cost and confirmation; nothing is created here."""
         from sagecli.aws import checks, images, session
         from sagecli.aws.cost import estimate
+        from sagecli.aws.endpoint_calls import plan_notes
         from sagecli.aws.render import render_plan
         from sagecli.flow.features import feature_plan
         from sagecli.flow.plan import plan_steps
@@ -106,7 +107,9 @@ class SageMakerBackend:
             min_auc=o.min_auc, monitoring_image=monitor_image,
             group_exists=preflight.group_exists(self.aws, o.model_package_group), group_name=o.model_package_group,
             steps=tuple(plan_steps(o.steps)[0]), features=feature_plan(ctx) if "features" in steps else None,
-            tuning=self._plan_extra("tune", region), clarify=self._plan_extra("bias", region), rollout=o.rollout)
+            tuning=self._plan_extra("tune", region), clarify=self._plan_extra("bias", region), rollout=o.rollout,
+            inference=o.inference, memory_size_mb=o.memory_size_mb, max_concurrency=o.max_concurrency,
+            provisioned_concurrency=self.opts.get("provisioned_concurrency"))
         self.spec = spec
         plan = build_plan(spec)
         problems = validate_plan(plan)
@@ -117,7 +120,7 @@ class SageMakerBackend:
         costs = estimate(plan, region)
         out = sys.stderr if self.opts.get("json") and not self.opts.get("dry_run") else sys.stdout
         render_plan(plan, costs, self.aws, as_json=bool(self.opts.get("json")), out=out,
-                    notes=preflight.algorithm_notes(o.input_mode))
+                    notes=preflight.algorithm_notes(o.input_mode) + plan_notes(o.inference))
         if self.opts.get("dry_run"):
             raise PlanShown()
         question = f"Create these resources in AWS account {self.aws.account}, region {region}?"
@@ -268,6 +271,10 @@ class SageMakerBackend:
         from sagecli.aws.executor import wait_for
 
         assert self.layout is not None
+        if request.serverless or request.async_config or request.multi_model:  # --inference options
+            from sagecli.flow.backends import sagemaker_inference
+
+            return sagemaker_inference.deploy(self, request)
         lay, run_id = self.layout, self.ctx.run_id
         model = self._ensure_model(request.model_artifact)
         cap = request.data_capture
@@ -321,12 +328,53 @@ class SageMakerBackend:
                                   "Accept": accept}
         if inference_id:
             kwargs["InferenceId"] = inference_id
+        from sagecli.flow.backends import sagemaker_inference
+
         t0 = time.perf_counter()
-        resp = self.aws.client("sagemaker-runtime").invoke_endpoint(**kwargs)
-        data = resp["Body"].read()
+        # serverless: a not-ready model is retried, a throttled request is one clear line (and counted)
+        resp, data = sagemaker_inference.invoke_endpoint(self, endpoint, kwargs)
         return InvokeResult(body=data, content_type=resp.get("ContentType", accept),
                             invoked_variant=resp.get("InvokedProductionVariant"),
                             latency_ms=(time.perf_counter() - t0) * 1000)
+
+    # -- --inference serverless|async|multi-model: the local backend's methods (sagemaker_inference.py) ------
+    def run_uri(self, *parts: str) -> str:
+        """An s3:// URI under the run's prefix."""
+        from sagecli.flow.backends import sagemaker_inference
+
+        return sagemaker_inference.run_uri(self, *parts)
+
+    def put_object(self, uri: str, data: bytes) -> str:
+        """PutObject (tagged) under the run's prefix; return the URI."""
+        from sagecli.flow.backends import sagemaker_inference
+
+        return sagemaker_inference.put_object(self, uri, data)
+
+    def object_path(self, uri: str) -> Path:
+        """Download an object to the run directory (a missing object gives a path that does not exist)."""
+        from sagecli.flow.backends import sagemaker_inference
+
+        return sagemaker_inference.object_path(self, uri)
+
+    def invoke_async(self, endpoint: Endpoint, input_uri: str, content_type: str = "text/csv",
+                     accept: str = "text/csv", inference_id: str | None = None) -> dict[str, str]:
+        """InvokeEndpointAsync (InferenceId, OutputLocation, FailureLocation)."""
+        from sagecli.flow.backends import sagemaker_inference
+
+        return sagemaker_inference.invoke_async(self, endpoint, input_uri, content_type, accept, inference_id)
+
+    def invoke_target(self, endpoint: Endpoint, body: bytes, target_model: str, content_type: str = "text/csv",
+                      accept: str = "text/csv") -> InvokeResult:
+        """InvokeEndpoint with TargetModel on a multi-model endpoint."""
+        from sagecli.flow.backends import sagemaker_inference
+
+        return sagemaker_inference.invoke_target(self, endpoint, body, target_model, content_type, accept)
+
+    def endpoint_stats(self, endpoint: Endpoint) -> dict[str, Any]:
+        """What the client measured, and which async outputs or failures exist (marked measured: client)."""
+        from sagecli.flow.backends import sagemaker_inference
+
+        return sagemaker_inference.endpoint_stats(self, endpoint)
 
     def batch_transform(self, request: TransformRequest) -> TransformResult:
         """CreateTransformJob over the uploaded transform channel; wait for the end."""
