@@ -46,8 +46,8 @@ def build_options(steps: str, seed: int, rows: int, input_mode: str, entry_point
         what = "is a directory, not a script" if entry_point.is_dir() else "does not exist"
         raise SageCliError(f"entry point {entry_point} {what}")
     if inference in ("serverless", "async", "multi-model") and keep_endpoint:
-        raise UsageError(f"--keep-endpoint keeps a real-time endpoint only; a local {inference} endpoint lives "
-                         "inside the demo run", hint="leave out --keep-endpoint, or use --inference realtime")
+        raise UsageError(f"--keep-endpoint keeps a real-time endpoint only; the demo's {inference} endpoint is "
+                         "torn down with the run", hint="leave out --keep-endpoint, or use --inference realtime")
     opts = FlowOptions(seed=seed, rows=rows, steps=chosen, input_mode=normalise_input_mode(input_mode),
                        entry_point=entry_point.resolve() if entry_point else None,
                        hyperparameters=parse_hyperparameters(hyperparameters), min_auc=min_auc,

@@ -52,7 +52,7 @@ def validate_rollout(spec: RolloutSpec, inference: str) -> None:
     if inference != "realtime":
         excl = "; ".join(rec.get("exclusions") or [])
         allowed = inference in types
-        raise UsageError(f"--rollout runs on the real-time endpoint locally; --inference {inference} "
+        raise UsageError(f"--rollout runs on the demo's real-time endpoint; --inference {inference} "
                          + ("is not part of this demo" if allowed else f"is refused by {rec['name']}: {excl}"),
                          hint="use --inference realtime with --rollout")
     if spec.strategy == "canary":
