@@ -1,0 +1,129 @@
+"""Write run records to MLflow: one client, one experiment, runs with their children, started off the main path.
+
+`Recorder` imports mlflow on a background thread while the demo runs (the import is most of the cost:
+about a second for mlflow and its SQLAlchemy models on this 2-core machine), then writes the finished
+run with a handful of log_batch calls. Recording never fails the demo: an error becomes one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sagecli.experiments.records import PARENT, RUN_NAME, RunRecord, demo_record
+from sagecli.experiments.settings import INSTALL_HINT, TrackingSettings, mlflow_installed
+
+BATCH_METRICS = 1000  # log_batch limits: 1000 metrics, 100 params, 100 tags per call
+BATCH_PARAMS = 100
+
+
+def quiet_mlflow() -> None:
+    """No telemetry (this tool talks to no server the user did not name) and no INFO lines from mlflow/alembic."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def client_for(uri: str) -> Any:
+    """An MlflowClient on the tracking URI (mlflow imported here, never at CLI start-up)."""
+    quiet_mlflow()
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def experiment_id(client: Any, settings: TrackingSettings, create: bool = True) -> str | None:
+    """The experiment's id, created on first use (None when it does not exist and create is False)."""
+    exp = client.get_experiment_by_name(settings.experiment)
+    if exp is not None:
+        return str(exp.experiment_id)
+    if not create:
+        return None
+    return str(client.create_experiment(settings.experiment, artifact_location=settings.artifact_location))
+
+
+def write(client: Any, exp_id: str, record: RunRecord, end_ms: int, parent_id: str | None = None) -> str:
+    """Create the run and its children (depth first); returns the MLflow run id."""
+    from mlflow.entities import Metric, Param
+
+    start_ms = end_ms - int(record.duration_s * 1000)
+    tags = {**record.tags, RUN_NAME: record.name}
+    if parent_id:
+        tags[PARENT] = parent_id
+    run = client.create_run(exp_id, start_time=start_ms, tags=tags, run_name=record.name)
+    run_id = run.info.run_id
+    params = [Param(k, v) for k, v in sorted(record.params.items())]
+    metrics = [Metric(m.key, m.value, end_ms, m.step) for m in record.metrics]
+    # one call when it fits (the usual case); the API's per-call limits otherwise
+    chunks = max(-(-len(metrics) // BATCH_METRICS), -(-len(params) // BATCH_PARAMS), 1)
+    for i in range(chunks):
+        client.log_batch(run_id, metrics=metrics[i * BATCH_METRICS:(i + 1) * BATCH_METRICS],
+                         params=params[i * BATCH_PARAMS:(i + 1) * BATCH_PARAMS])
+    for child in record.children:
+        write(client, exp_id, child, end_ms, run_id)
+    client.set_terminated(run_id, status=record.status, end_time=end_ms)
+    return run_id
+
+
+class Recorder:
+    """Track one demo run: start() before the flow (imports mlflow on a thread), record() after it."""
+
+    def __init__(self, settings: TrackingSettings) -> None:
+        self.settings = settings
+        self._thread: threading.Thread | None = None
+        self._warm_error: str | None = None
+        self.warm_s = 0.0
+
+    def start(self) -> Recorder:
+        """Begin importing mlflow in the background (a daemon thread: Ctrl-C never waits for it)."""
+        if mlflow_installed():
+            self._thread = threading.Thread(target=self._warm, name="sagecli-mlflow-import", daemon=True)
+            self._thread.start()
+        return self
+
+    def _warm(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            quiet_mlflow()
+            import mlflow.tracking  # noqa: F401
+            if self.settings.uri.startswith("sqlite:"):
+                import mlflow.store.tracking.sqlalchemy_store  # noqa: F401  (the slow part: the ORM models)
+        except Exception as exc:  # reported by record(); the demo itself goes on
+            self._warm_error = f"{type(exc).__name__}: {exc}"
+        self.warm_s = time.perf_counter() - t0
+
+    def record(self, result: Mapping[str, Any], options: Any = None) -> dict[str, Any]:
+        """Write the run; returns what --json shows under "tracking" (an "error" or "skipped" key when not written)."""
+        info: dict[str, Any] = {"tracking_uri": self.settings.uri, "experiment": self.settings.experiment}
+        if self._thread is None:
+            return {**info, "skipped": f"MLflow is not installed: {INSTALL_HINT}"}
+        t0 = time.perf_counter()
+        self._thread.join()
+        waited = time.perf_counter() - t0
+        if self._warm_error:
+            return {**info, "error": self._warm_error}
+        try:
+            record = demo_record(result, options)
+            client = client_for(self.settings.uri)
+            exp_id = experiment_id(client, self.settings)
+            assert exp_id is not None
+            run_id = write(client, exp_id, record, int(time.time() * 1000))
+        except Exception as exc:  # a locked or foreign database, an unreachable server: one line, not a traceback
+            return {**info, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+        return {**info, "mlflow_run_id": run_id, "run_name": record.name, "runs": record.count(),
+                "import_s": round(self.warm_s, 3), "waited_s": round(waited, 3),
+                "record_s": round(time.perf_counter() - t0, 3)}
+
+
+def tracking_line(info: Mapping[str, Any]) -> str:
+    """One line for the end of the demo's summary."""
+    if "skipped" in info:
+        return f"Not tracked: {info['skipped']} (or --no-track)."
+    if "error" in info:
+        return f"Not tracked: recording to {info['tracking_uri']} failed: {info['error']}"
+    return (f"Tracked in MLflow experiment {info['experiment']}: {info['runs']} runs in {info['record_s']:.1f}s "
+            f"after the flow; see: sagecli experiments show {info['run_name']}")
