@@ -106,6 +106,14 @@ def run_demo(
     provisioned_concurrency: Annotated[int | None, typer.Option(min=1, max=200, help="Serverless "
                                                                 "ProvisionedConcurrency (sagemaker backend).")] = None,
     json_out: JsonOpt = False,
+    no_track: Annotated[bool, typer.Option("--no-track", help="Do not record the run in MLflow.",
+                                           rich_help_panel="Tracking")] = False,
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, "
+                                                     "else a SQLite file under $SAGECLI_HOME).",
+                                                     rich_help_panel="Tracking")] = None,
+    mlflow_arn: Annotated[str | None, typer.Option(help="SageMaker managed MLflow ARN to track in (sagemaker "
+                                                   "backend; needs sagemaker-mlflow).",
+                                                   rich_help_panel="Tracking")] = None,
 ) -> None:
     """Run the SageMaker lifecycle: process, train, evaluate, register, deploy, invoke, transform, monitor."""
     from sagecli.commands.demo_run import build_options, run_and_report
@@ -133,7 +141,9 @@ def run_demo(
         from sagecli.commands.pipeline_run import as_pipeline as run_as_pipeline
 
         return run_as_pipeline(backend, opts, run_dir, json_out)
-    run_and_report(backend, opts, run_dir, json_out)
+    from sagecli.experiments.settings import for_run
+
+    run_and_report(backend, opts, run_dir, json_out, tracking=for_run(backend, no_track, tracking_uri, mlflow_arn))
 
 
 def _show(data: object, json_out: bool, view: str) -> None:

@@ -141,10 +141,11 @@ def _sigterm(signum: int, frame: Any) -> None:
 
 
 def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, json_out: bool,
-                   emit: bool = True) -> dict[str, Any]:
+                   emit: bool = True, tracking: Any = None) -> dict[str, Any]:
     """Run the flow with the live view (or quietly for --json), print the summary, fail if a step failed.
 
-    Returns the run's result dict; emit=False leaves printing the JSON to the caller (recommend --try)."""
+    Returns the run's result dict; emit=False leaves printing the JSON to the caller (recommend --try).
+    tracking (experiments.settings.TrackingSettings): record the finished run in MLflow."""
     from sagecli.flow.rundir import check_run_dir
     from sagecli.flow.runner import new_run_id, plan_steps, run_flow
     from sagecli.paths import home_dir
@@ -155,13 +156,15 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
     target = (run_dir or home_dir() / "runs" / run_id).resolve()
     check_run_dir(target)  # a file, or someone else's files: refused before the view starts
     previous = signal.signal(signal.SIGTERM, _sigterm)
+    recorder = _recorder(tracking)
     try:
         if json_out:
             from sagecli.output import emit_json
 
             result = run_flow(backend, options, target, run_id, confirm=_confirm(options, None), show=_stderr)
+            tracked = {"tracking": recorder.record(result.to_dict(), options)} if recorder else {}
             if emit:
-                emit_json(result.to_dict())
+                emit_json({**result.to_dict(), **tracked})
             kept = result.step("teardown")
             if kept is not None and kept.data.get("kept_note"):
                 _stderr(kept.data["kept_note"])  # a kept endpoint may bill: say so outside the JSON too
@@ -172,6 +175,10 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
                 result = run_flow(backend, options, target, run_id, observer=view.update,
                                   confirm=_confirm(options, view), show=view.show)
             view.summary(result)
+            if recorder is not None:
+                from sagecli.experiments.store import tracking_line
+
+                print(tracking_line(recorder.record(result.to_dict(), options)))
     except KeyboardInterrupt as stop:
         import sys
 
@@ -184,6 +191,15 @@ def run_and_report(backend: str, options: FlowOptions, run_dir: Path | None, jso
     if not result.ok:
         raise SageCliError(f"the demo stopped: {result.error}", hint=f"artifacts and logs are in {target}")
     return result.to_dict()
+
+
+def _recorder(tracking: Any) -> Any:
+    """A started experiments Recorder (mlflow imports in the background while the flow runs), or None."""
+    if tracking is None:
+        return None
+    from sagecli.experiments.store import Recorder
+
+    return Recorder(tracking).start()
 
 
 def export_and_report(path: Path, options: FlowOptions, json_out: bool) -> None:

@@ -7,6 +7,8 @@ run with a handful of log_batch calls. Recording never fails the demo: an error 
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import threading
@@ -21,11 +23,23 @@ BATCH_METRICS = 1000  # log_batch limits: 1000 metrics, 100 params, 100 tags per
 BATCH_PARAMS = 100
 
 
+_prepared = False
+
+
 def quiet_mlflow() -> None:
-    """No telemetry (this tool talks to no server the user did not name) and no INFO lines from mlflow/alembic."""
+    """No telemetry (this tool talks to no server the user did not name), no INFO lines from mlflow/alembic,
+    and a quick exit.
+
+    After mlflow and its SQLAlchemy models are imported, the interpreter's own shutdown spends 1.5-3 s in
+    garbage collection passes over about 240,000 objects (measured here); freezing them at exit (atexit runs
+    before module teardown) brings that back to about 0.1 s. Nothing is frozen while the process works."""
+    global _prepared
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if not _prepared:
+        _prepared = True
+        atexit.register(gc.freeze)
 
 
 def client_for(uri: str) -> Any:
