@@ -38,6 +38,7 @@ PANELS: dict[str, str] = {
     "kb": "Learn", "quiz": "Learn", "stats": "Learn",
     "recommend": "Decide",
     "run-demo": "Run", "registry": "Run", "endpoint": "Run", "monitor": "Run", "cleanup": "Run", "pipeline": "Run",
+    "experiments": "Run",
 }
 
 

@@ -7,6 +7,7 @@ import its own layer or any layer below it, never one above:
   0  sagecli/__init__, errors, paths, output, names, deps, procgroup, contracts  (plain building blocks)
   1  knowledge  2 registry  3 monitor  4 recommend  5 serve  6 quiz  7 aws  8 train  9 transform
  10  flow        (the reference flow over the Backend protocol)
+     experiments (MLflow tracking of finished runs, between flow and ui)
  11  ui          (the only package that imports rich/questionary)
  12  commands    (Typer commands: options -> one core call -> render)
  13  cli, __main__
@@ -26,6 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("knowledge",), ("registry",), ("monitor",), ("recommend",), ("serve",), ("quiz",), ("aws",),
     ("train",), ("transform",),
     ("flow",),
+    ("experiments",),
     ("ui",),
     ("commands",),
     ("cli", "__main__"),

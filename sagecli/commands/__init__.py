@@ -1,7 +1,7 @@
 """Command groups. Each module defines `register(app)`; keep their top-level imports light."""
 
 # Order here is the order in `sagecli --help`.
-COMMAND_MODULES: list[str] = ["kb", "recommend", "quiz", "demo", "monitor", "cleanup", "pipeline"]
+COMMAND_MODULES: list[str] = ["kb", "recommend", "quiz", "demo", "monitor", "cleanup", "pipeline", "experiments"]
 
 # Top-level command name -> the module that registers it. When the first argument names a command,
 # only that module is imported and registered, so Typer builds a small click tree (pip's name ->
@@ -17,6 +17,7 @@ COMMAND_NAMES: dict[str, str] = {
     "monitor": "monitor",
     "cleanup": "cleanup",
     "pipeline": "pipeline",
+    "experiments": "experiments",
 }
 
 

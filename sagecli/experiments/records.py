@@ -116,12 +116,14 @@ def demo_record(result: Mapping[str, Any], options: Any = None) -> RunRecord:
     train = steps.get("train")
     if train and train.get("data", {}).get("job_name"):
         parent.children.append(training_record(train, options, base_tags))
-        parent.params.update({f"hp.{k}": v for k, v in _params(train["data"].get("hyperparameters", {})).items()})
+        parent.params.update(_params(train["data"].get("hyperparameters", {})))  # the names the jobs use
         parent.metrics += [Metric(metric_key(k), float(v)) for k, v in
                            sorted(train["data"].get("final_metrics", {}).items())]
     tune = steps.get("tune")
     if tune and tune.get("data", {}).get("tuning_job_name"):
-        parent.children.append(tuning_record(tune, run_dir, options, base_tags))
+        tuning = tuning_record(tune, run_dir, options, base_tags)
+        parent.children.append(tuning)
+        parent.metrics += [Metric(f"tune_{m.key}", m.value) for m in tuning.metrics]  # the best trial's objective
     return parent
 
 
