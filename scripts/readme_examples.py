@@ -256,7 +256,7 @@ def render(name: str, example: Example, extra_env: dict[str, str] | None = None)
     """The block's text: the fence, each `$ command` and its (normalised) output."""
     with tempfile.TemporaryDirectory(prefix="sagecli-readme-") as home:
         env = {**os.environ, **ENV, **(extra_env or {}), "SAGECLI_HOME": home, "PYTHONPATH": str(ROOT)}
-        for key in ("FORCE_COLOR", "PY_COLORS", "SAGECLI_DEBUG"):
+        for key in ("FORCE_COLOR", "PY_COLORS", "SAGECLI_DEBUG", "SAGECLI_TRACK"):
             env.pop(key, None)
         commands = list(example.commands) + (example.setup(env) if example.setup else [])
         parts = []

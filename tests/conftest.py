@@ -114,6 +114,9 @@ def sagecli_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("SAGECLI_HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
+    # run-demo records each run in MLflow by default; the tests that are about that (tests/experiments) turn it
+    # back on, the others keep their output and their time as before.
+    monkeypatch.setenv("SAGECLI_TRACK", "0")
     return home
 
 

@@ -143,7 +143,8 @@ def run_demo(
         return run_as_pipeline(backend, opts, run_dir, json_out)
     from sagecli.experiments.settings import for_run
 
-    run_and_report(backend, opts, run_dir, json_out, tracking=for_run(backend, no_track, tracking_uri, mlflow_arn))
+    tracking = for_run(backend, no_track, tracking_uri, mlflow_arn)
+    run_and_report(backend, opts, run_dir, json_out, tracking=None if dry_run else tracking)  # a plan is no run
 
 
 def _show(data: object, json_out: bool, view: str) -> None:

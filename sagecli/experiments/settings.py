@@ -92,6 +92,11 @@ def _need_plugin(source: str) -> None:
                            "(not installed)", hint="pip install sagemaker-mlflow")
 
 
+def tracking_on() -> bool:
+    """False when $SAGECLI_TRACK says off (0, off, false, no): run-demo then tracks only when given a URI or ARN."""
+    return os.environ.get("SAGECLI_TRACK", "").strip().lower() not in ("0", "off", "false", "no")
+
+
 def for_run(backend: str, no_track: bool, tracking_uri: str | None, mlflow_arn: str | None) -> TrackingSettings | None:
     """run-demo's tracking options, checked before anything runs; None when the run is not tracked.
 
@@ -99,7 +104,7 @@ def for_run(backend: str, no_track: bool, tracking_uri: str | None, mlflow_arn: 
     if no_track and (tracking_uri or mlflow_arn):
         raise UsageError("--no-track cannot be combined with --tracking-uri or --mlflow-arn",
                          hint="leave out --no-track to record the run")
-    if no_track:
+    if no_track or (not tracking_uri and mlflow_arn is None and not tracking_on()):
         return None
     if mlflow_arn is not None:
         if backend != "sagemaker":
