@@ -158,6 +158,30 @@ def features_pit(text: str) -> str:
     return json.dumps(step["data"]["point_in_time"], indent=2) + "\n"
 
 
+def _same_every_run(text: str) -> str:
+    """Dates, durations and the random part of trial names differ between runs: fixed values here."""
+    text = re.sub(r"\b\d{4}-\d\d-\d\d \d\d:\d\d\b", "2026-01-01 12:00", text)
+    text = re.sub(r"(?m)^(\S+\s+)\d\d-\d\d \d\d:\d\d(?=  )", r"\g<1>01-01 12:00", text)
+    text = re.sub(r"\b\d+\.\ds\b", "0.0s", text)
+    return re.sub(r"\b(\d{3})-[0-9a-f]{8}\b", r"\1-5eed0\1", text)
+
+
+def _experiments(env: dict[str, str]) -> list[Command]:
+    """One tracked demo with a sequential tune step without early stopping (its trials repeat exactly: when a
+    job is stopped early depends on timing), then the three views."""
+    res = _run(["run-demo", "--steps", "process,train,tune,evaluate,register", "--tune-max-jobs", "4",
+                "--tune-parallel", "1", "--tune-early-stopping", "Off", "--json"], env)
+    run = json.loads(res.stdout)
+    tune = next(s for s in run["steps"] if s["name"] == "tune")["data"]
+    best = tune["best_training_job"]["TrainingJobName"]
+    rid, shown_best = run["run_id"], _same_every_run(best).replace(run["run_id"], RUN_ID_SHOWN)
+    return [Command(["experiments", "list"], select=_same_every_run),
+            Command(["experiments", "show", f"sagecli-{rid}-train"], select=lambda t: _same_every_run(
+                from_line(r"^Metrics")(t)), shown=f"sagecli experiments show sagecli-{RUN_ID_SHOWN}-train   # excerpt"),
+            Command(["experiments", "compare", rid, best], select=_same_every_run,
+                    shown=f"sagecli experiments compare {RUN_ID_SHOWN} {shown_best}")]
+
+
 EXAMPLES: dict[str, Example] = {
     "help": Example([Command(["--help"])]),
     "run-demo": Example([Command(["run-demo"])], sample=True),
@@ -224,6 +248,7 @@ EXAMPLES: dict[str, Example] = {
                                         "intermittent", "--json"], select=short_json,
                                        shown="sagecli recommend deployment --payload-mb 2 --traffic intermittent "
                                              "--json   # rows cut to two, each to its first reason and source")]),
+    "experiments": Example([], setup=_experiments),
     "kb": Example([
         Command(["kb", "list", "inference_option"]),
         Command(["kb", "show", "serverless-inference", "--json"], select=jq(".limits.max_payload_mb"),

@@ -135,7 +135,8 @@ def render_trials(t: dict[str, Any], legend: bool = True, scale: tuple[float, fl
         o.print(escape(f"{mark} {s:<{name_w}}  {shown} {bar(value, lo, hi, bar_w) if value is not None else ''}")
                 .rstrip())
     if legend:
-        o.print("* best trial, ~ stopped early (TrainingJobEarlyStoppingType Auto)")
+        stopped = any(r["early_stopped"] for r in rows)
+        o.print("* best trial" + (", ~ stopped early (TrainingJobEarlyStoppingType Auto)" if stopped else ""))
 
 
 def render_compare(data: dict[str, Any]) -> None:
@@ -145,7 +146,9 @@ def render_compare(data: dict[str, Any]) -> None:
     letters = [chr(ord("A") + i) for i in range(len(runs))]
     for letter, r in zip(letters, runs, strict=True):
         o.print(f"{letter}  {escape(r['name'])}  {r['kind']}  {_status(r['status'], 0)}  {r['duration_s']:.1f}s")
-    differ = {k: v for k, v in data["params"].items() if len({str(x) for x in v}) > 1}
+    # differ: two runs that have the parameter disagree; the rest are the same wherever they are set
+    differ = {k: v for k, v in data["params"].items() if len({str(x) for x in v if x is not None}) > 1}
+    partial = sum(1 for k, v in data["params"].items() if k not in differ and None in v)
     rows = [(k, [_num(x) for x in v]) for k, v in data["metrics"].items()]
     rows += [(k, [_short(x) for x in v]) for k, v in differ.items()]
     key_w = max([len(k) for k, _ in rows] + [6])
@@ -156,9 +159,11 @@ def render_compare(data: dict[str, Any]) -> None:
             o.print("parameters that differ:")
         cells = "".join(f"  {_cut(v, col_w):<{col_w}}" for v in values)
         o.print(escape(f"{key:<{key_w}}{cells}".rstrip()))
-    same = len(data["params"]) - len(differ)
-    if same:
-        o.print(f"{same} parameter(s) are the same in every run (--json lists them).")
+    same = len(data["params"]) - len(differ) - partial
+    notes = [f"{same} parameter(s) equal in all runs"] if same else []
+    notes += [f"{partial} set in some runs only"] if partial else []
+    if notes:
+        o.print(f"Not shown: {', '.join(notes)} (--json).")
     every = [v for t in data["tuning"] for v in _objectives(t)]
     scale = (min(every), max(every)) if every else None  # one scale, so bars compare across runs
     for tuning in data["tuning"]:
