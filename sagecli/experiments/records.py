@@ -127,12 +127,21 @@ def demo_record(result: Mapping[str, Any], options: Any = None) -> RunRecord:
     return parent
 
 
-def _option_params(options: Any) -> dict[str, Any]:
+OPTION_NAMES = ("seed", "rows", "input_mode", "instance_type", "instance_count", "inference", "min_auc",
+                "model_package_group")
+
+
+def option_values(options: Any) -> dict[str, Any]:
+    """The FlowOptions fields a run records, as plain values (a dict passes through)."""
     if options is None:
         return {}
-    names = ("seed", "rows", "input_mode", "instance_type", "instance_count", "inference", "min_auc",
-             "model_package_group")
-    return {n: getattr(options, n) for n in names if hasattr(options, n)}
+    if isinstance(options, Mapping):
+        return {n: options[n] for n in OPTION_NAMES if n in options}
+    return {n: getattr(options, n) for n in OPTION_NAMES if hasattr(options, n)}
+
+
+def _option_params(options: Any) -> dict[str, Any]:
+    return option_values(options)
 
 
 def _instance_params(options: Any) -> dict[str, str]:

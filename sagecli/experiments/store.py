@@ -1,26 +1,30 @@
-"""Write run records to MLflow: one client, one experiment, runs with their children, started off the main path.
+"""Write run records to MLflow: one client, one experiment, runs with their children, off the demo's path.
 
-`Recorder` imports mlflow on a background thread while the demo runs (the import is most of the cost:
-about a second for mlflow and its SQLAlchemy models on this 2-core machine), then writes the finished
-run with a handful of log_batch calls. Recording never fails the demo: an error becomes one line.
+`Recorder` starts a recording process when the demo starts; it imports mlflow while the flow runs (the
+import is most of the cost: about 1.5 s of CPU for mlflow and its SQLAlchemy models), then writes the
+finished run with a handful of log_batch calls. Recording never fails the demo: an error becomes one line.
 """
 
 from __future__ import annotations
 
 import atexit
 import gc
+import json
 import logging
 import os
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from sagecli.experiments.records import PARENT, RUN_NAME, RunRecord, demo_record
+from sagecli.experiments.records import PARENT, RUN_NAME, RunRecord, demo_record, option_values
 from sagecli.experiments.settings import INSTALL_HINT, TrackingSettings, mlflow_installed
 
 BATCH_METRICS = 1000  # log_batch limits: 1000 metrics, 100 params, 100 tags per call
 BATCH_PARAMS = 100
+RECORD_TIMEOUT_S = 120.0  # a remote tracking server that hangs must not hold the demo forever
 
 
 _prepared = False
@@ -83,54 +87,67 @@ def write(client: Any, exp_id: str, record: RunRecord, end_ms: int, parent_id: s
     return run_id
 
 
+def write_run(settings: TrackingSettings, result: Mapping[str, Any], options: Any = None) -> dict[str, Any]:
+    """Write a finished demo (FlowResult.to_dict()) as runs; an "error" key instead when the store refuses."""
+    try:
+        record = demo_record(result, options)
+        client = client_for(settings.uri)
+        exp_id = experiment_id(client, settings)
+        assert exp_id is not None
+        run_id = write(client, exp_id, record, int(time.time() * 1000))
+    except Exception as exc:  # a locked or foreign database, an unreachable server: one line, not a traceback
+        text = str(exc).strip()
+        return {"error": f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"}
+    return {"mlflow_run_id": run_id, "run_name": record.name, "runs": record.count()}
+
+
 class Recorder:
-    """Track one demo run: start() before the flow (imports mlflow on a thread), record() after it."""
+    """Track one demo run: start() before the flow starts the recording process, record() hands it the result.
+
+    The process (sagecli/experiments/worker.py) imports mlflow while the flow runs; measured here, doing that
+    import on a thread of the demo's own process instead slowed the flow by about as much as the import
+    costs (the GIL), so the demo's process never imports mlflow at all."""
 
     def __init__(self, settings: TrackingSettings) -> None:
         self.settings = settings
-        self._thread: threading.Thread | None = None
-        self._warm_error: str | None = None
-        self.warm_s = 0.0
+        self._proc: subprocess.Popen[str] | None = None
 
     def start(self) -> Recorder:
-        """Begin importing mlflow in the background (a daemon thread: Ctrl-C never waits for it)."""
+        """Start the recording process (it dies with the demo: it records only what arrives on its stdin)."""
         if mlflow_installed():
-            self._thread = threading.Thread(target=self._warm, name="sagecli-mlflow-import", daemon=True)
-            self._thread.start()
-        return self
+            import sagecli
 
-    def _warm(self) -> None:
-        t0 = time.perf_counter()
-        try:
-            quiet_mlflow()
-            import mlflow.tracking  # noqa: F401
-            if self.settings.uri.startswith("sqlite:"):
-                import mlflow.store.tracking.sqlalchemy_store  # noqa: F401  (the slow part: the ORM models)
-        except Exception as exc:  # reported by record(); the demo itself goes on
-            self._warm_error = f"{type(exc).__name__}: {exc}"
-        self.warm_s = time.perf_counter() - t0
+            root = str(Path(sagecli.__file__).resolve().parents[1])
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH"))
+                                                               if p)}
+            s = self.settings
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "sagecli.experiments.worker", s.uri, s.experiment, s.artifact_location or ""],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        return self
 
     def record(self, result: Mapping[str, Any], options: Any = None) -> dict[str, Any]:
         """Write the run; returns what --json shows under "tracking" (an "error" or "skipped" key when not written)."""
         info: dict[str, Any] = {"tracking_uri": self.settings.uri, "experiment": self.settings.experiment}
-        if self._thread is None:
+        if self._proc is None:
             return {**info, "skipped": f"MLflow is not installed: {INSTALL_HINT}"}
         t0 = time.perf_counter()
-        self._thread.join()
-        waited = time.perf_counter() - t0
-        if self._warm_error:
-            return {**info, "error": self._warm_error}
+        payload = json.dumps({"result": result, "options": option_values(options)}, default=str)
         try:
-            record = demo_record(result, options)
-            client = client_for(self.settings.uri)
-            exp_id = experiment_id(client, self.settings)
-            assert exp_id is not None
-            run_id = write(client, exp_id, record, int(time.time() * 1000))
-        except Exception as exc:  # a locked or foreign database, an unreachable server: one line, not a traceback
-            return {**info, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
-        return {**info, "mlflow_run_id": run_id, "run_name": record.name, "runs": record.count(),
-                "import_s": round(self.warm_s, 3), "waited_s": round(waited, 3),
-                "record_s": round(time.perf_counter() - t0, 3)}
+            out, err = self._proc.communicate(payload, timeout=RECORD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.communicate()
+            return {**info, "error": f"recording took more than {RECORD_TIMEOUT_S:.0f}s"}
+        lines = out.strip().splitlines()
+        try:
+            answer = json.loads(lines[-1]) if lines else None
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            said = [ln for ln in err.strip().splitlines() if ln.strip()]
+            return {**info, "error": said[-1] if said else f"the recording process exited {self._proc.returncode}"}
+        return {**info, **answer, "record_s": round(time.perf_counter() - t0, 3)}
 
 
 def tracking_line(info: Mapping[str, Any]) -> str:
