@@ -87,12 +87,13 @@ def write(client: Any, exp_id: str, record: RunRecord, end_ms: int, parent_id: s
     return run_id
 
 
-def write_run(settings: TrackingSettings, result: Mapping[str, Any], options: Any = None) -> dict[str, Any]:
+def write_run(settings: TrackingSettings, result: Mapping[str, Any], options: Any = None, client: Any = None,
+              exp_id: str | None = None) -> dict[str, Any]:
     """Write a finished demo (FlowResult.to_dict()) as runs; an "error" key instead when the store refuses."""
     try:
         record = demo_record(result, options)
-        client = client_for(settings.uri)
-        exp_id = experiment_id(client, settings)
+        client = client or client_for(settings.uri)
+        exp_id = exp_id or experiment_id(client, settings)
         assert exp_id is not None
         run_id = write(client, exp_id, record, int(time.time() * 1000))
     except Exception as exc:  # a locked or foreign database, an unreachable server: one line, not a traceback

@@ -154,6 +154,19 @@ def test_mlflow_is_not_imported_at_start_up(argv):
     assert res.stdout.strip().splitlines()[-1] == "HEAVY:"
 
 
+def test_the_demo_process_never_imports_mlflow(sagecli_home, monkeypatch):
+    """The recording process does: the demo's own process stays as light as without tracking."""
+    monkeypatch.setenv("SAGECLI_TRACK", "1")
+    code = ("import sys, json\nfrom sagecli.__main__ import main\n"
+            "sys.argv = ['sagecli', 'run-demo', '--steps', 'process,train', '--rows', '200', '--json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY:' + ','.join(m for m in ('mlflow', 'sqlalchemy') if m in sys.modules))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    lines = res.stdout.strip().splitlines()
+    assert json.loads(lines[0])["tracking"]["runs"] == 2, res.stderr
+    assert lines[-1] == "HEAVY:"
+
+
 def test_experiments_is_in_the_run_panel_of_help(cli):
     res = cli("--help")
     run_panel = res.stdout[res.stdout.index("Run"):]
