@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,7 +16,8 @@ RunArg = Annotated[str, typer.Argument(help="Run name (a sagecli run id, a job o
                                        show_default=False)]
 
 
-def _settings(tracking_uri: str | None):  # noqa: ANN202 (TrackingSettings; imported lazily)
+def _settings(tracking_uri: str | None) -> Any:
+    """The TrackingSettings to read (imported here, not at start-up)."""
     from sagecli.errors import SageCliError
     from sagecli.experiments.settings import INSTALL_HINT, mlflow_installed, resolve
 
@@ -24,6 +25,23 @@ def _settings(tracking_uri: str | None):  # noqa: ANN202 (TrackingSettings; impo
     if not mlflow_installed():
         raise SageCliError("sagecli experiments needs MLflow, which is not installed", hint=INSTALL_HINT)
     return settings
+
+
+def _read(query: str, settings: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call sagecli.experiments.query.<query>; a store MLflow cannot read is one error line, not a traceback."""
+    from sagecli.errors import SageCliError
+    from sagecli.experiments import query as q
+
+    try:
+        return getattr(q, query)(settings, *args, **kwargs)
+    except SageCliError:
+        raise
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("mlflow", "sqlalchemy")):
+            raise
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SageCliError(f"cannot read MLflow at {settings.uri}: {text[:300]}",
+                           hint="check --tracking-uri or MLFLOW_TRACKING_URI") from None
 
 
 def _emit(data: object, json_out: bool, view: str) -> None:
@@ -46,17 +64,13 @@ def list_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """List tracked runs, newest first, one line each."""
-    from sagecli.experiments.query import list_runs
-
-    _emit(list_runs(_settings(tracking_uri), limit=limit, every=every), json_out, "render_list")
+    _emit(_read("list_runs", _settings(tracking_uri), limit=limit, every=every), json_out, "render_list")
 
 
 @experiments_app.command("show")
 def show_cmd(run: RunArg, tracking_uri: UriOpt = None, json_out: JsonOpt = False) -> None:
     """Show a run: parameters, metrics, child runs, the metric curve and any tuning trials."""
-    from sagecli.experiments.query import show_run
-
-    _emit(show_run(_settings(tracking_uri), run), json_out, "render_show")
+    _emit(_read("show_run", _settings(tracking_uri), run), json_out, "render_show")
 
 
 @experiments_app.command("compare")
@@ -67,9 +81,7 @@ def compare_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Compare runs side by side: metrics, differing parameters, and the trials' objective of tuning runs."""
-    from sagecli.experiments.query import compare_runs
-
-    _emit(compare_runs(_settings(tracking_uri), runs), json_out, "render_compare")
+    _emit(_read("compare_runs", _settings(tracking_uri), runs), json_out, "render_compare")
 
 
 def register(app: typer.Typer) -> None:

@@ -39,6 +39,9 @@ def quiet_mlflow() -> None:
     before module teardown) brings that back to about 0.1 s. Nothing is frozen while the process works."""
     global _prepared
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # a server that does not answer: MLflow's defaults (7 retries, 120 s timeouts) would hang for minutes
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if not _prepared:

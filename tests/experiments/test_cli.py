@@ -171,3 +171,26 @@ def test_experiments_is_in_the_run_panel_of_help(cli):
     res = cli("--help")
     run_panel = res.stdout[res.stdout.index("Run"):]
     assert "experiments" in run_panel
+
+
+def test_a_server_that_does_not_answer_is_one_error_line(cli):
+    res = cli("experiments", "list", "--tracking-uri", "http://127.0.0.1:1",
+              env={"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"})
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert lines[0].startswith("Error: cannot read MLflow at http://127.0.0.1:1: ") and len(lines) == 2
+    assert lines[1] == "Hint: check --tracking-uri or MLFLOW_TRACKING_URI"
+
+
+def test_without_mlflow_the_commands_say_what_to_install(monkeypatch):
+    from typer.testing import CliRunner
+
+    from sagecli.cli import app
+    from sagecli.errors import SageCliError
+    from sagecli.experiments import settings
+
+    monkeypatch.setattr(settings, "mlflow_installed", lambda: False)
+    err = CliRunner().invoke(app, ["experiments", "list"]).exception  # __main__ turns it into the error line
+    assert isinstance(err, SageCliError)
+    assert err.message == "sagecli experiments needs MLflow, which is not installed"
+    assert err.hint is not None and err.hint.startswith("pip install 'sagecli[tracking]'")
