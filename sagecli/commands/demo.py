@@ -133,6 +133,9 @@ def run_demo(
         backend_options={"role_arn": role_arn, "region": region, "bucket": bucket, "spot": spot,
                          "monitoring_schedule": monitoring_schedule, "dry_run": dry_run, "yes": yes, "json": json_out,
                          "provisioned_concurrency": provisioned_concurrency})
+    from sagecli.experiments.settings import for_run
+
+    tracking = for_run(backend, no_track, tracking_uri, mlflow_arn)  # bad tracking options fail before anything
     if export_pipeline is not None:
         from sagecli.commands.demo_run import export_and_report
 
@@ -141,9 +144,6 @@ def run_demo(
         from sagecli.commands.pipeline_run import as_pipeline as run_as_pipeline
 
         return run_as_pipeline(backend, opts, run_dir, json_out)
-    from sagecli.experiments.settings import for_run
-
-    tracking = for_run(backend, no_track, tracking_uri, mlflow_arn)
     run_and_report(backend, opts, run_dir, json_out, tracking=None if dry_run else tracking)  # a plan is no run
 
 
