@@ -105,3 +105,14 @@ def test_a_store_that_cannot_be_written_is_one_line_not_a_failure(tmp_path: Path
     assert "error" in info and "mlflow_run_id" not in info
     line = tracking_line(info)
     assert line.startswith("Not tracked: recording to sqlite:///") and "\n" not in line
+
+
+def test_an_interrupted_demo_records_nothing_and_the_process_ends(tmp_path: Path):
+    """The demo never sends a result (Ctrl-C, SIGTERM): stdin closes, the recording process exits by itself."""
+    settings = TrackingSettings(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    recorder = Recorder(settings).start()
+    proc = recorder._proc
+    assert proc is not None
+    proc.stdin.close()  # what the demo's exit does to the pipe
+    assert proc.wait(timeout=120) == 0 and proc.stdout.read() == ""
+    assert query.list_runs(settings)["runs"] == []
