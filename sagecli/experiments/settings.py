@@ -24,7 +24,7 @@ EXPERIMENT = "sagecli-demo"
 # (a name is required after the slash here: an empty one names no server).
 MLFLOW_ARN = re.compile(r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:mlflow-(app|tracking-server)/\S+")
 ARN_DOC = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AIMlflowConfig.html"
-INSTALL_HINT = "pip install 'sagecli[tracking]' (mlflow-skinny, sqlalchemy, alembic, plotext)"
+INSTALL_HINT = "pip install 'sagecli[tracking]' (mlflow-skinny, sqlalchemy, alembic)"
 
 
 @dataclass(frozen=True)

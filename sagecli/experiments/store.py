@@ -134,7 +134,7 @@ class Recorder:
         """Write the run; returns what --json shows under "tracking" (an "error" or "skipped" key when not written)."""
         info: dict[str, Any] = {"tracking_uri": self.settings.uri, "experiment": self.settings.experiment}
         if self._proc is None:
-            return {**info, "skipped": f"MLflow is not installed: {INSTALL_HINT}"}
+            return {**info, "skipped": "MLflow is not installed", "hint": INSTALL_HINT}
         t0 = time.perf_counter()
         payload = json.dumps({"result": result, "options": option_values(options)}, default=str)
         try:
@@ -157,7 +157,7 @@ class Recorder:
 def tracking_line(info: Mapping[str, Any]) -> str:
     """One line for the end of the demo's summary."""
     if "skipped" in info:
-        return f"Not tracked: {info['skipped']} (or --no-track)."
+        return f"Not tracked: {info['skipped']} ({info.get('hint', '')}; --no-track hides this line)."
     if "error" in info:
         return f"Not tracked: recording to {info['tracking_uri']} failed: {info['error']}"
     return (f"Tracked in MLflow experiment {info['experiment']}: {info['runs']} runs in {info['record_s']:.1f}s "

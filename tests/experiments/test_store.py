@@ -116,3 +116,14 @@ def test_an_interrupted_demo_records_nothing_and_the_process_ends(tmp_path: Path
     proc.stdin.close()  # what the demo's exit does to the pipe
     assert proc.wait(timeout=120) == 0 and proc.stdout.read() == ""
     assert query.list_runs(settings)["runs"] == []
+
+
+def test_without_mlflow_the_demo_goes_on_and_says_so_in_one_line(monkeypatch, tmp_path: Path, demo_run):
+    from sagecli.experiments import store as store_module
+
+    monkeypatch.setattr(store_module, "mlflow_installed", lambda: False)
+    info = Recorder(TrackingSettings(f"sqlite:///{tmp_path / 'mlflow.db'}")).start().record(demo_run)
+    assert info["skipped"] == "MLflow is not installed"
+    assert tracking_line(info) == ("Not tracked: MLflow is not installed (pip install 'sagecli[tracking]' "
+                                   "(mlflow-skinny, sqlalchemy, alembic); --no-track hides this line).")
+    assert not (tmp_path / "mlflow.db").exists()
