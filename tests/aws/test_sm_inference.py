@@ -65,8 +65,8 @@ def test_provisioned_concurrency_above_max_concurrency_is_one_line(fake):
 def test_async_plan_lists_topics_output_paths_and_scale_to_zero(fake):
     plan = _plan("--inference", "async")
     ops = [r["operation"] for r in plan["requests"]]
-    assert ops[-6:] == ["CreateTopic", "CreateTopic", "CreateEndpointConfig", "CreateEndpoint",
-                        "RegisterScalableTarget", "PutScalingPolicy"]
+    assert ops[-8:] == ["CreateTopic", "CreateTopic", "CreateEndpointConfig", "CreateEndpoint",
+                        "RegisterScalableTarget", "PutScalingPolicy", "PutScalingPolicy", "PutMetricAlarm"]
     cfg = _config(plan)["AsyncInferenceConfig"]["OutputConfig"]
     assert cfg["S3OutputPath"].endswith("/async-output/") and cfg["S3FailurePath"].endswith("/async-failure/")
     assert cfg["NotificationConfig"]["SuccessTopic"].startswith("arn:aws:sns:us-east-1:123456789012:")
