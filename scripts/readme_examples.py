@@ -218,8 +218,8 @@ EXAMPLES: dict[str, Example] = {
         Command(["run-demo", "--backend", "sagemaker", "--role-arn", ROLE, "--inference", "async", "--dry-run",
                  "--json", "--steps", "process,train,evaluate,register,deploy,invoke"],
                 shown="sagecli run-demo --backend sagemaker --inference async --dry-run --json ... \\\n"
-                      "  | jq -r '.requests[-6:][] | \"\\(.service) \\(.operation) -> \\(.creates)\"'",
-                select=ops_tail(6)),
+                      "  | jq -r '.requests[-8:][] | \"\\(.service) \\(.operation) -> \\(.creates)\"'",
+                select=ops_tail(8)),
     ], aws=True),
     "bad-input": Example([
         Command(["run-demo", "--backend", "sagemaker", "--instance-type", "ml.t2.medium", "--region", "us-east-1",

@@ -4,7 +4,8 @@ The same builders make the plan printed before the run and the requests sent dur
 does for the default flow). Sources:
 - ServerlessConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html
 - AsyncInferenceConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceConfig.html
-- scale to zero: https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html
+- scale to zero, and out from zero (step policy + HasBacklogWithoutCapacity alarm):
+  https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html#async-inference-autoscale-scale-up
 - Mode MultiModel: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
 """
 
@@ -17,6 +18,12 @@ from sagecli.aws.api_calls import TAG_KEY, TOOL_TAG, ApiCall, put_object, tag_li
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 BACKLOG_TARGET = 5.0  # ApproximateBacklogSizePerInstance the policy aims for (the AWS guide's example value)
 ASYNC_MAX_INSTANCES = 2
+# Scale out from 0 (the AWS guide's values): +1 instance when HasBacklogWithoutCapacity averages >= 1 for 2 of 2
+# one-minute periods; 300 s cooldown. Source: async-inference-autoscale.html#async-inference-autoscale-scale-up
+SCALE_OUT_STEP = 1
+SCALE_OUT_COOLDOWN_S = 300
+BACKLOG_ALARM = {"Period": 60, "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "Threshold": 1.0}
+POLICY_ID_PLACEHOLDER = "<policy-id>"  # the plan's stand-in: AWS picks the id when PutScalingPolicy runs
 # Extra model versions a multi-model endpoint hosts beside the trained one (other hyperparameters).
 MME_VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
     ("depth-2", {"max_depth": "2"}), ("depth-6", {"max_depth": "6"}))
@@ -26,8 +33,11 @@ MME_VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
 MME_REFUSED_XGBOOST_TAGS = ("0.90-1",)
 ASYNC_SCALE_NOTE = ("async: the endpoint starts with 1 instance; Application Auto Scaling (MinCapacity 0, a target "
                     "on ApproximateBacklogSizePerInstance) scales it in to 0 after the queue stays empty (minutes, "
-                    "CloudWatch-driven). Scaling out from 0 again needs a HasBacklogWithoutCapacity step policy, "
-                    "not created here (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html)")
+                    "CloudWatch-driven); a step policy (+1 instance) on a CloudWatch alarm on "
+                    "HasBacklogWithoutCapacity scales it out from 0 when a request waits (about 2 minutes of alarm, "
+                    "then the instance's start); the alarm's AlarmActions hold the policy's ARN, known once "
+                    "PutScalingPolicy answers (https://docs.aws.amazon.com/sagemaker/latest/dg/"
+                    "async-inference-autoscale.html)")
 
 
 ASYNC_ROLE_NOTE = ("async: the role must be able to read and write the run's S3 prefix and publish to the two "
@@ -130,6 +140,56 @@ def backlog_policy(endpoint: str, variant: str) -> ApiCall:
                    f"scaling policy {name}: backlog per instance {BACKLOG_TARGET:g}")
 
 
+def scale_out_policy_name(endpoint: str) -> str:
+    """The step policy's name."""
+    return f"{endpoint}-scale-out-from-zero"[:256]
+
+
+def policy_arn(region: str, account: str, endpoint: str, variant: str, name: str,
+               policy_id: str = POLICY_ID_PLACEHOLDER) -> str:
+    """A scaling policy's ARN as PutScalingPolicy returns it (the plan shows the id as a placeholder)."""
+    return (f"arn:aws:autoscaling:{region}:{account}:scalingPolicy:{policy_id}:"
+            f"resource/sagemaker/{resource_id(endpoint, variant)}:policyName/{name}")
+
+
+def scale_out_policy(endpoint: str, variant: str) -> ApiCall:
+    """PutScalingPolicy: StepScaling, +1 instance (ChangeInCapacity) whenever its alarm fires (scale out from 0)."""
+    rid = resource_id(endpoint, variant)
+    name = scale_out_policy_name(endpoint)
+    params = {
+        "PolicyName": name, "ServiceNamespace": "sagemaker", "ResourceId": rid,
+        "ScalableDimension": SCALABLE_DIMENSION, "PolicyType": "StepScaling",
+        "StepScalingPolicyConfiguration": {
+            "AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Average",
+            "Cooldown": SCALE_OUT_COOLDOWN_S,
+            "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": SCALE_OUT_STEP}]},
+    }
+    return ApiCall("application-autoscaling", "PutScalingPolicy", params, "ScalingPolicy", f"{rid}|{name}",
+                   f"scaling policy {name}: step +{SCALE_OUT_STEP} instance when its alarm fires")
+
+
+def backlog_alarm_name(endpoint: str) -> str:
+    """The HasBacklogWithoutCapacity alarm's name."""
+    return f"{endpoint}-backlog-without-capacity"[:255]
+
+
+def backlog_alarm(endpoint: str, step_policy_arn: str, run_id: str) -> ApiCall:
+    """PutMetricAlarm on HasBacklogWithoutCapacity (AWS/SageMaker, EndpointName); its action is the step policy."""
+    name = backlog_alarm_name(endpoint)
+    params = {"AlarmName": name, "Namespace": "AWS/SageMaker", "MetricName": "HasBacklogWithoutCapacity",
+              "Dimensions": [{"Name": "EndpointName", "Value": endpoint}], "Statistic": "Average",
+              **BACKLOG_ALARM, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+              "TreatMissingData": "missing", "AlarmActions": [step_policy_arn], "Tags": tag_list(run_id)}
+    return ApiCall("cloudwatch", "PutMetricAlarm", params, "CloudWatchAlarm", name,
+                   f"alarm {name}: HasBacklogWithoutCapacity >= 1 for 2 min -> the step policy")
+
+
+def scale_calls(endpoint: str, variant: str, run_id: str) -> list[ApiCall]:
+    """The calls before the alarm: scaling target, backlog target tracking, step policy (in this order)."""
+    return [register_scalable_target(endpoint, variant, run_id), backlog_policy(endpoint, variant),
+            scale_out_policy(endpoint, variant)]
+
+
 def plan_inference(spec: Any, lay: Any, variant: str) -> list[ApiCall]:
     """The deploy-step calls for a non-realtime --inference option (after the plan's CreateModel, if any)."""
     run_id, inference, out = spec.run_id, spec.inference, []
@@ -161,7 +221,9 @@ def plan_inference(spec: Any, lay: Any, variant: str) -> list[ApiCall]:
 
     out.append(create_endpoint(endpoint, config, run_id))
     if inference == "async":
-        out += [register_scalable_target(endpoint, variant, run_id), backlog_policy(endpoint, variant)]
+        out += scale_calls(endpoint, variant, run_id)
+        arn = policy_arn(spec.region, spec.account, endpoint, variant, scale_out_policy_name(endpoint))
+        out.append(backlog_alarm(endpoint, arn, run_id))
     return out
 
 
@@ -253,7 +315,8 @@ def tagged_leftovers(aws: Any, run_id: str | None, warn: Any = lambda m: None) -
     """(kind, name, arn, run id, created, status) of sagecli-tagged SNS topics and scaling targets, for cleanup.
 
     Deregistering a scaling target also deletes its scaling policies (AWS documents this for
-    DeregisterScalableTarget), so policies are not listed on their own.
+    DeregisterScalableTarget), so policies are not listed on their own. The HasBacklogWithoutCapacity alarm is
+    tagged too; cleanup finds it with the other sagecli-tagged alarms (rollout_calls.tagged_alarms).
     """
     from sagecli.aws.session import error_line
 

@@ -65,8 +65,8 @@ def test_provisioned_concurrency_above_max_concurrency_is_one_line(fake):
 def test_async_plan_lists_topics_output_paths_and_scale_to_zero(fake):
     plan = _plan("--inference", "async")
     ops = [r["operation"] for r in plan["requests"]]
-    assert ops[-6:] == ["CreateTopic", "CreateTopic", "CreateEndpointConfig", "CreateEndpoint",
-                        "RegisterScalableTarget", "PutScalingPolicy"]
+    assert ops[-8:] == ["CreateTopic", "CreateTopic", "CreateEndpointConfig", "CreateEndpoint",
+                        "RegisterScalableTarget", "PutScalingPolicy", "PutScalingPolicy", "PutMetricAlarm"]
     cfg = _config(plan)["AsyncInferenceConfig"]["OutputConfig"]
     assert cfg["S3OutputPath"].endswith("/async-output/") and cfg["S3FailurePath"].endswith("/async-failure/")
     assert cfg["NotificationConfig"]["SuccessTopic"].startswith("arn:aws:sns:us-east-1:123456789012:")
@@ -292,3 +292,148 @@ def test_a_not_ready_serverless_model_is_retried_then_reported(monkeypatch):
     assert ok._observed["ep"].refused == {"ModelNotReadyException": 2} and len(ok._observed["ep"].latencies_ms) == 1
     with pytest.raises(smi.SageCliError, match="ModelNotReadyException: the model is not ready yet"):
         smi.invoke_endpoint(Backend(len(smi.NOT_READY_WAITS_S) + 1), ep, {})
+
+
+# -- scale out from zero: a StepScaling policy and a HasBacklogWithoutCapacity alarm (async-scale) ---------------
+# https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html#async-inference-autoscale-scale-up
+
+def _alarms(fake) -> list[dict]:
+    return fake.client("cloudwatch").describe_alarms(AlarmNamePrefix="sagecli-")["MetricAlarms"]
+
+
+def _record_calls(monkeypatch, fake, fail_step: bool = False) -> list[tuple[str, dict, dict]]:
+    """(operation, request, response) of every call the run sends; the live alarm and policies after PutMetricAlarm.
+
+    fail_step: the server rejects the StepScaling PutScalingPolicy (and only that one).
+    """
+    from sagecli.aws.executor import Executor
+
+    sent: list[tuple[str, dict, dict]] = []
+    original = Executor.call
+
+    def call(self, api_call, **unvalidated):
+        inject = fail_step and api_call.params.get("PolicyType") == "StepScaling"
+        if inject:
+            fake.faults.fail = "PutScalingPolicy"
+        try:
+            response = original(self, api_call, **unvalidated)
+        finally:
+            if inject:
+                fake.faults.fail = None
+        sent.append((api_call.operation, api_call.params, response))
+        if api_call.operation == "PutMetricAlarm":  # what the fake holds now, before teardown
+            aas = fake.client("application-autoscaling")
+            sent.append(("live", {"alarms": _alarms(fake)},
+                         {"policies": aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]}))
+        return response
+
+    monkeypatch.setattr(Executor, "call", call)
+    return sent
+
+
+def test_async_plan_has_the_step_policy_and_its_alarm_in_the_aws_guide_shape(fake):
+    from sagecli.aws import endpoint_calls as ec
+
+    plan = _plan("--inference", "async")  # every request validated against botocore's model
+    reqs = plan["requests"]
+    step = [r for r in reqs if r["operation"] == "PutScalingPolicy" and r["request"]["PolicyType"] == "StepScaling"]
+    assert len(step) == 1 and step[0]["creates"] == "ScalingPolicy"
+    policy = step[0]["request"]
+    created = next(r["request"] for r in reqs if r["operation"] == "CreateEndpoint")
+    endpoint = created["EndpointName"]
+    assert policy["ResourceId"] == f"endpoint/{endpoint}/variant/AllTraffic"
+    assert policy["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    assert policy["StepScalingPolicyConfiguration"] == {
+        "AdjustmentType": "ChangeInCapacity", "MetricAggregationType": "Average", "Cooldown": 300,
+        "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]}
+    alarm_req = [r for r in reqs if r["operation"] == "PutMetricAlarm"]
+    assert [(r["service"], r["creates"]) for r in alarm_req] == [("cloudwatch", "CloudWatchAlarm")]
+    alarm = alarm_req[0]["request"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/SageMaker", "HasBacklogWithoutCapacity", "Average")
+    assert alarm["Dimensions"] == [{"Name": "EndpointName", "Value": endpoint}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["Period"], alarm["EvaluationPeriods"],
+            alarm["DatapointsToAlarm"]) == (1.0, "GreaterThanOrEqualToThreshold", 60, 2, 2)
+    assert alarm["Tags"] == created["Tags"]  # sagecli:run-id, so `sagecli cleanup` finds it by tag
+    # the action is the step policy: its ARN with AWS's policy id left as a placeholder in the plan
+    assert alarm["AlarmActions"] == [ec.policy_arn("us-east-1", "123456789012", endpoint, "AllTraffic",
+                                                   policy["PolicyName"])]
+    assert alarm["AlarmActions"][0].endswith(f":resource/sagemaker/{policy['ResourceId']}:"
+                                             f"policyName/{policy['PolicyName']}")
+    assert [r["operation"] for r in reqs].index("PutMetricAlarm") > reqs.index(step[0])
+    note = next(n for n in plan["notes"] if "HasBacklogWithoutCapacity" in n)
+    assert "not created" not in note and "async-inference-autoscale.html" in note
+
+
+def test_async_alarm_action_is_the_policy_arn_aws_returned_and_teardown_deletes_both(fake, tmp_path, monkeypatch):
+    sent = _record_calls(monkeypatch, fake)
+    result = _run("async", tmp_path)
+    assert result.ok, result.error
+    step = next(resp for op, req, resp in sent if op == "PutScalingPolicy" and req["PolicyType"] == "StepScaling")
+    alarm_req = next(req for op, req, _ in sent if op == "PutMetricAlarm")
+    assert alarm_req["AlarmActions"] == [step["PolicyARN"]] and "<policy-id>" not in step["PolicyARN"]
+    live = next((req, resp) for op, req, resp in sent if op == "live")
+    assert [(a["AlarmName"], a["AlarmActions"]) for a in live[0]["alarms"]] == [
+        (alarm_req["AlarmName"], [step["PolicyARN"]])]
+    live_step = [p for p in live[1]["policies"] if p["PolicyType"] == "StepScaling"]
+    assert [p["PolicyARN"] for p in live_step] == [step["PolicyARN"]]
+    seen = fake.faults.seen
+    assert seen.index("PutMetricAlarm") > seen.index("RegisterScalableTarget") > seen.index("CreateEndpoint")
+    # teardown: the alarm first (it points at the policy), both policies, then the target and the endpoint
+    assert seen.index("DeleteAlarms") < seen.index("DeleteScalingPolicy") < seen.index("DeregisterScalableTarget")
+    assert seen.count("DeleteScalingPolicy") == 2
+    ledger = Ledger.load(ledger_dir() / f"{RUN_ID}.json")
+    states = {(e.kind, e.name): e.state for e in ledger.entries if e.kind in ("CloudWatchAlarm", "ScalingPolicy")}
+    assert len(states) == 3 and set(states.values()) == {"deleted"}
+    assert (next(e.arn for e in ledger.entries if e.kind == "ScalingPolicy" and e.name.endswith("-from-zero"))
+            == step["PolicyARN"])
+    assert _alarms(fake) == []
+    _nothing_left(fake)
+
+
+@pytest.mark.parametrize("where", ["PutMetricAlarm", "StepScaling", "invoke"])
+def test_async_teardown_after_an_injected_failure_deletes_the_alarm_and_policies(fake, tmp_path, monkeypatch, where):
+    from sagecli.flow.backends import sagemaker_inference
+
+    sent = _record_calls(monkeypatch, fake, fail_step=where == "StepScaling")
+    if where == "PutMetricAlarm":
+        fake.faults.fail = "PutMetricAlarm"
+    if where == "invoke":  # after the alarm exists
+        def broken(*args, **kwargs):
+            raise sagemaker_inference.SageCliError("InvokeEndpointAsync failed: injected")
+
+        monkeypatch.setattr(sagemaker_inference, "invoke_async", broken)
+    result = _run("async", tmp_path)
+    fake.faults.fail = None
+    assert not result.ok and result.step("teardown").status == "ok"
+    if where == "invoke":
+        assert result.step("invoke").status == "failed" and "PutMetricAlarm" in [op for op, _, _ in sent]
+        assert "DeleteAlarms" in fake.faults.seen
+    else:
+        assert "PutScalingPolicy failed" in result.error if where == "StepScaling" else \
+            "PutMetricAlarm failed" in result.error
+        assert "PutMetricAlarm" not in [op for op, _, _ in sent]
+    kinds = {e.kind: e.state for e in Ledger.load(ledger_dir() / f"{RUN_ID}.json").entries}
+    assert "ScalingPolicy" in kinds and "ScalableTarget" in kinds
+    assert _alarms(fake) == []
+    _nothing_left(fake)  # no scaling policy, no scaling target, no topic, no endpoint
+
+
+def test_cleanup_finds_the_backlog_alarm_by_its_tag(fake):
+    from sagecli.aws import endpoint_calls as ec
+
+    other = "20251231-230000-0f0f0f"
+    for run in (RUN_ID, other):  # a crashed async run: its target, step policy and alarm, no ledger
+        endpoint = f"sagecli-demo-{run}"
+        aas = fake.client("application-autoscaling")
+        aas.register_scalable_target(**ec.register_scalable_target(endpoint, "AllTraffic", run).params)
+        arn = aas.put_scaling_policy(**ec.scale_out_policy(endpoint, "AllTraffic").params)["PolicyARN"]
+        fake.client("cloudwatch").put_metric_alarm(**ec.backlog_alarm(endpoint, arn, run).params)
+    dry = run_cli("cleanup", "--run-id", RUN_ID, "--region", "us-east-1", "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    found = {(f["kind"], f["name"]) for f in json.loads(dry.stdout)["found"]}
+    assert found == {("CloudWatchAlarm", ec.backlog_alarm_name(f"sagecli-demo-{RUN_ID}")),
+                     ("ScalableTarget", ec.resource_id(f"sagecli-demo-{RUN_ID}", "AllTraffic"))}
+    done = run_cli("cleanup", "--run-id", RUN_ID, "--region", "us-east-1", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert [a["AlarmName"] for a in _alarms(fake)] == [ec.backlog_alarm_name(f"sagecli-demo-{other}")]

@@ -62,7 +62,7 @@ def _wait_in_service(be: Any, name: str) -> dict[str, Any]:
 
 
 def deploy(be: Any, request: EndpointRequest) -> Endpoint:
-    """Model (MultiModel mode for multi-model), the option's endpoint config, endpoint; async adds SNS + scaling."""
+    """Model (MultiModel mode for multi-model), the option's endpoint config, endpoint; async: SNS, scaling, alarm."""
     from sagecli.aws import api_calls as calls
     from sagecli.aws import endpoint_calls as ec
 
@@ -96,10 +96,11 @@ def deploy(be: Any, request: EndpointRequest) -> Endpoint:
     be.exe.call(calls.create_endpoint(request.endpoint_name, config, run_id))
     desc = _wait_in_service(be, request.endpoint_name)
     if seen.option == "async":  # a scalable target needs an InService variant
-        be.exe.call(ec.register_scalable_target(request.endpoint_name, variant, run_id))
-        be.exe.call(ec.backlog_policy(request.endpoint_name, variant))
+        step = [be.exe.call(c) for c in ec.scale_calls(request.endpoint_name, variant, run_id)][-1]
+        be.exe.call(ec.backlog_alarm(request.endpoint_name, step["PolicyARN"], run_id))  # the ARN AWS gave
+        alarm = ec.backlog_alarm_name(request.endpoint_name)
         be._say("deploy", "scaling target registered: MinCapacity 0, target ApproximateBacklogSizePerInstance "
-                          f"{ec.BACKLOG_TARGET:g}")
+                          f"{ec.BACKLOG_TARGET:g}; scale-out from 0 when alarm {alarm} fires")
     _observed(be)[request.endpoint_name] = seen
     return Endpoint(name=request.endpoint_name, status="InService", variant_name=variant, region=be.aws.region,
                     capture_uri=None, arn=desc.get("EndpointArn"), inference=seen.option)
