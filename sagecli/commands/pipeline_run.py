@@ -88,9 +88,6 @@ def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_o
                                     else "."))
         sys.stderr.write(textwrap.fill(note, 80) + "\n")
     if backend == "sagemaker":
-        if "bias" in steps:  # the ClarifyCheck job reads an analysis_config.json that --as-pipeline does not write
-            raise UsageError("--as-pipeline on sagemaker has no bias step yet (its ClarifyCheck needs an analysis "
-                             "configuration in S3)", hint="leave bias out, or run it without --as-pipeline")
         on_sagemaker(options, steps, run_dir, json_out)
         return
     region = "us-east-1"  # locally the definition's AWS names are placeholders; one Region keeps them stable
