@@ -90,7 +90,7 @@ def register_gated(run: RunState, res: StepResult, condition: str, verdict: bool
     res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
                 "condition": {"step": condition, "passed": verdict, "conditions": shown,
                               "test_auc": run.metrics.get("auc")}}
-    res.summary = f"{pkg.group_name} v{pkg.version} {status} ({condition}: {said})"
+    res.summary = f"{pkg.group_name} v{pkg.version} {status} ({condition} {'passed' if verdict else 'failed'})"
     if bias_condition is not None:
         res.data["bias_condition"] = bias_condition
         res.summary += "; bias check " + ("passed" if bias_ok else "failed")

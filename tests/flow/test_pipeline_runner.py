@@ -330,7 +330,7 @@ def test_the_condition_verdict_is_the_approval_of_a_model_at_the_limit(tmp_path,
     register = by["Register"]
     assert register.data["approval_status"] == "Approved", register.summary
     assert register.data["condition"]["step"] == "CheckAuc" and register.data["condition"]["passed"] is True
-    assert "Approved (CheckAuc:" in register.summary
+    assert "Approved (CheckAuc passed)" in register.summary
     from sagecli.registry.store import list_groups
 
     assert list_groups()[0]["latest_approved"] == register.data["version"] == 2  # the registry says so too
