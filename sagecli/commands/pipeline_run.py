@@ -87,6 +87,13 @@ def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_o
                 "and do not run" + ("; monitor's baseline runs as the DataQualityCheck step." if "monitor" in left_out
                                     else "."))
         sys.stderr.write(textwrap.fill(note, 80) + "\n")
+    unused = [flag for flag, given in (("--shap", options.shap), ("--bias-max", options.bias_max)) if given]
+    if unused and "bias" in steps:  # the BiasCheck is a MODEL_BIAS check with SkipCheck: no SHAP, no limits
+        import textwrap
+
+        sys.stderr.write(textwrap.fill(f"--as-pipeline: {' and '.join(unused)} do not apply: the BiasCheck step is "
+                                       "a MODEL_BIAS ClarifyCheck that registers a new baseline (SkipCheck).", 80)
+                         + "\n")
     if backend == "sagemaker":
         on_sagemaker(options, steps, run_dir, json_out)
         return

@@ -239,3 +239,22 @@ def test_the_fake_clarify_check_fails_without_its_config(fake, sagecli_home, tmp
     s3.put_object(Bucket=B, Key=pipeline_bias.dataset_uri(lay).removeprefix(f"s3://{B}/") + rows.name,
                   Body=rows.read_bytes())
     assert clarify_problem(s3, check) is None
+
+
+def test_bias_options_the_check_does_not_use_are_named(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", BIAS_STEPS, "--shap", "--bias-max", "DPPL=0.1", "--dry-run",
+                  env={"COLUMNS": "80"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    note = " ".join(res.stderr.split())
+    assert "--as-pipeline: --shap and --bias-max do not apply" in note
+    assert all(len(line) <= 80 for line in res.stderr.splitlines())
+
+
+def test_bias_execution_screen_fits_80_columns(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", BIAS_STEPS, "--yes", timeout=120, env={"COLUMNS": "80"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    table = res.stdout.split("STEP ")[-1].splitlines()
+    assert [line.split()[:2] for line in table if line.startswith("BiasCheck")] == [["BiasCheck", "ok"]]
+    assert all(len(line) <= 80 for line in table if not line.startswith("Artifacts:"))
+    note = res.stdout[res.stdout.index("Note: The BiasCheck"):].split("\nNote:")[0].split("\nEvery")[0]
+    assert "shadow" in note and all(len(line) <= 80 for line in note.splitlines())  # the plan's note, wrapped
