@@ -220,8 +220,9 @@ def export_and_report(path: Path, options: FlowOptions, json_out: bool) -> None:
 
         emit_json(info)
     else:
-        typer.echo(f"Wrote {info['path']}: SageMaker Pipelines definition {info['version']}, "
-                   f"{len(info['steps'])} steps ({', '.join(info['steps'])}).")
+        from sagecli.ui.pipeline_view import export_lines
+
+        typer.echo("\n".join(export_lines(info)))
 
 
 def _stderr(text: str) -> None:

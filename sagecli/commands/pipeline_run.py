@@ -87,10 +87,14 @@ def as_pipeline(backend: str, options: FlowOptions, run_dir: Path | None, json_o
                 "and do not run" + ("; monitor's baseline runs as the DataQualityCheck step." if "monitor" in left_out
                                     else "."))
         sys.stderr.write(textwrap.fill(note, 80) + "\n")
+    unused = [flag for flag, given in (("--shap", options.shap), ("--bias-max", options.bias_max)) if given]
+    if unused and "bias" in steps:  # the BiasCheck is a MODEL_BIAS check with SkipCheck: no SHAP, no limits
+        import textwrap
+
+        sys.stderr.write(textwrap.fill(f"--as-pipeline: {' and '.join(unused)} do not apply: the BiasCheck step is "
+                                       "a MODEL_BIAS ClarifyCheck that registers a new baseline (SkipCheck).", 80)
+                         + "\n")
     if backend == "sagemaker":
-        if "bias" in steps:  # the ClarifyCheck job reads an analysis_config.json that --as-pipeline does not write
-            raise UsageError("--as-pipeline on sagemaker has no bias step yet (its ClarifyCheck needs an analysis "
-                             "configuration in S3)", hint="leave bias out, or run it without --as-pipeline")
         on_sagemaker(options, steps, run_dir, json_out)
         return
     region = "us-east-1"  # locally the definition's AWS names are placeholders; one Region keeps them stable

@@ -80,7 +80,7 @@ def quality_check_step(name: str, *, image: str, role: str, instance_type: Any, 
 def clarify_check_step(name: str, *, image: str, role: str, instance_type: Any, dataset: Any, config_uri: str,
                        output_uri: str, model_name: Any, group: str, tags: list[dict[str, str]],
                        cache: Mapping[str, Any], depends_on: list[str]) -> dict[str, Any]:
-    """A MODEL_BIAS ClarifyCheck over the test split, scored by the step's model (the flow's bias step)."""
+    """A MODEL_BIAS ClarifyCheck over the bias step's dataset, scored by the step's model (the flow's bias step)."""
     inputs = [_input("analysis_config", config_uri, f"{PROC}/input/config"),
               _input("dataset", dataset, f"{PROC}/input/data")]
     job = _job(image, role, instance_type, inputs, _output("analysis_result", output_uri), tags)

@@ -14,7 +14,9 @@ schema/pipeline-definition.schema.json) is checked in tests when a copy is avail
 `Std:Join` but lets no argument use it, so this export uses `Get` only, and its RegisterModel step
 has no ModelApprovalStatus: the Condition step decides whether a version is registered at all.
 With `monitor` the definition has a QualityCheck step and with `bias` a ClarifyCheck step
-(sagecli/flow/pipeline_checks.py); the Process step carries the dataset's seed and size in its Environment.
+(sagecli/flow/pipeline_checks.py) whose analysis configuration and dataset are uploaded before the pipeline
+is created, as the SDK uploads them (sagecli/flow/pipeline_bias.py); the Process step carries the dataset's
+seed and size in its Environment.
 `sagecli pipeline run` runs a definition locally (pipeline_runner.py); `--as-pipeline` on the sagemaker
 backend creates and starts it (pipeline_sagemaker.py).
 """
@@ -32,6 +34,7 @@ from sagecli.aws.images import MODEL_MONITOR_IMAGE, lookup
 from sagecli.aws.plan import Layout
 from sagecli.contracts import FlowOptions
 from sagecli.errors import SageCliError
+from sagecli.flow import pipeline_bias
 from sagecli.flow import pipeline_checks as checks
 
 VERSION = "2020-12-01"
@@ -167,12 +170,12 @@ def build_definition(opts: FlowOptions, steps: list[str], *, run_id: str, region
     model["PrimaryContainer"] = {**model["PrimaryContainer"], "ModelDataUrl": artifact}
     model_step = _step("CreateModel", "Model", _drop(model, "ModelName"))
     bias = "bias" in chosen
-    if bias:  # the Clarify check scores the test split with the step's model, so the model comes first
+    if bias:  # the Clarify check scores its dataset with the step's model, so the model comes first
         out.append(model_step)
         out.append(checks.clarify_check_step(
             "BiasCheck", image=lookup(CLARIFY_IMAGE, region), role=role, instance_type=p["ProcessingInstanceType"],
-            dataset=_output(refs, "Process", "test", data["test"]),
-            config_uri=lay.uri("clarify", "analysis_config.json"), output_uri=lay.uri("clarify", "output") + "/",
+            dataset=pipeline_bias.dataset_uri(lay), config_uri=pipeline_bias.config_uri(lay),
+            output_uri=lay.uri("clarify", "output") + "/",
             model_name=refs.get("Steps.CreateModel.ModelName", "sagecli-pipelines-model"),
             group=opts.model_package_group, tags=calls.tag_list(run_id), cache=CACHE, depends_on=["Evaluate"]))
     if "register" in chosen:

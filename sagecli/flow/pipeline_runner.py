@@ -3,7 +3,8 @@
 The graph is the definition's: a step runs after every step it names in a `Get` (`Steps.X...`) or in
 `DependsOn`, in definition order among the steps that are ready. Each step is done by the flow's own
 code (sagecli/flow/steps.py) on the local backend; a Condition step evaluates its conditions on the
-resolved values and runs its IfSteps or its ElseSteps (the others are skipped); a Fail step stops the
+resolved values and runs its IfSteps or its ElseSteps (the others are skipped), and a RegisterModel in its
+branch takes the condition's verdict as its approval status (pipeline_state.register_gated); a Fail step stops the
 execution, as it stops a Pipelines execution (https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-steps.html).
 Cacheable steps with `CacheConfig.Enabled` reuse an earlier run's results (sagecli/flow/pipeline_cache.py);
 each step says hit, miss (and why) or off, in the output and in --json (`data.cache`).
@@ -248,6 +249,7 @@ class _Execution:
         self.props: dict[str, dict[str, Any]] = {}
         self.results: dict[str, StepResult] = {}
         self.stopped: str | None = None  # why the rest of the execution does not run
+        self.gate: tuple[str, bool, list[str]] | None = None  # the Condition whose branch runs: name, verdict, why
 
     def step(self, step: Mapping[str, Any]) -> None:
         res = self.results[step["Name"]]
@@ -284,6 +286,11 @@ class _Execution:
                                   self.props))
             raise StepFailed(message)
         args = resolve(step.get("Arguments", {}), self.params, self.props)
+        if kind == "register" and self.gate is not None:  # the condition gates RegisterModel: its verdict decides
+            state_io.register_gated(self.state, res, *self.gate)
+            self.props[step["Name"]] = state_io.properties(kind, self.state, args)
+            res.data["cache"] = {"status": "off"}
+            return
         checks = {k: resolve(step[k], self.params, self.props) for k in CHECK_FIELDS if k in step}
         enabled, expire_s = cache_settings(step)
         cache_info: dict[str, Any] = {"status": "off"}
@@ -334,8 +341,12 @@ class _Execution:
             skipped = self.results[child["Name"]]
             skipped.status, skipped.summary = "skipped", f"not run: {step['Name']} chose {chosen}"
             self.observer(skipped)
-        for child in args.get(chosen, []):
-            self.step(child)
+        outer, self.gate = self.gate, (step["Name"], outcome, shown)
+        try:
+            for child in args.get(chosen, []):
+                self.step(child)
+        finally:
+            self.gate = outer
 
 
 def _num(value: Any) -> str:

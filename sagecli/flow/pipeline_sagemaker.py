@@ -69,6 +69,12 @@ def build_plan(options: FlowOptions, steps: list[str], *, run_id: str, run_dir: 
                for name, d in sorted(dirs.items()) for f in sorted(d.iterdir()) if f.is_file()]
     uploads += [(calls.put_object(lay.uri("code", script), run_id, script, "text/x-python"), SCRIPTS / script)
                 for script in ("process.py", "evaluate.py")]
+    if "bias" in steps:  # the ClarifyCheck reads its analysis configuration and dataset from S3, as the SDK's
+        from sagecli.flow import pipeline_bias  # ClarifyCheckStep uploads them when the pipeline is defined
+
+        config, rows = pipeline_bias.write_inputs(options, run_dir / "clarify")
+        uploads += [(calls.put_object(pipeline_bias.config_uri(lay), run_id, config.name, "application/json"), config),
+                    (calls.put_object(pipeline_bias.dataset_uri(lay) + rows.name, run_id, rows.name), rows)]
     definition_uri = lay.uri("pipeline.json")
     uploads.append((calls.put_object(definition_uri, run_id, "pipeline.json", "application/json"),
                     local_definition))
@@ -116,6 +122,10 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
         i, found = next(iter(invalid.items()))
         raise SageCliError(f"{plan[i].operation} request does not validate: {found[0]}", hint="nothing was created")
     costs = estimate(plan, region)  # the execution's jobs too: training, tuning, processing, transform
+    if "bias" in steps:
+        from sagecli.flow.pipeline_bias import shadow_cost
+
+        costs.append(shadow_cost(next(s for s in definition["Steps"] if s["Type"] == "ClarifyCheck"), options, region))
     notes = [f"Pipelines sends the requests marked 'sent by the pipeline' itself, with the role {role}; they "
              "are priced at the pipeline's parameter defaults.",
              f"The definition is also in {run_dir / 'pipeline.json'}.",
@@ -124,6 +134,10 @@ def run_on_sagemaker(options: FlowOptions, steps: list[str], *, run_id: str, run
     if "monitor" in steps:
         notes.append("The DataQualityCheck step runs the Model Monitor analyzer image, which Model Monitor accounts "
                      "still have; new customers cannot use Model Monitor.")
+    if "bias" in steps:
+        notes.append("The BiasCheck step runs a SageMaker Clarify job (closed to new customers) reading "
+                     "clarify/analysis_config.json and clarify/dataset/, uploaded here; Clarify also runs a shadow "
+                     f"endpoint of 1 x {options.instance_type} while it works (priced as an Endpoint).")
     out = sys.stderr if json_out and not b.get("dry_run") else sys.stdout  # as the sagemaker backend does
     render_plan(plan, costs, aws, as_json=json_out, out=out, notes=notes)
     if b.get("dry_run"):

@@ -6,9 +6,10 @@ same model and a Transform over it can hit the cache) and a QualityCheck step ru
 baseline (sagecli/monitor, the analyzer's statistics.json and constraints.json). Property paths are those
 of the step's Describe* response (or the check step's properties), with local file:// URIs for S3 URIs.
 State saved in the cache is plain JSON: what a later step reads from the run state, and the files behind it.
-RegisterModel runs the flow's register step, whose approval status compares the Evaluate step's test AUC
-with MinAuc, while the Condition step compared the training job's validation AUC: the two can disagree
-on a model near the limit (the condition lets it through, the version is registered Rejected).
+RegisterModel inside a Condition step's branch is gated by that condition, as in Pipelines: the condition's
+verdict is the approval status (the branch it chose), so a model the condition lets through is registered
+Approved even when its test AUC (Evaluate) is below MinAuc; a RegisterModel outside any condition runs the
+flow's register step, which decides on the test AUC.
 """
 
 from __future__ import annotations
@@ -66,6 +67,33 @@ def _evaluate(run: RunState, res: StepResult, args: dict[str, Any]) -> None:
     out = run.ctx.run_dir / "evaluation" / "evaluation.json"
     atomic_write_text(out, json.dumps({"metrics": run.metrics}, indent=2) + "\n")
     res.artifacts["evaluation"] = str(out)
+
+
+def register_gated(run: RunState, res: StepResult, condition: str, verdict: bool, shown: list[str]) -> None:
+    """RegisterModel in a Condition step's branch: the condition's verdict (and a failed bias check) decides."""
+    from sagecli.contracts import ModelPackageRequest
+
+    if run.training is None or not run.training.model_artifact:
+        raise StepFailed("no trained model to register")
+    bias_condition = (run.bias or {}).get("condition")
+    bias_ok = bias_condition is None or bias_condition["passed"]
+    run.approved = verdict and bias_ok
+    status = "Approved" if run.approved else "Rejected"
+    opts = run.ctx.options
+    said = "; ".join(shown) or "no conditions"
+    pkg = run.backend.register_model(ModelPackageRequest(
+        group_name=opts.model_package_group, model_artifact=run.training.model_artifact, metrics=run.metrics,
+        approval_status=status, tags=run.ctx.tags,
+        description=f"run {run.ctx.run_id}: {condition} {said}"
+        + ("" if bias_condition is None else f"; bias check passed is {bias_ok}")))
+    run.package = pkg
+    res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
+                "condition": {"step": condition, "passed": verdict, "conditions": shown,
+                              "test_auc": run.metrics.get("auc")}}
+    res.summary = f"{pkg.group_name} v{pkg.version} {status} ({condition} {'passed' if verdict else 'failed'})"
+    if bias_condition is not None:
+        res.data["bias_condition"] = bias_condition
+        res.summary += "; bias check " + ("passed" if bias_ok else "failed")
 
 
 def run_kind(kind: str, run: RunState, res: StepResult, args: dict[str, Any]) -> None:

@@ -26,6 +26,17 @@ def step_line(res: Any, width: int | None = None) -> str:
     return head + _fit(res.summary.replace("\n", " "), width - len(head))
 
 
+def export_lines(info: dict[str, Any], width: int | None = None) -> list[str]:
+    """`Wrote pipeline.json: ... N steps (A, B, ...).` wrapped to the width, the step list indented; a path
+    longer than the width stays whole, so it can be copied."""
+    import textwrap
+
+    text = (f"Wrote {info['path']}: SageMaker Pipelines definition {info['version']}, {len(info['steps'])} steps "
+            f"({', '.join(info['steps'])}).")
+    return textwrap.wrap(text, width or _width(), subsequent_indent="  ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
 class PipelineLines:
     """The observer: prints each step once, when it ends."""
 

@@ -94,12 +94,6 @@ def test_a_failed_create_tears_down_what_exists(fake, sagecli_home, operation):
     _gone(fake, run_id)
 
 
-def test_bias_is_refused_before_anything_exists(fake, sagecli_home):
-    res = run_cli(*ARGS, "--steps", "process,train,bias")
-    assert res.returncode != 0 and "has no bias step yet" in res.stderr.splitlines()[0]
-    assert "CreateBucket" not in fake.faults.seen
-
-
 def test_created_by_reads_step_metadata_and_skips_cache_hits():
     steps = [{"StepName": "Train", "Metadata": {"TrainingJob": {"Arn": "arn:aws:sagemaker:r:1:training-job/t"}}},
              {"StepName": "M", "Metadata": {"Model": {"Arn": "arn:aws:sagemaker:r:1:model/m"}}},
@@ -166,3 +160,101 @@ def test_cleanup_by_tag_finds_a_left_pipeline(fake, sagecli_home):
     assert [f.name for f in found] == ["sagecli-r1-pipeline"]
     delete_found(aws, found, lambda m: None)
     assert [p["PipelineName"] for p in sm.list_pipelines()["PipelineSummaries"]] == ["other"]
+
+
+BIAS_STEPS = "process,train,evaluate,bias,register,transform"
+
+
+def test_bias_dry_run_uploads_the_clarify_config_the_check_reads(fake, sagecli_home):
+    """The ClarifyCheck's analysis_config input is a file sagecli uploads: the bias step's Clarify config."""
+    from sagecli.flow.bias_sagemaker import clarify_config
+
+    res = run_cli(*ARGS, "--steps", BIAS_STEPS, "--dry-run", "--json")
+    assert res.returncode == 0, res.stderr[-2000:]
+    plan = json.loads(res.stdout)
+    for req in plan["requests"]:
+        assert problems_for(req["service"], req["operation"], req["request"]) == [], req["operation"]
+    puts = {r["request"]["Key"] for r in plan["requests"] if r["operation"] == "PutObject"}
+    prefix = f"sagecli/{plan['run_id']}/clarify/"
+    assert {prefix + "analysis_config.json", prefix + "dataset/train-with-facet.csv"} <= puts
+    definition = json.loads((sagecli_home / "runs" / plan["run_id"] / "pipeline.json").read_text())
+    check = next(s for s in definition["Steps"] if s["Name"] == "BiasCheck")
+    uris = {i["InputName"]: i["S3Input"]["S3Uri"] for i in check["Arguments"]["ProcessingInputs"]}
+    bucket = uris["analysis_config"].removeprefix("s3://").split("/", 1)[0]
+    assert uris == {"analysis_config": f"s3://{bucket}/{prefix}analysis_config.json",
+                    "dataset": f"s3://{bucket}/{prefix}dataset/"}
+    config = json.loads((sagecli_home / "runs" / plan["run_id"] / "clarify" / "analysis_config.json").read_text())
+    assert config == clarify_config(config["headers"], predictor={
+        "instance_type": "ml.m5.xlarge", "initial_instance_count": 1, "content_type": "text/csv",
+        "accept_type": "text/csv"})  # the bias step's config; the model comes from the step's ModelName
+    rows = (sagecli_home / "runs" / plan["run_id"] / "clarify" / "dataset" / "train-with-facet.csv").read_text()
+    assert {len(r.split(",")) for r in rows.splitlines()} == {len(config["headers"])}
+    jobs = [r for r in plan["requests"] if r["operation"] == "CreateProcessingJob"]
+    assert any("clarify" in r["request"]["AppSpecification"]["ImageUri"] for r in jobs)
+    priced = [c for c in plan["cost"] if c["resource"] == "ProcessingJob"]
+    assert len(priced) == len(jobs) == 3  # Process, Evaluate, BiasCheck (at most its 0.5 h MaxRuntimeInSeconds)
+    assert [c["max_hours"] for c in priced].count(0.5) == 1
+    shadow = [c for c in plan["cost"] if c["resource"] == "Endpoint"]
+    assert len(shadow) == 1 and "shadow" in shadow[0]["bound"] and shadow[0]["max_hours"] == 0.5
+    assert shadow[0]["max_usd"] is not None and shadow[0]["max_usd"] > 0
+    assert any("Clarify" in n and "shadow" in n for n in plan["notes"])
+    assert fake.faults.seen.count("PutObject") == 0 and "CreateBucket" not in fake.faults.seen
+
+
+def test_bias_execution_runs_the_check_then_everything_is_deleted(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", BIAS_STEPS, "--yes", "--json", timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    doc = json.loads(res.stdout)
+    assert [s["name"] for s in doc["steps"]] == ["Process", "Train", "Evaluate", "CreateModel", "BiasCheck",
+                                                 "CheckAuc", "Register", "Transform", "teardown"]
+    assert all(s["status"] == "ok" for s in doc["steps"]), [s["summary"] for s in doc["steps"]]
+    ops = fake.faults.seen
+    assert ops.index("PutObject") < ops.index("CreatePipeline")
+    _gone(fake, doc["run_id"])
+
+
+def test_the_fake_clarify_check_fails_without_its_config(fake, sagecli_home, tmp_path):
+    """The fake's check can fail: no configuration, then a wrong one, then the uploaded inputs pass."""
+    from sagecli.aws.plan import Layout
+    from sagecli.contracts import FlowOptions
+    from sagecli.flow import pipeline_bias
+    from sagecli.flow.pipeline_export import build_definition
+    from tests.aws.fakes.pipeline import clarify_problem
+
+    B = "sagecli-fake-clarify"
+    s3 = fake.client("s3")
+    s3.create_bucket(Bucket=B)
+    opts = FlowOptions(rows=400)
+    definition, _ = build_definition(opts, ["process", "train", "evaluate", "bias"], run_id="r1", region="us-east-1",
+                                     image="img", bucket=B)
+    check = next(s for s in definition["Steps"] if s["Name"] == "BiasCheck")
+    assert "no analysis configuration" in clarify_problem(s3, check)
+    config, rows = pipeline_bias.write_inputs(opts, tmp_path)
+    lay = Layout("r1", B)
+    key = pipeline_bias.config_uri(lay).removeprefix(f"s3://{B}/")
+    s3.put_object(Bucket=B, Key=key, Body=b'{"predictor": {"model_name": "m"}}')
+    assert "must not name the model" in clarify_problem(s3, check)
+    s3.put_object(Bucket=B, Key=key, Body=config.read_bytes())
+    assert "no dataset" in clarify_problem(s3, check)
+    s3.put_object(Bucket=B, Key=pipeline_bias.dataset_uri(lay).removeprefix(f"s3://{B}/") + rows.name,
+                  Body=rows.read_bytes())
+    assert clarify_problem(s3, check) is None
+
+
+def test_bias_options_the_check_does_not_use_are_named(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", BIAS_STEPS, "--shap", "--bias-max", "DPPL=0.1", "--dry-run",
+                  env={"COLUMNS": "80"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    note = " ".join(res.stderr.split())
+    assert "--as-pipeline: --shap and --bias-max do not apply" in note
+    assert all(len(line) <= 80 for line in res.stderr.splitlines())
+
+
+def test_bias_execution_screen_fits_80_columns(fake, sagecli_home):
+    res = run_cli(*ARGS, "--steps", BIAS_STEPS, "--yes", timeout=120, env={"COLUMNS": "80"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    table = res.stdout.split("STEP ")[-1].splitlines()
+    assert [line.split()[:2] for line in table if line.startswith("BiasCheck")] == [["BiasCheck", "ok"]]
+    assert all(len(line) <= 80 for line in table if not line.startswith("Artifacts:"))
+    note = res.stdout[res.stdout.index("Note: The BiasCheck"):].split("\nNote:")[0].split("\nEvery")[0]
+    assert "shadow" in note and all(len(line) <= 80 for line in note.splitlines())  # the plan's note, wrapped

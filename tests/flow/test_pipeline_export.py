@@ -189,3 +189,26 @@ def test_check_properties_are_checked():
     definition["Steps"][-1]["Arguments"]["ModelName"] = {"Get": "Steps.DataQualityCheck.ProcessingJobArn"}
     assert any("not a QualityCheck property" in p for p in pe.reference_problems(definition))
     assert any("needs ModelName" in p for p in pe.definition_problems(definition, pe.Refs()))
+
+
+def test_cli_wrote_line_fits_80_columns(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAGECLI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run-demo", "--export-pipeline", "pipeline.json", "--steps",
+                                      "process,train,evaluate,bias,register,transform,monitor"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    steps = [s["Name"] for s in pe.iter_steps(json.loads((tmp_path / "pipeline.json").read_text()))]
+    assert len(steps) == 10 and len(lines) > 1
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[0].startswith("Wrote pipeline.json: SageMaker Pipelines definition 2020-12-01, 10 steps")
+    assert " ".join(line.strip() for line in lines).endswith(f"({', '.join(steps)}).")  # every step, in order
+
+
+def test_wrote_lines_keep_a_long_path_whole():
+    from sagecli.ui.pipeline_view import export_lines
+
+    path = "/" + "/".join(["a-very-long-folder-name"] * 4) + "/pipeline.json"
+    lines = export_lines({"path": path, "version": "2020-12-01", "steps": ["Process", "Train"]}, 80)
+    assert path in lines[1] and all(len(line) <= 80 for line in lines if path not in line)

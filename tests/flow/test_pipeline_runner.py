@@ -312,3 +312,25 @@ def test_check_settings_from_parameters_are_part_of_the_key(tmp_path):
     assert _cache(_run(tmp_path, definition, 2))["DataQualityCheck"] == "hit"
     flow = _run(tmp_path, definition, 3, parameters={"Group": "b"})
     assert (_cache(flow)["Process"], _cache(flow)["DataQualityCheck"]) == ("hit", "miss")
+
+
+def test_the_condition_verdict_is_the_approval_of_a_model_at_the_limit(tmp_path, monkeypatch):
+    """Validation AUC passes MinAuc, test AUC does not: the condition gates Register, so it registers Approved."""
+    monkeypatch.setenv("SAGECLI_HOME", str(tmp_path / "home"))
+    definition = _definition(("process", "train", "evaluate", "register"))
+    first = _by(_run(tmp_path, definition, 1, parameters={"MinAuc": "0.0"}))
+    validation_auc = float(first["CheckAuc"].data["conditions"][0].split()[0])
+    test_auc = first["Evaluate"].data["metrics"]["auc"]
+    assert validation_auc > test_auc + 0.01  # seed 7, 400 rows: 0.8733 and 0.7740
+    limit = (validation_auc + test_auc) / 2
+    flow = _run(tmp_path, definition, 2, parameters={"MinAuc": str(limit)})
+    by = _by(flow)
+    assert flow.ok, flow.error
+    assert by["CheckAuc"].data["outcome"] is True and test_auc < limit
+    register = by["Register"]
+    assert register.data["approval_status"] == "Approved", register.summary
+    assert register.data["condition"]["step"] == "CheckAuc" and register.data["condition"]["passed"] is True
+    assert "Approved (CheckAuc passed)" in register.summary
+    from sagecli.registry.store import list_groups
+
+    assert list_groups()[0]["latest_approved"] == register.data["version"] == 2  # the registry says so too

@@ -6,8 +6,9 @@ step succeeds in order with the Metadata ListPipelineExecutionSteps reports (job
 compares the Train step's validation AUC, FAKE_AUC, with its right value (the MinAuc parameter: the
 definition's default or the execution's PipelineParameters) and runs its IfSteps or ElseSteps; a Model step
 creates a model and a RegisterModel step a model package version in moto (with the step's tags), so
-teardown has real things to delete; the Evaluate step writes evaluation.json under its output. A Fail step
-ends the execution Failed with its ErrorMessage, as in Pipelines.
+teardown has real things to delete; the Evaluate step writes evaluation.json under its output; a ClarifyCheck
+step fails as the Clarify container would when its analysis configuration or dataset is missing or does not fit
+(clarify_problem). A Fail step ends the execution Failed with its ErrorMessage, as in Pipelines.
 """
 
 from __future__ import annotations
@@ -39,6 +40,35 @@ def _arn(kind: str, name: str) -> str:
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{kind}/{name}"
 
 
+def clarify_problem(s3: Any, step: dict[str, Any]) -> str | None:
+    """What the Clarify container would stop on: no analysis configuration at its input, a configuration that
+    is not JSON or names a model itself (the step's ModelName does), or dataset rows whose columns do not match
+    its headers (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html)."""
+    from botocore.exceptions import ClientError
+
+    inputs = {i["InputName"]: i["S3Input"]["S3Uri"] for i in step["Arguments"]["ProcessingInputs"]}
+    if set(inputs) != {"analysis_config", "dataset"} or not isinstance(step.get("ModelName"), dict):
+        return "a MODEL_BIAS check needs analysis_config and dataset inputs and a ModelName"
+    bucket, _, key = inputs["analysis_config"].removeprefix("s3://").partition("/")
+    try:
+        config = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except ClientError:
+        return f"ClientError: no analysis configuration at {inputs['analysis_config']}"
+    except ValueError:
+        return "the analysis configuration is not JSON"
+    if "model_name" in config.get("predictor", {"model_name": None}):
+        return "the analysis configuration's predictor must not name the model"
+    bucket, _, prefix = inputs["dataset"].removeprefix("s3://").partition("/")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
+    if not keys:
+        return f"no dataset under {inputs['dataset']}"
+    for k in keys:
+        rows = s3.get_object(Bucket=bucket, Key=k)["Body"].read().decode().splitlines()
+        if not rows or any(len(r.split(",")) != len(config["headers"]) for r in rows):
+            return f"{k}: the rows do not have the {len(config['headers'])} columns of the headers"
+    return None
+
+
 def run_definition(url: str, arn: str, definition: dict[str, Any], overrides: list[dict[str, str]]) -> None:
     """Play the execution: step records, the models and packages it makes, its end state."""
     from tests.aws.fake_sagemaker import client
@@ -58,6 +88,11 @@ def run_definition(url: str, arn: str, definition: dict[str, Any], overrides: li
         records.append(record)
         if kind in ("Processing", "QualityCheck", "ClarifyCheck"):
             record["Metadata"]["ProcessingJob"] = {"Arn": _arn("processing-job", job)}
+            problem = clarify_problem(s3, step) if kind == "ClarifyCheck" else None
+            if problem:
+                record["StepStatus"], record["FailureReason"] = "Failed", problem
+                FAILURES[arn] = f"Step failure: One or multiple steps failed. {name}: {problem}"
+                return False
             for out in args.get("ProcessingOutputConfig", {}).get("Outputs", []):
                 if out["OutputName"] == "evaluation":
                     bucket, _, key = out["S3Output"]["S3Uri"].removeprefix("s3://").partition("/")
