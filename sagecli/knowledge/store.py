@@ -52,8 +52,10 @@ def _fingerprint(root: Path) -> str:
 class ShardedRecords(Mapping[str, dict[str, Any]]):
     """Records by id, in content order, read from the cache one kind at a time on first use."""
 
-    def __init__(self, kind_of: dict[str, str], read_kind: Callable[[str], dict[str, dict[str, Any]]]) -> None:
+    def __init__(self, kind_of: dict[str, str], read_kind: Callable[[str], dict[str, dict[str, Any]]],
+                 limit_owners: dict[str, list[str]]) -> None:
         self._kind_of = kind_of
+        self.limit_owners = limit_owners  # limit name -> ids of the records that document it, sorted
         self._read_kind = read_kind
         self._kinds: dict[str, dict[str, dict[str, Any]]] = {}
         self._present = frozenset(kind_of.values())
@@ -138,6 +140,12 @@ class KnowledgeBase:
             seen.setdefault(r["kind"], None)
         return list(seen)
 
+    def with_limit(self, name: str) -> list[dict[str, Any]]:
+        """Every record that documents a limit of this name, by id (reads only their kinds)."""
+        if isinstance(self.records, ShardedRecords):
+            return [self.records[rid] for rid in self.records.limit_owners.get(name, ())]
+        return [self.records[rid] for rid in limit_owners(self.records).get(name, ())]
+
     def limit(self, record_id: str, name: str) -> Any:
         """The current value of a documented limit (e.g. serverless-inference max_payload_mb)."""
         return self.limit_record(record_id, name)["value"]
@@ -191,6 +199,16 @@ def compile_or_raise(root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return compiled.records, compiled.questions
 
 
+def limit_owners(records: Mapping[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Limit name -> the ids of the records that document a limit of that name, sorted."""
+    owners: dict[str, list[str]] = {}
+    for rid in sorted(records):
+        limits = records[rid].get("limits")
+        for name in limits if isinstance(limits, dict) else ():
+            owners.setdefault(name, []).append(rid)
+    return owners
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file atomically: a temporary file in the same folder, then os.replace."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -227,7 +245,7 @@ def _write_cache(folder: Path, key: str, records: dict[str, dict[str, Any]],
         for kind, recs in by_kind.items():
             _atomic_write_bytes(_cache_file(folder, key, f"kind-{kind}"), marshal.dumps(recs))
         _atomic_write_bytes(_cache_file(folder, key, "questions"), marshal.dumps(questions))
-        index = {rid: rec["kind"] for rid, rec in records.items()}
+        index = {"kind_of": {rid: rec["kind"] for rid, rec in records.items()}, "limit_owners": limit_owners(records)}
         _atomic_write_bytes(_cache_file(folder, key, "index"), marshal.dumps(index))
 
 
@@ -240,10 +258,11 @@ def _load(root_str: str, use_cache: bool) -> KnowledgeBase:
         key = _fingerprint(root)
         folder = cache_dir()
         try:
-            kind_of = _read(_cache_file(folder, key, "index"))
+            index = _read(_cache_file(folder, key, "index"))
+            kind_of, owners = index["kind_of"], index["limit_owners"]
         except CACHE_ERRORS:
-            kind_of = None  # no cache yet, or a broken one: rebuild it
-        if isinstance(kind_of, dict):
+            kind_of = owners = None  # no cache yet, or a broken one: rebuild it
+        if isinstance(kind_of, dict) and isinstance(owners, dict):
             compiled: list[tuple[dict[str, Any], dict[str, Any]]] = []  # compiled once, only if a file fails
 
             def fallback() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -269,7 +288,7 @@ def _load(root_str: str, use_cache: bool) -> KnowledgeBase:
                     pass
                 return fallback()[1]
 
-            return KnowledgeBase(ShardedRecords(kind_of, read_kind), read_questions, root)
+            return KnowledgeBase(ShardedRecords(kind_of, read_kind, owners), read_questions, root)
     records, questions = compile_or_raise(root)
     if use_cache:
         _write_cache(folder, key, records, questions)

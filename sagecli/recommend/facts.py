@@ -189,8 +189,7 @@ def kb_maximum(name: str, kb: Any) -> tuple[float, dict[str, Any], dict[str, Any
     best: tuple[float, dict[str, Any], dict[str, Any]] | None = None
     if limit is None:
         return None
-    for rid in sorted(kb.records):
-        rec = kb.records[rid]
+    for rec in kb.with_limit(limit):  # by id, as the tie-break; only records that document the limit
         entry = (rec.get("limits") or {}).get(limit)
         if isinstance(entry, dict) and isinstance(entry.get("value"), (int, float)) and not isinstance(
                 entry.get("value"), bool) and (best is None or entry["value"] > best[0]):

@@ -53,6 +53,10 @@ def test_cached_records_equal_the_compiled_ones(content: Path) -> None:
     assert cached.search("serverless payload") == plain.search("serverless payload")
     assert cached.records.get("no-such-id") is None and "no-such-id" not in cached.records
     assert len(cached.records) == len(plain.records)
+    for name in ("max_payload_mb", "max_processing_seconds", "no_such_limit"):
+        assert cached.with_limit(name) == plain.with_limit(name)
+    owners = [r["id"] for r in plain.with_limit("max_payload_mb")]
+    assert owners == sorted(owners) and "async-inference" in owners
 
 
 def test_a_command_reads_only_the_kinds_it_touches(content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,6 +69,9 @@ def test_a_command_reads_only_the_kinds_it_touches(content: Path, monkeypatch: p
     assert reads == ["index", "kind-inference_option", "kind-instance_family"]
     kb.get("serverless-inference")
     assert len(reads) == 3  # each kind's file is read once
+    owners = kb.with_limit("max_payload_mb")
+    assert set(reads[3:]) == {f"kind-{r['kind']}" for r in owners} - {"kind-inference_option"}
+    assert "kind-rule" not in reads and "kind-algorithm" not in reads  # kinds without the limit stay unread
 
 
 def test_a_broken_kind_file_falls_back_to_compiling(content: Path) -> None:
