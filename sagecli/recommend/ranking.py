@@ -101,15 +101,16 @@ class Decision:
         shift = 2.0 - ranked[0].raw if self.relative and choice else 0.0
         rows = []
         for c in ranked:
-            row: dict[str, Any] = {
+            row: dict[str, Any] = {  # copies, so the answer never shares a list with its candidate
                 "option": c.option,
                 "eligible": c.eligible,
                 "score": score(c.raw + shift) if c.eligible else 0.0,
-                "reasons": [*c.blockers, *(r for r in c.reasons if r)],
-                "sources": list(c.sources),
+                "reasons": c.blockers + [r for r in c.reasons if r],
+                "sources": c.sources[:],
+                "pros": c.pros[:],
+                "cons": c.cons[:],
+                "weights": [{"points": round(p, 2), "reason": r} for p, r in c.weights if r],
             }
-            row["pros"], row["cons"] = list(c.pros), list(c.cons)
-            row["weights"] = [{"points": round(p, 2), "reason": r} for p, r in c.weights if r]
             if c.blockers:
                 row["ruled_out_by"] = list(c.blockers)
             row.update(c.extra)
