@@ -61,8 +61,22 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         name = info.name or (info.callback.__name__ if info.callback else "")
         if not isinstance(info.rich_help_panel, str) and name in PANELS:
             info.rich_help_panel = PANELS[name]
+    if argv is not None and len(argv) > 2:
+        _only_command(app, argv[1], argv[2])
     apply_help_layout(app)
     return app
+
+
+def _only_command(app: typer.Typer, group: str, command: str) -> None:
+    """`sagecli recommend instance ...` runs one command of its group: Typer then builds only its options."""
+    import copy
+
+    for info in app.registered_groups:
+        sub = info.typer_instance
+        if info.name == group and sub is not None and any(c.name == command for c in sub.registered_commands):
+            pruned = copy.copy(sub)  # the group's own Typer stays whole (`sagecli.cli.app` lists every command)
+            pruned.registered_commands = [c for c in sub.registered_commands if c.name == command]
+            info.typer_instance = pruned
 
 
 _app: typer.Typer | None = None

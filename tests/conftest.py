@@ -96,7 +96,7 @@ def compiled_kb_cache(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         res = run_cli("kb", "show", "serverless-inference", "--json", env={"SAGECLI_HOME": str(folder)})
         assert res.returncode == 0, res.stderr
 
-    return sorted((shared_dir(tmp_path_factory, "kb-cache", build) / "cache").glob("kb-*.json"))
+    return sorted((shared_dir(tmp_path_factory, "kb-cache", build) / "cache").glob("kb-*"))
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON 
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Show every rule that fired.")]
 NoInputOpt = Annotated[bool, typer.Option("--no-input", help="Never ask questions; use documented defaults.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Show every ranked option, not only the top ones.")]
+InteractiveOpt = Annotated[bool, typer.Option(
+    "--interactive", help="On a terminal, also offer the named requirements (needs) to pick from.")]
 NeedOpt = Annotated[list[str] | None, typer.Option(
     "--need", help="A named requirement (repeatable); list them: sagecli recommend needs.", show_default=False)]
 PriorityHelp = "What matters most: "
@@ -32,7 +34,7 @@ def _flag(value: bool) -> bool | None:
 
 
 def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool, no_input: bool,
-         show_all: bool, try_it: dict[str, Any] | None = None) -> None:
+         show_all: bool, try_it: dict[str, Any] | None = None, interactive: bool = False) -> None:
     from sagecli.recommend.facts import missing, normalize
 
     given = {k: v for k, v in given.items() if v is not None}
@@ -52,11 +54,14 @@ def _run(recommender: str, given: dict[str, Any], json_out: bool, explain: bool,
     if needs:
         given["needs"] = needs
     ask = missing(recommender, given)
-    if ask and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
+    if (ask or interactive) and not json_out and not no_input and sys.stdin.isatty() and sys.stdout.isatty():
         from sagecli.recommend.facts import check_with_kb
+        from sagecli.recommend.needs import vocabulary
         from sagecli.ui.recommend_view import interview
 
-        given.update(interview(recommender, ask, check=lambda fact, value: check_with_kb(fact, value, kb)))
+        offer = vocabulary(kb, recommender) if interactive and not needs else None  # --need given: not asked
+        given.update(interview(recommender, ask, check=lambda fact, value: check_with_kb(fact, value, kb),
+                               needs=offer))
     from sagecli.recommend import decide
 
     result = decide(recommender, given, kb)
@@ -101,6 +106,7 @@ def instance_cmd(
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
     need: NeedOpt = None,
+    interactive: InteractiveOpt = False,
 ) -> None:
     """Recommend an instance type sized for the model, accepted by the workload's API."""
     _run("instance", {
@@ -109,7 +115,7 @@ def instance_cmd(
         "layers": layers, "hidden_size": hidden_size, "seq_len": seq_len, "concurrent": concurrent,
         "mini_batch_size": mini_batch_size, "gpu": gpu, "dataset_gb": dataset_gb,
         "distributed": distributed, "sparse": _flag(sparse), "arm": _flag(arm), "priority": priority, "needs": need,
-    }, json_out, explain, no_input, show_all)
+    }, json_out, explain, no_input, show_all, interactive=interactive)
 
 
 @rec_app.command("input-mode")
@@ -136,6 +142,7 @@ def input_mode_cmd(
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
     need: NeedOpt = None,
+    interactive: InteractiveOpt = False,
 ) -> None:
     """Recommend how a training job reads its data: file, pipe, fastfile, fsx_lustre or efs."""
     _run("input-mode", {
@@ -144,7 +151,7 @@ def input_mode_cmd(
         "fast_start": _flag(fast_start), "shared": _flag(shared), "vpc": vpc, "local_disk_gb": local_disk_gb,
         "instances": instances, "posix": _flag(posix),
         "priority": priority, "needs": need,
-    }, json_out, explain, no_input, show_all)
+    }, json_out, explain, no_input, show_all, interactive=interactive)
 
 
 @rec_app.command("deployment")
@@ -193,6 +200,7 @@ def deployment_cmd(
     no_input: NoInputOpt = False,
     show_all: AllOpt = False,
     need: NeedOpt = None,
+    interactive: InteractiveOpt = False,
 ) -> None:
     """Recommend an inference option and a rollout strategy for it (--try runs them locally)."""
     if not try_ and (fault or run_dir or idle_timeout is not None):
@@ -211,7 +219,7 @@ def deployment_cmd(
         "compare_variants": _flag(compare_variants), "alarms": alarms, "capacity_limited": _flag(capacity_limited),
         "instance_family": instance_family, "model_gb": model_gb, "bake_minutes": bake_minutes,
         "rollout_hours": rollout_hours, "needs": need,
-    }, json_out, explain, no_input, show_all, try_it)
+    }, json_out, explain, no_input, show_all, try_it, interactive)
 
 
 @rec_app.command("needs")

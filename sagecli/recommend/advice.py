@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sagecli.errors import UsageError
 
 
-@dataclass(frozen=True)
-class Advice:
+# A NamedTuple, not a frozen dataclass: about 0.4 ms less at import, on every command's start-up.
+class Advice(NamedTuple):
     """CPU/GPU support, scaling and recommended types for one algorithm (or a custom model)."""
 
     name: str

@@ -160,9 +160,12 @@ def _family_rules(c: Candidate, fam: dict[str, Any], size: dict[str, Any], kind:
         c.adjust(0.3, "a GPU family built for training")
     if kind == "gpu" and workload in ("inference", "transform") and cat == "gpu_inference":
         c.adjust(0.3, "a GPU family built for inference")
-    gpu_model = str(size.get("gpu_model") or fam.get("accelerator") or "")
-    older = next((g for g in OLDER_GPUS if gpu_model.split()[-1:] == [g]), None)
-    if kind == "gpu" and older and (f.get("params_b") is not None or f.get("framework") in DL_FRAMEWORKS):
+    if kind == "gpu" and (f.get("params_b") is not None or f.get("framework") in DL_FRAMEWORKS):
+        gpu_model = str(size.get("gpu_model") or fam.get("accelerator") or "")
+        older = next((g for g in OLDER_GPUS if gpu_model.split()[-1:] == [g]), None)
+    else:
+        older = None
+    if older:
         c.adjust(-1.0, f"older GPU ({older}): for deep-learning models AWS's LMI guide prefers A-series GPUs "
                        "(A10G, A100) or newer", LMI)
     if f.get("sparse") and kind != "cpu":
@@ -212,8 +215,8 @@ def bandwidth_gbps(kb: Any, size: dict[str, Any]) -> tuple[float | None, str | N
     return (float(rec["value"]), rec.get("source")) if rec else (None, None)
 
 
-def _priority_rules(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any]) -> None:
-    p, kind = f.get("priority"), kind_of(size)
+def _priority_rules(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], kind: str) -> None:
+    p = f.get("priority")
     if p == "latency" and kind != "cpu" and f["workload"] in ("inference", "transform"):
         c.adjust(0.5, "priority latency: accelerated inference")
     if p == "throughput":
@@ -232,11 +235,10 @@ def _priority_rules(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, An
                        "bonus")
 
 
-def _fit(c: Candidate, kb: Any, size: dict[str, Any], f: dict[str, Any], need_gib: float | None,
-         multi_node: bool) -> int:
+def _fit(c: Candidate, size: dict[str, Any], f: dict[str, Any], need_gib: float | None, multi_node: bool,
+         kind: str) -> int:
     """Instance count needed (1 unless the model or data must span instances); excludes what cannot fit."""
     nodes = 1
-    kind = kind_of(size)
     if need_gib is not None:
         have = accel_gib(size) if kind != "cpu" else float(size.get("memory_gib") or 0)
         what = "accelerator memory" if kind != "cpu" else "host memory"
@@ -344,12 +346,12 @@ def _graviton_rule(d: Decision, kb: Any, f: dict[str, Any], api: str, n: int) ->
                GRAVITON)
 
 
-def specs(size: dict[str, Any]) -> dict[str, Any]:
+def specs(size: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
     """The specs shown for a type (architecture, network and EFA included: rules select on them)."""
     out = {k: size[k] for k in SPEC_KEYS if size.get(k)}
     if size.get("gpus") and not size.get("accelerator_maker"):
         out["accelerator_maker"] = "NVIDIA"
-    if kind_of(size) != "cpu":
+    if (kind or kind_of(size)) != "cpu":
         out["accelerator_memory_gib"] = round(accel_gib(size), 1)
     return out
 
@@ -396,28 +398,31 @@ def decide_instance(f: dict[str, Any], kb: Any, disabled: frozenset[str] = froze
     weight = COST_WEIGHT.get(f.get("priority"), 0.6)
     sizing_page = _sizing_page(kb, need, workload) if need and not adv.builtin else None
     weights = _cost_weights(kb)
+    need_gib = need.gib if need else None
     n_arm = 0  # Graviton types this API accepts (for the --arm rule line)
     accepted = 0
     for fam, size in sizes:
         if api not in size.get("apis", []):
             continue  # not an option for this workload at all (the `api` rule line says so)
         accepted += 1
+        kind = kind_of(size)
         first_page = adv.source if adv.builtin else (fam.get("sources") or [None])[0]
-        if sizing_page and kind_of(size) != "cpu":  # the page behind the memory fit, then the family's
+        if sizing_page and kind != "cpu":  # the page behind the memory fit, then the family's
             first_page = sizing_page
-        c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size))
+        c = d.add(size["type"], first_page, family=fam["id"], instance_count=1, specs=specs(size, kind))
         c._cite((fam.get("sources") or [None])[0])
         n_arm += size.get("architecture") == "arm64"
-        _kind_rules(c, kind_of(size), f, adv, want)
+        _kind_rules(c, kind, f, adv, want)
         if adv.cpu_data_limit_gb is not None and f.get("dataset_gb") is not None and f.get("gpu") is None \
-                and (kind_of(size) == "cpu") == (want is False):
+                and (kind == "cpu") == (want is False):
             c.note(why, rule_page)
-        _family_rules(c, fam, size, kind_of(size), f)
+        _family_rules(c, fam, size, kind, f)
         _advice_rules(c, fam, size, adv)
         if fp8:
             _fp8_rule(c, size, *fp8)
-        _priority_rules(c, kb, size, f)
-        nodes = _fit(c, kb, size, f, need.gib if need else None, multi)
+        if f.get("priority") in ("latency", "throughput"):  # the only priorities with per-type points
+            _priority_rules(c, kb, size, f, kind)
+        nodes = _fit(c, size, f, need_gib, multi, kind)
         units = _cost_units(kb, size, weights)
         c.raw -= weight * math.log2(units * nodes)
         if nodes > 1 and workload == "processing":

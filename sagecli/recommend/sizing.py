@@ -7,8 +7,7 @@ tool's rules of thumb for activations and inference overhead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sagecli.recommend.kbfacts import fmt, limit
 
@@ -16,8 +15,8 @@ RULES = "accelerator-memory-sizing"
 GIB = 2**30
 
 
-@dataclass(frozen=True)
-class MemoryNeed:
+# A NamedTuple, not a frozen dataclass: about 0.4 ms less at import, on every command's start-up.
+class MemoryNeed(NamedTuple):
     """The memory a model needs and how it was computed."""
 
     gib: float
@@ -31,8 +30,8 @@ def weights_gib(kb: Any, params_b: float, precision: str) -> tuple[float, str | 
     return params_b * 1e9 * bpp / GIB, src
 
 
-@dataclass(frozen=True)
-class KvShape:
+# A NamedTuple, not a frozen dataclass: about 0.4 ms less at import, on every command's start-up.
+class KvShape(NamedTuple):
     """What the KV cache of an LLM depends on: layers, hidden size, tokens per sequence, sequences at once."""
 
     layers: int

@@ -267,10 +267,12 @@ def ask_questionary(fact: Fact, **io: Any) -> Any:
 
 
 def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | None = None,
-              check: Callable[[Fact, Any], Any] | None = None) -> dict[str, Any]:
+              check: Callable[[Fact, Any], Any] | None = None, needs: list[dict[str, Any]] | None = None,
+              ask_needs: Callable[[list[dict[str, Any]]], list[str] | None] | None = None) -> dict[str, Any]:
     """Ask for the missing facts that matter; Enter takes the shown default. Returns the answers given.
 
     `check` validates one answer (default: the fact's own rules); a bad answer is explained and asked again.
+    `needs` (need records, content/needs.yaml) adds one last optional multi-select; picks go under "needs".
     Ctrl-C (KeyboardInterrupt from `ask`) stops the command.
     """
     from sagecli.errors import UsageError
@@ -292,4 +294,23 @@ def interview(recommender: str, facts: list[Fact], ask: Callable[[Fact], Any] | 
                 break
             except UsageError as err:
                 out().print(f"[red]{err.message}[/red]")
+    if needs:
+        picked = (ask_needs or ask_needs_questionary)(needs)
+        if picked:
+            answers["needs"] = sorted(picked)
     return answers
+
+
+def need_label(need: dict[str, Any]) -> str:
+    """One checkbox line: the name --need takes and the need's short name."""
+    return f"{need['id'].removeprefix('need.')}: {need['name']}"
+
+
+def ask_needs_questionary(needs: list[dict[str, Any]], **io: Any) -> list[str]:
+    """One optional multi-select of named requirements; Enter with nothing ticked means none."""
+    import questionary
+
+    choices = [questionary.Choice(title=need_label(n), value=n["id"].removeprefix("need.")) for n in needs]
+    picked = questionary.checkbox("Any of these requirements? (Space ticks, Enter confirms; none is fine)",
+                                  choices=choices, **io).unsafe_ask()
+    return list(picked or [])
