@@ -23,8 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = "process,train,evaluate,register,deploy,invoke,transform,monitor,teardown"
 VARIANTS: dict[str, list[str]] = {
-    "default": [],
-    "default + features,tune,bias --shap": ["--steps", DEFAULT + ",features,tune,bias", "--shap"],
+    "default": [],  # MLflow tracking on, as for a user
+    "default --no-track": ["--no-track"],
+    "default + features,tune,bias --shap": ["--steps", DEFAULT + ",features,tune,bias", "--shap"],  # tracked
 }
 
 
