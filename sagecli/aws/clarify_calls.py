@@ -14,7 +14,6 @@ Clarify is closed to new customers: https://docs.aws.amazon.com/sagemaker/latest
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +25,6 @@ CONFIG_PATH = "/opt/ml/processing/input/config"
 DATA_PATH = "/opt/ml/processing/input/data"
 OUTPUT_PATH = "/opt/ml/processing/output"
 DONE = ("Completed", "Failed", "Stopped")
-STOP_WAIT_S = 600.0
-STOP_POLL_S = 5.0
 
 
 def _input(name: str, uri: str, local: str) -> dict[str, Any]:
@@ -87,21 +84,6 @@ def run_processing(exe: Any, sm: Any, call: ApiCall, say: Callable[[str], None],
             raise SageCliError(f"DescribeProcessingJob failed: {error_line(exc)}",
                                hint="the job was stopped; teardown runs now") from None
         raise
-
-
-def stop_processing(sm: Any, name: str, sleep: Callable[[float], None] = time.sleep) -> str:
-    """StopProcessingJob when it runs, then wait until it has stopped (its outputs land before the prefix goes)."""
-    status = sm.describe_processing_job(ProcessingJobName=name)["ProcessingJobStatus"]
-    if status not in ("InProgress", "Stopping"):
-        return f"{status} (jobs are records, not deleted)"
-    if status == "InProgress":
-        sm.stop_processing_job(ProcessingJobName=name)
-    status = sm.describe_processing_job(ProcessingJobName=name)["ProcessingJobStatus"]
-    deadline = time.monotonic() + STOP_WAIT_S
-    while status in ("InProgress", "Stopping") and time.monotonic() < deadline:
-        sleep(STOP_POLL_S)
-        status = sm.describe_processing_job(ProcessingJobName=name)["ProcessingJobStatus"]
-    return f"stopped ({status})"
 
 
 def plan_calls(clarify: dict[str, Any] | None, *, role_arn: str, layout: Any, run_id: str, instance_type: str,

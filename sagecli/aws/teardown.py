@@ -27,7 +27,6 @@ GONE_CODES = {"ResourceNotFound", "NoSuchBucket", "NoSuchKey", "404", "NotFound"
 STOP_WAIT_S = 600.0  # a stopped job may still upload its model or outputs; wait for that before emptying S3
 STOP_POLL_S = 5.0
 ENDPOINT_SETTLE_S = 1800.0  # an endpoint still Creating cannot be deleted until it is InService or Failed
-JOB_KINDS = ("TrainingJob", "TransformJob", "HyperParameterTuningJob", "ProcessingJob")  # stopped, never deleted
 BUSY_ENDPOINT = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 # Delete order when there is no ledger order to reverse (cleanup by tag).
 KIND_ORDER = ["PipelineExecution", "CloudWatchAlarm", "MonitoringSchedule", "ProcessingJob",
@@ -54,19 +53,29 @@ class TeardownReport:
     failed: list[tuple[Entry, str]] = field(default_factory=list)
 
 
+# Job kinds: (Describe operation, Stop operation, name parameter, status key). Jobs are stopped, never deleted;
+# stopping a tuning job stops its training jobs too.
+JOB_APIS = {
+    "TrainingJob": ("describe_training_job", "stop_training_job", "TrainingJobName", "TrainingJobStatus"),
+    "TransformJob": ("describe_transform_job", "stop_transform_job", "TransformJobName", "TransformJobStatus"),
+    "ProcessingJob": ("describe_processing_job", "stop_processing_job", "ProcessingJobName",
+                      "ProcessingJobStatus"),
+    "HyperParameterTuningJob": ("describe_hyper_parameter_tuning_job", "stop_hyper_parameter_tuning_job",
+                                "HyperParameterTuningJobName", "HyperParameterTuningJobStatus"),
+}
+JOB_KINDS = tuple(JOB_APIS)
+
+
 def _stop_job(sm: Any, kind: str, name: str) -> str:
     """Stop a running job and wait until it has stopped, so its last outputs land before the prefix goes."""
-    if kind == "TrainingJob":
-        status_of = lambda: sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]  # noqa: E731
-        stop = lambda: sm.stop_training_job(TrainingJobName=name)  # noqa: E731
-    else:
-        status_of = lambda: sm.describe_transform_job(TransformJobName=name)["TransformJobStatus"]  # noqa: E731
-        stop = lambda: sm.stop_transform_job(TransformJobName=name)  # noqa: E731
+    describe, stop, param, key = JOB_APIS[kind]
+    status_of = lambda: getattr(sm, describe)(**{param: name})[key]  # noqa: E731
     status = status_of()
     if status not in ("InProgress", "Stopping"):
         return f"{status} (jobs are records, not deleted)"
     if status == "InProgress":
-        stop()
+        getattr(sm, stop)(**{param: name})
+        status = status_of()
     deadline = time.monotonic() + STOP_WAIT_S
     while status in ("InProgress", "Stopping") and time.monotonic() < deadline:
         time.sleep(STOP_POLL_S)
@@ -145,16 +154,8 @@ def delete_one(aws: AwsContext, entry: Entry) -> str:
         from sagecli.aws.endpoint_calls import delete_resource
 
         return delete_resource(aws, kind, name, entry.arn)
-    if kind in ("TrainingJob", "TransformJob"):
+    if kind in JOB_APIS:
         return _stop_job(sm, kind, name)
-    if kind == "HyperParameterTuningJob":  # stopping it stops its training jobs
-        from sagecli.aws.tuning_calls import stop_tuning
-
-        return stop_tuning(sm, name)
-    if kind == "ProcessingJob":
-        from sagecli.aws.clarify_calls import stop_processing
-
-        return stop_processing(sm, name)
     if kind == "ModelPackageGroup":
         return _delete_group(sm, name)
     if kind in ("Pipeline", "PipelineExecution"):  # run-demo --as-pipeline (sagecli/aws/pipeline_calls.py)

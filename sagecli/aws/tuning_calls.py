@@ -22,8 +22,6 @@ DONE = ("Completed", "Failed", "Stopped")
 # What a HyperParameterTrainingJobDefinition takes over from a CreateTrainingJob request unchanged.
 CARRIED = ("AlgorithmSpecification", "RoleArn", "InputDataConfig", "OutputDataConfig", "ResourceConfig",
            "StoppingCondition", "EnableManagedSpotTraining", "CheckpointConfig")
-STOP_WAIT_S = 600.0
-STOP_POLL_S = 5.0
 
 
 def training_job_definition(train_call: ApiCall, tuned: set[str] | frozenset[str]) -> dict[str, Any]:
@@ -75,22 +73,6 @@ def training_jobs(sm: Any, name: str) -> list[dict[str, Any]]:
         if not page.get("NextToken"):
             return sorted(out, key=lambda s: str(s.get("CreationTime", "")) + s["TrainingJobName"])
         kwargs["NextToken"] = page["NextToken"]
-
-
-def stop_tuning(sm: Any, name: str, sleep: Callable[[float], None] = time.sleep) -> str:
-    """StopHyperParameterTuningJob when it runs (it stops its training jobs too), then wait until it has stopped."""
-    status = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"]
-    if status not in ("InProgress", "Stopping"):
-        return f"{status} (tuning jobs are records, not deleted)"
-    if status == "InProgress":
-        sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
-    status = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"]
-    deadline = time.monotonic() + STOP_WAIT_S
-    while status in ("InProgress", "Stopping") and time.monotonic() < deadline:
-        sleep(STOP_POLL_S)
-        status = sm.describe_hyper_parameter_tuning_job(
-            HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"]
-    return f"stopped ({status})"
 
 
 def plan_call(tuning_name: str, config: Mapping[str, Any], train_call: ApiCall, tuned: set[str],
