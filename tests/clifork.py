@@ -44,6 +44,8 @@ PRELOAD = ("click", "typer", "typer.main", "typer.core", "typer._adapters", "typ
            "platform", "secrets", "hmac", "textwrap", "inspect", "dataclasses", "ipaddress", "fractions",
            "boto3", "boto3.session", "botocore.session", "botocore.client", "botocore.httpsession",
            "botocore.credentials", "botocore.endpoint", "botocore.parsers", "botocore.serialize", "botocore.auth")
+# What `sagecli experiments ...` imports to read an MLflow store: for run(..., preload=MLFLOW).
+MLFLOW = ("mlflow", "mlflow.tracking", "mlflow.entities", "mlflow.exceptions", "mlflow.store.tracking.sqlalchemy_store")
 # Read once when Python or a preloaded library starts: a call that sets them differently runs a real process.
 STARTUP_VARS = ("TERMINAL_WIDTH", "_TYPER_FORCE_DISABLE_TERMINAL", "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS",
                 "TYPER_USE_RICH", "TYPER_STANDARD_TRACEBACK", "_TYPER_STANDARD_TRACEBACK", "LANG", "LC_ALL",

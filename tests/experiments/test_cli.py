@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clifork import MLFLOW
 from tests.conftest import ROOT, run_cli, shared_dir
 
 pytest.importorskip("mlflow")
@@ -50,13 +51,9 @@ def home(tmp_path_factory) -> dict[str, str]:
             "SECOND_HEAVY": (folder / "heavy.txt").read_text()}
 
 
-# What `sagecli experiments` imports to read a store: forked from a server that holds it (tests/clifork.py).
-MLFLOW = ("mlflow", "mlflow.tracking", "mlflow.entities", "mlflow.exceptions", "mlflow.store.tracking.sqlalchemy_store")
-
-
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, env={k: env[k] for k in ("SAGECLI_HOME", "COLUMNS", "NO_COLOR")}, timeout=120,
-                   preload=MLFLOW)
+                   preload=MLFLOW)  # forked from a server that holds mlflow already
 
 
 def _fits(text: str) -> None:
