@@ -44,6 +44,8 @@ PRELOAD = ("click", "typer", "typer.main", "typer.core", "typer._adapters", "typ
            "platform", "secrets", "hmac", "textwrap", "inspect", "dataclasses", "ipaddress", "fractions",
            "boto3", "boto3.session", "botocore.session", "botocore.client", "botocore.httpsession",
            "botocore.credentials", "botocore.endpoint", "botocore.parsers", "botocore.serialize", "botocore.auth")
+# What `sagecli experiments ...` imports to read an MLflow store: for run(..., preload=MLFLOW).
+MLFLOW = ("mlflow", "mlflow.tracking", "mlflow.entities", "mlflow.exceptions", "mlflow.store.tracking.sqlalchemy_store")
 # Read once when Python or a preloaded library starts: a call that sets them differently runs a real process.
 STARTUP_VARS = ("TERMINAL_WIDTH", "_TYPER_FORCE_DISABLE_TERMINAL", "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS",
                 "TYPER_USE_RICH", "TYPER_STANDARD_TRACEBACK", "_TYPER_STANDARD_TRACEBACK", "LANG", "LC_ALL",
@@ -84,9 +86,9 @@ def _become_cli(request: dict, fds: list[int]) -> None:
     runpy.run_module("sagecli", run_name="__main__", alter_sys=True)
 
 
-def serve(sock_path: str) -> None:
+def serve(sock_path: str, extra: tuple[str, ...] = ()) -> None:
     """The server loop (a process of its own): one fork per request; returns only inside a forked CLI."""
-    for name in PRELOAD:
+    for name in (*PRELOAD, *extra):
         with contextlib.suppress(Exception):  # a module that is missing here is imported by the run itself
             __import__(name)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -128,11 +130,12 @@ def serve(sock_path: str) -> None:
 
 
 class _Server:
-    def __init__(self, folder: Path, index: int) -> None:
+    def __init__(self, folder: Path, index: int | str, extra: tuple[str, ...] = ()) -> None:
         self.sock_path = str(folder / f"clifork-{os.getpid()}-{index}.sock")
         env = {**_BASE_ENV, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", f"import sys; from tests.clifork import serve; serve({self.sock_path!r})"],
+            [sys.executable, "-c",
+             f"import sys; from tests.clifork import serve; serve({self.sock_path!r}, {tuple(extra)!r})"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.startup = _startup_env(env)
         self.ready = self.proc.stdout.readline() == b"ready\n"
@@ -149,30 +152,44 @@ class _Server:
 # not a test's monkeypatched one: their /proc/<pid>/environ, which forked runs show too, names no test's paths.
 _BASE_ENV = dict(os.environ)
 _servers: list[_Server] = []
+# Servers that also hold a heavy library a few commands import when they run (mlflow for `experiments ...`),
+# one per tuple of extra modules, started on first use. One server, not two: runs share its hash seed.
+_extra_servers: dict[tuple[str, ...], _Server] = {}
+_folder: Path | None = None
 cpu_seconds = 0.0  # CPU time of the forked CLI processes (and what they waited for), for measurements
 _turn = 0
 
 
-def _server_for(env: dict[str, str]) -> _Server | None:
-    global _turn
+def _server_for(env: dict[str, str], preload: tuple[str, ...] = ()) -> _Server | None:
+    global _turn, _folder
     if os.environ.get("SAGECLI_TEST_FORK", "1") == "0" or not hasattr(socket, "send_fds") or not hasattr(os, "fork"):
         return None
-    if not _servers:
+    if _folder is None:
         import tempfile
 
-        folder = Path(tempfile.mkdtemp(prefix="sagecli-clifork-"))
-        _servers.extend(_Server(folder, i) for i in range(2))
-        atexit.register(lambda: [s.stop() for s in _servers])
-    _turn += 1
-    server = _servers[_turn % len(_servers)]
+        _folder = Path(tempfile.mkdtemp(prefix="sagecli-clifork-"))
+        atexit.register(lambda: [s.stop() for s in [*_servers, *_extra_servers.values()]])
+    if preload:
+        if preload not in _extra_servers:
+            _extra_servers[preload] = _Server(_folder, f"x{len(_extra_servers)}", preload)
+        server = _extra_servers[preload]
+    else:
+        if not _servers:
+            _servers.extend(_Server(_folder, i) for i in range(2))
+        _turn += 1
+        server = _servers[_turn % len(_servers)]
     if not server.ready or server.proc.poll() is not None or server.startup != _startup_env(env):
         return None
     return server
 
 
-def run(args: list[str], input: str | None, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """Like subprocess.run([python, -m, sagecli, *args], capture_output=True, text=True, ...)."""
-    server = _server_for(env)
+def run(args: list[str], input: str | None, env: dict[str, str], timeout: float,
+        preload: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Like subprocess.run([python, -m, sagecli, *args], capture_output=True, text=True, ...).
+
+    preload: more modules the server holds already (for commands that import a heavy library when they run;
+    never use it where a test checks what a command imports)."""
+    server = _server_for(env, preload)
     if server is None:
         return subprocess.run([sys.executable, "-m", "sagecli", *args], input=input, capture_output=True, text=True,
                               env=env, timeout=timeout)
@@ -193,7 +210,7 @@ def run(args: list[str], input: str | None, env: dict[str, str], timeout: float)
             if fd is not None:
                 os.close(fd)
         server.ready = False
-        return run(args, input, env, timeout)
+        return run(args, input, env, timeout, preload)
     finally:
         for fd in (out_w, err_w, in_r):
             if fd is not None:

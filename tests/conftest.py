@@ -121,14 +121,15 @@ def sagecli_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+            timeout: float = 60, preload: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     """Run the real `sagecli` (python -m sagecli from this checkout) in a process of its own.
 
     The process is forked from a server that has Python and the third-party libraries loaded (tests/clifork.py),
     or started with subprocess.run when that cannot stand in; either way it is `python -m sagecli ...`.
+    `preload` names heavy modules a command imports when it runs, for a fork server that holds them already.
     """
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return clifork.run(list(args), input=input, env=full_env, timeout=timeout)
+    return clifork.run(list(args), input=input, env=full_env, timeout=timeout, preload=preload)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.aws.conftest import ROLE_ARN, fake, fake_server  # noqa: F401  (pytest fixtures, used by name)
+from tests.clifork import MLFLOW
 from tests.conftest import run_cli
 
 pytest.importorskip("mlflow")
@@ -19,10 +20,10 @@ def test_a_sagemaker_run_is_tracked_with_its_final_metrics(fake, sagecli_home): 
     assert res.returncode == 0, res.stderr[-2000:]
     run = json.loads(res.stdout)
     assert run["tracking"]["runs"] == 1 + 1 + 1 + 2, run["tracking"]  # parent, train, tuning job, two trials
-    shown = json.loads(run_cli("experiments", "show", run["run_id"], "--json").stdout)
+    shown = json.loads(run_cli("experiments", "show", run["run_id"], "--json", preload=MLFLOW).stdout)
     assert shown["tags"]["sagecli.backend"] == "sagemaker"
     assert shown["tags"]["sagecli.model_package_version"].startswith("sagecli-demo-churn/")
-    job = json.loads(run_cli("experiments", "show", shown["children"][0]["name"], "--json").stdout)
+    job = json.loads(run_cli("experiments", "show", shown["children"][0]["name"], "--json", preload=MLFLOW).stdout)
     assert job["kind"] == "training-job" and job["params"]["instance_type"] == "ml.m5.xlarge"
     final = next(s for s in run["steps"] if s["name"] == "train")["data"]["final_metrics"]
     assert final and job["metrics"] == {k.replace(":", "_").replace("-", "_"): v for k, v in final.items()}

@@ -12,6 +12,7 @@ from sagecli.errors import SageCliError, UsageError
 from sagecli.experiments import query
 from sagecli.experiments.settings import TrackingSettings
 from sagecli.experiments.store import Recorder, tracking_line
+from tests.conftest import shared_dir
 from tests.experiments.conftest import RUN_ID, TRIALS, TUNING, make_run
 
 pytest.importorskip("mlflow")
@@ -19,21 +20,28 @@ pytest.importorskip("mlflow")
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> TrackingSettings:
-    """Two recorded demos: RUN_ID (with tune) and a second one without tune and another eta."""
-    root = tmp_path_factory.mktemp("exp")
-    settings = TrackingSettings(f"sqlite:///{root / 'mlflow.db'}", "sagecli-demo", "default",
+    """Two recorded demos: RUN_ID (with tune) and a second one without tune and another eta.
+
+    Recorded once per test run for every xdist worker (shared_dir); the tests only read the store."""
+
+    def settings_for(root: Path) -> TrackingSettings:
+        return TrackingSettings(f"sqlite:///{root / 'mlflow.db'}", "sagecli-demo", "default",
                                 (root / "artifacts").as_uri())
-    first = make_run(root / "a")
-    info = Recorder(settings).start().record(first, FlowOptions(rows=500))
-    assert info["runs"] == 6 and info["run_name"] == RUN_ID, info
-    assert "Tracked in MLflow experiment sagecli-demo: 6 runs" in tracking_line(info)
-    second = copy.deepcopy(make_run(root / "b", with_tune=False))
-    second["run_id"] = "20260101-130000-c0ffee"
-    train = next(s for s in second["steps"] if s["name"] == "train")
-    train["data"]["hyperparameters"]["eta"] = "0.3"
-    train["data"]["job_name"] = "sagecli-20260101-130000-c0ffee-train"
-    assert "mlflow_run_id" in Recorder(settings).start().record(second, FlowOptions(rows=500))
-    return settings
+
+    def build(root: Path) -> None:
+        settings = settings_for(root)
+        first = make_run(root / "a")
+        info = Recorder(settings).start().record(first, FlowOptions(rows=500))
+        assert info["runs"] == 6 and info["run_name"] == RUN_ID, info
+        assert "Tracked in MLflow experiment sagecli-demo: 6 runs" in tracking_line(info)
+        second = copy.deepcopy(make_run(root / "b", with_tune=False))
+        second["run_id"] = "20260101-130000-c0ffee"
+        train = next(s for s in second["steps"] if s["name"] == "train")
+        train["data"]["hyperparameters"]["eta"] = "0.3"
+        train["data"]["job_name"] = "sagecli-20260101-130000-c0ffee-train"
+        assert "mlflow_run_id" in Recorder(settings).start().record(second, FlowOptions(rows=500))
+
+    return settings_for(shared_dir(tmp_path_factory, "experiments-store", build))
 
 
 def test_list_shows_demo_runs_newest_first_and_all_shows_the_tree(store):

@@ -11,20 +11,25 @@ from sagecli.flow.data import make_dataset, write_channels
 from sagecli.serve.model import extract_model
 from sagecli.serve.process import ServerHandle, realtime_payload_limit_bytes, start_server, stop_pid
 from sagecli.train.job import run_training_job
+from tests.conftest import shared_dir
 
 HPS = {"num_round": "20", "objective": "binary:logistic", "max_depth": "3", "eval_metric": "auc"}
 
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
-    """(model.tar.gz, extracted model dir, dataset)."""
-    base = tmp_path_factory.mktemp("model")
+    """(model.tar.gz, extracted model dir, dataset): trained once per test run for every xdist worker (shared_dir,
+    read-only to the tests); the dataset is rebuilt from its seed, as the training job read it."""
     ds = make_dataset(3, 1500)
-    dirs = write_channels(ds, base / "data")
-    result = run_training_job(base / "job", "t", {k: dirs[k] for k in ("train", "validation")}, HPS)
-    assert result.status == "Completed", result.failure_reason
-    tarball = base / "job" / "output" / "model.tar.gz"
-    return tarball, extract_model(tarball, base / "extracted"), ds
+
+    def build(base: Path) -> None:
+        dirs = write_channels(ds, base / "data")
+        result = run_training_job(base / "job", "t", {k: dirs[k] for k in ("train", "validation")}, HPS)
+        assert result.status == "Completed", result.failure_reason
+        extract_model(base / "job" / "output" / "model.tar.gz", base / "extracted")
+
+    base = shared_dir(tmp_path_factory, "serve-trained-model", build)
+    return base / "job" / "output" / "model.tar.gz", base / "extracted", ds
 
 
 def launch(model_dir: Path, state: Path, name: str, sampling: int = 100, json_requests: bool = False) -> ServerHandle:
