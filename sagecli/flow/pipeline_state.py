@@ -71,29 +71,12 @@ def _evaluate(run: RunState, res: StepResult, args: dict[str, Any]) -> None:
 
 def register_gated(run: RunState, res: StepResult, condition: str, verdict: bool, shown: list[str]) -> None:
     """RegisterModel in a Condition step's branch: the condition's verdict (and a failed bias check) decides."""
-    from sagecli.contracts import ModelPackageRequest
+    from sagecli.flow.steps import register_version
 
-    if run.training is None or not run.training.model_artifact:
-        raise StepFailed("no trained model to register")
-    bias_condition = (run.bias or {}).get("condition")
-    bias_ok = bias_condition is None or bias_condition["passed"]
-    run.approved = verdict and bias_ok
-    status = "Approved" if run.approved else "Rejected"
-    opts = run.ctx.options
     said = "; ".join(shown) or "no conditions"
-    pkg = run.backend.register_model(ModelPackageRequest(
-        group_name=opts.model_package_group, model_artifact=run.training.model_artifact, metrics=run.metrics,
-        approval_status=status, tags=run.ctx.tags,
-        description=f"run {run.ctx.run_id}: {condition} {said}"
-        + ("" if bias_condition is None else f"; bias check passed is {bias_ok}")))
-    run.package = pkg
-    res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
-                "condition": {"step": condition, "passed": verdict, "conditions": shown,
-                              "test_auc": run.metrics.get("auc")}}
-    res.summary = f"{pkg.group_name} v{pkg.version} {status} ({condition} {'passed' if verdict else 'failed'})"
-    if bias_condition is not None:
-        res.data["bias_condition"] = bias_condition
-        res.summary += "; bias check " + ("passed" if bias_ok else "failed")
+    register_version(run, res, verdict, f"{condition} {said}",
+                     {"step": condition, "passed": verdict, "conditions": shown, "test_auc": run.metrics.get("auc")},
+                     f"{condition} {'passed' if verdict else 'failed'}")
 
 
 def run_kind(kind: str, run: RunState, res: StepResult, args: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from sagecli.contracts import (
     COMPLETED,
@@ -30,7 +30,7 @@ __all__ = ["DEFAULT_HYPERPARAMETERS", "STEP_FUNCS", "prediction_gap", "run_model
 WAVE1_SINGLE = 200  # single-row CSV requests in the first wave
 
 
-def _fail(message: str, hint: str | None = None) -> None:
+def _fail(message: str, hint: str | None = None) -> NoReturn:
     raise StepFailed(message, hint)
 
 
@@ -144,21 +144,34 @@ def register(run: RunState, res: StepResult) -> None:
     """A condition step (AUC >= --min-auc) decides the approval status of the new package version."""
     opts = run.ctx.options
     auc = run.metrics.get("auc", 0.0)
+    passed = auc >= opts.min_auc
+    register_version(run, res, passed, f"condition auc {auc:.4f} >= {opts.min_auc} is {passed}",
+                     {"metric": "auc", "value": auc, "min_auc": opts.min_auc, "passed": passed},
+                     f"AUC {auc:.4f} {'>=' if passed else '<'} {opts.min_auc}")
+
+
+def register_version(run: RunState, res: StepResult, passed: bool, description: str, condition: dict[str, Any],
+                     outcome: str) -> None:
+    """Add a package version: Approved when its condition passed and no bias check failed, else Rejected.
+
+    The flow's register step and a pipeline's RegisterModel (gated by its Condition step) both end here.
+    """
+    if run.training is None or not run.training.model_artifact:
+        _fail("no trained model to register")
     bias_condition = (run.bias or {}).get("condition")
     bias_ok = bias_condition is None or bias_condition["passed"]
-    run.approved = auc >= opts.min_auc and bias_ok
+    run.approved = passed and bias_ok
     status = "Approved" if run.approved else "Rejected"
-    assert run.training is not None and run.training.model_artifact
+    opts = run.ctx.options
     pkg = run.backend.register_model(ModelPackageRequest(
         group_name=opts.model_package_group, model_artifact=run.training.model_artifact, metrics=run.metrics,
         approval_status=status, tags=run.ctx.tags,
-        description=f"run {run.ctx.run_id}: condition auc {auc:.4f} >= {opts.min_auc} is {auc >= opts.min_auc}"
+        description=f"run {run.ctx.run_id}: {description}"
         + ("" if bias_condition is None else f"; bias check passed is {bias_ok}")))
     run.package = pkg
     res.data = {"group": pkg.group_name, "version": pkg.version, "arn": pkg.arn, "approval_status": status,
-                "condition": {"metric": "auc", "value": auc, "min_auc": opts.min_auc, "passed": auc >= opts.min_auc}}
-    cmp = ">=" if auc >= opts.min_auc else "<"
-    res.summary = f"{pkg.group_name} v{pkg.version} {status} (AUC {auc:.4f} {cmp} {opts.min_auc})"
+                "condition": condition}
+    res.summary = f"{pkg.group_name} v{pkg.version} {status} ({outcome})"
     if bias_condition is not None:
         res.data["bias_condition"] = bias_condition
         res.summary += "; bias check " + ("passed" if bias_ok else "failed")
