@@ -13,12 +13,10 @@ Clarify is closed to new customers: https://docs.aws.amazon.com/sagemaker/latest
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
 from sagecli.aws.api_calls import ApiCall, tag_list
-from sagecli.errors import SageCliError
 
 CLARIFY_IMAGE = "image-clarify-processing"
 CONFIG_PATH = "/opt/ml/processing/input/config"
@@ -68,22 +66,11 @@ def wait_processing(sm: Any, name: str, say: Callable[[str], None], poll_s: floa
 def run_processing(exe: Any, sm: Any, call: ApiCall, say: Callable[[str], None], poll_s: float,
                    timeout_s: float) -> dict[str, Any]:
     """Create the job and wait; a failed wait or Ctrl-C sends StopProcessingJob at once (teardown waits for it)."""
-    from botocore.exceptions import ClientError
-
-    from sagecli.aws.session import error_line
+    from sagecli.aws.teardown import wait_or_stop
 
     name = call.params["ProcessingJobName"]
     exe.call(call)
-    try:
-        return wait_processing(sm, name, say, poll_s, timeout_s)
-    except BaseException as exc:
-        with contextlib.suppress(Exception):
-            sm.stop_processing_job(ProcessingJobName=name)
-            say(f"{name}: StopProcessingJob sent")
-        if isinstance(exc, ClientError):
-            raise SageCliError(f"DescribeProcessingJob failed: {error_line(exc)}",
-                               hint="the job was stopped; teardown runs now") from None
-        raise
+    return wait_or_stop(sm, "ProcessingJob", name, lambda: wait_processing(sm, name, say, poll_s, timeout_s), say)
 
 
 def plan_calls(clarify: dict[str, Any] | None, *, role_arn: str, layout: Any, run_id: str, instance_type: str,

@@ -19,6 +19,7 @@ from typing import Any
 from sagecli.aws.api_calls import split_s3
 from sagecli.aws.ledger import Entry, Ledger
 from sagecli.aws.session import AwsContext, error_code, error_line
+from sagecli.errors import SageCliError
 
 # Deleting one of these stops a charge or frees a name; the rest are records.
 KEEP_WITH_ENDPOINT = {"Endpoint", "EndpointConfig", "Model", "MonitoringSchedule", "S3Prefix", "S3Bucket",
@@ -64,6 +65,32 @@ JOB_APIS = {
                                 "HyperParameterTuningJobName", "HyperParameterTuningJobStatus"),
 }
 JOB_KINDS = tuple(JOB_APIS)
+
+
+def _operation(method: str) -> str:
+    """boto3's method name as the API's operation name: stop_processing_job -> StopProcessingJob."""
+    return "".join(word.capitalize() for word in method.split("_"))
+
+
+def wait_or_stop(sm: Any, kind: str, name: str, wait: Callable[[], dict[str, Any]], say: Callable[[str], None],
+                 what: str = "job") -> dict[str, Any]:
+    """Wait for a job; anything that ends the wait early (a failed describe, a timeout, Ctrl-C) stops it at once.
+
+    Teardown then waits for the Stopped status, so no job keeps running (or billing) after a failed run.
+    """
+    from botocore.exceptions import ClientError
+
+    describe, stop, param, _ = JOB_APIS[kind]
+    try:
+        return wait()
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            getattr(sm, stop)(**{param: name})
+            say(f"{name}: {_operation(stop)} sent")
+        if isinstance(exc, ClientError):
+            raise SageCliError(f"{_operation(describe)} failed: {error_line(exc)}",
+                               hint=f"the {what} was stopped; teardown runs now") from None
+        raise
 
 
 def _stop_job(sm: Any, kind: str, name: str) -> str:

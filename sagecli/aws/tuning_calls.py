@@ -9,14 +9,12 @@ How it runs: https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tun
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sagecli.aws.api_calls import ApiCall, tag_list
 from sagecli.contracts import MetricPoint, TrainingResult
-from sagecli.errors import SageCliError
 
 DONE = ("Completed", "Failed", "Stopped")
 # What a HyperParameterTrainingJobDefinition takes over from a CreateTrainingJob request unchanged.
@@ -106,23 +104,13 @@ def run_tuning(exe: Any, sm: Any, call: ApiCall, say: Callable[[str], None], pol
     Anything that stops the wait (a failed describe, a timeout, Ctrl-C) sends StopHyperParameterTuningJob at
     once, so no training job keeps running; teardown then waits for the Stopped status.
     """
-    from botocore.exceptions import ClientError
-
-    from sagecli.aws.session import error_line
+    from sagecli.aws.teardown import wait_or_stop
 
     name = call.params["HyperParameterTuningJobName"]
     t0 = time.monotonic()
     exe.call(call)
-    try:
-        desc = wait_tuning(sm, name, say, poll_s, timeout_s)
-    except BaseException as exc:
-        with contextlib.suppress(Exception):
-            sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
-            say(f"{name}: StopHyperParameterTuningJob sent")
-        if isinstance(exc, ClientError):
-            raise SageCliError(f"DescribeHyperParameterTuningJob failed: {error_line(exc)}",
-                               hint="the tuning job was stopped; teardown runs now") from None
-        raise
+    desc = wait_or_stop(sm, "HyperParameterTuningJob", name, lambda: wait_tuning(sm, name, say, poll_s, timeout_s),
+                        say, what="tuning job")
     summaries = training_jobs(sm, name)
     best = desc.get("BestTrainingJob")
     if best is None:

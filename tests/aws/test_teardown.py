@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from botocore.exceptions import ClientError
 
 from sagecli.aws import teardown
+from sagecli.errors import SageCliError
 
 
 class StubSageMaker:
@@ -82,3 +84,38 @@ def test_endpoint_refusal_for_another_reason_is_raised(monkeypatch):
         assert "in use" in str(exc)
     else:
         raise AssertionError("expected the refusal to surface")
+
+
+class StubTuning:
+    def __init__(self) -> None:
+        self.stopped: list[str] = []
+
+    def stop_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> None:  # noqa: N803
+        self.stopped.append(HyperParameterTuningJobName)
+
+
+def test_a_failed_wait_stops_the_job_at_once_and_says_so_in_one_line():
+    sm, said = StubTuning(), []
+
+    def wait() -> dict:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+                          "DescribeHyperParameterTuningJob")
+
+    with pytest.raises(SageCliError) as err:
+        teardown.wait_or_stop(sm, "HyperParameterTuningJob", "t1", wait, said.append, what="tuning job")
+    assert sm.stopped == ["t1"] and said == ["t1: StopHyperParameterTuningJob sent"]
+    assert err.value.message.startswith("DescribeHyperParameterTuningJob failed: ")
+    assert err.value.hint == "the tuning job was stopped; teardown runs now"
+
+
+def test_ctrl_c_during_the_wait_stops_the_job_and_goes_on_as_an_interrupt():
+    sm = StubTuning()
+
+    def wait() -> dict:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        teardown.wait_or_stop(sm, "HyperParameterTuningJob", "t2", wait, lambda m: None)
+    assert sm.stopped == ["t2"]
+    assert teardown.wait_or_stop(sm, "HyperParameterTuningJob", "t3", lambda: {"ok": 1}, lambda m: None) == {"ok": 1}
+    assert sm.stopped == ["t2"]
